@@ -1,0 +1,220 @@
+"""Code-aware scanning of one chapter's Markdown (shared by the source-normalizing stage).
+
+Every transform of chapter text (link and image rewriting, heading and footnote fixes) must leave
+code alone: a URL or ``[x](y)`` shown inside a code span or block is an example, not a link.
+``split_code`` cuts a document into prose and code segments; joining the segments' text gives the
+input back exactly, so callers can rewrite the prose segments and join again.
+
+The rules follow CommonMark closely enough for real books, erring towards *prose* when unsure
+(a missed code block only risks rewriting an example; a false one hides real links):
+
+* fenced blocks: a line of 3+ backticks or tildes (up to 3 spaces of indentation, or any
+  indentation inside a list item) up to a closing fence of the same character at least as long,
+  or to the end of the document when never closed (as CommonMark and pandoc do);
+* indented blocks: lines indented 4+ columns, only after a blank line and never inside a list
+  item (4-space list continuation lines are prose);
+* inline code spans: a run of N backticks up to the next run of exactly N backticks in the
+  same paragraph; an unmatched run is literal text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+__all__ = ["Segment", "column_of", "line_of", "mask_code", "split_code"]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A slice of the input: prose or code (a fenced/indented block or an inline code span)."""
+
+    text: str
+    is_code: bool
+    start_line: int  # 1-based line of the segment's first character
+    offset: int = 0  # index of the segment's first character in the input
+
+
+_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_LIST_MARKER = re.compile(r"^[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BACKTICKS = re.compile(r"`+")
+
+
+def line_of(text: str, offset: int) -> int:
+    """The 1-based line number of ``text[offset]`` (an offset at len(text) is the last line)."""
+    return text.count("\n", 0, max(0, offset)) + 1
+
+
+def column_of(text: str, offset: int) -> int:
+    """The 1-based column (in characters) of ``text[offset]`` within its line."""
+    offset = max(0, min(offset, len(text)))
+    return offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _indent_width(line: str) -> int:
+    """Leading whitespace in columns, tabs advancing to the next multiple of 4 (CommonMark)."""
+    width = 0
+    for char in line:
+        if char == " ":
+            width += 1
+        elif char == "\t":
+            width += 4 - width % 4
+        else:
+            break
+    return width
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _fence_opening(line: str, in_list: bool) -> tuple[str, int] | None:
+    """(fence char, fence length) if ``line`` opens a fenced block, else None."""
+    match = _FENCE_OPEN.match(line.rstrip("\r\n"))
+    if match is None:
+        return None
+    # Deeper indentation is only a fence inside a list item (nested code in a list).
+    if _indent_width(match["indent"]) > 3 and not in_list:
+        return None
+    fence = match["fence"]
+    if fence[0] == "`" and "`" in match["info"]:
+        return None  # CommonMark: a backtick fence's info string may not contain backticks
+    return fence[0], len(fence)
+
+
+def _closes_fence(line: str, char: str, length: int) -> bool:
+    # Any indentation may close: a fence opened inside a list item closes at the item's indent,
+    # and closing early errs towards prose.
+    stripped = line.strip()
+    return len(stripped) >= length and set(stripped) == {char}
+
+
+def _block_spans(lines: list[str]) -> list[tuple[int, int]]:
+    """Half-open line ranges [first, last) of fenced and indented code blocks."""
+    spans: list[tuple[int, int]] = []
+    in_list = False
+    prev_blank = True  # the start of the document counts as a blank line
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        opening = _fence_opening(line, in_list)
+        if opening is not None:
+            end = index + 1
+            while end < len(lines) and not _closes_fence(lines[end], *opening):
+                end += 1
+            end = min(end + 1, len(lines))  # include the closing fence (if any)
+            spans.append((index, end))
+            index, prev_blank = end, False
+            continue
+        if _is_blank(line):
+            prev_blank = True
+            index += 1
+            continue
+        indent = _indent_width(line)
+        if indent >= 4 and prev_blank and not in_list:
+            end = index + 1
+            while end < len(lines) and (_is_blank(lines[end]) or _indent_width(lines[end]) >= 4):
+                end += 1
+            while end > index + 1 and _is_blank(lines[end - 1]):
+                end -= 1  # trailing blank lines belong to the prose after the block
+            spans.append((index, end))
+            index, prev_blank = end, False
+            continue
+        if _LIST_MARKER.match(line):
+            in_list = True
+        elif indent < 2 and prev_blank:
+            in_list = False  # an unindented paragraph after a blank line ends the list
+        prev_blank = False
+        index += 1
+    return spans
+
+
+def _inline_code_spans(text: str, base: int) -> list[tuple[int, int]]:
+    """Absolute [start, end) spans of inline code (delimiters included) in a prose chunk."""
+    spans: list[tuple[int, int]] = []
+    # Paragraph ends bound code spans: a backtick run never matches across a blank line.
+    para_ends = [m.start() for m in _BLANK_LINE.finditer(text)] + [len(text)]
+    pos = 0
+    while True:
+        opener = _BACKTICKS.search(text, pos)
+        if opener is None:
+            return spans
+        start = opener.start()
+        if _is_escaped(text, start):
+            # "\`" is a literal backtick; the rest of the run may still open a span.
+            pos = start + 1
+            continue
+        limit = para_ends[bisect.bisect_left(para_ends, start)]
+        closer = _matching_run(text, opener.end(), limit, len(opener.group()))
+        if closer is None:
+            pos = opener.end()  # an unmatched run is literal text
+            continue
+        spans.append((base + start, base + closer))
+        pos = closer
+
+
+def _matching_run(text: str, pos: int, limit: int, length: int) -> int | None:
+    """End of the next backtick run of exactly ``length`` in text[pos:limit], or None."""
+    for run in _BACKTICKS.finditer(text, pos, limit):
+        if len(run.group()) == length:
+            return run.end()
+    return None
+
+
+def _is_escaped(text: str, index: int) -> bool:
+    backslashes = 0
+    while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """All code regions of ``text`` as sorted, disjoint absolute [start, end) offsets."""
+    lines = text.splitlines(keepends=True)
+    line_starts = [0]
+    for line in lines:
+        line_starts.append(line_starts[-1] + len(line))
+    spans: list[tuple[int, int]] = []
+    prose_start = 0
+    for first, last in _block_spans(lines):
+        block_start, block_end = line_starts[first], line_starts[last]
+        spans += _inline_code_spans(text[prose_start:block_start], prose_start)
+        spans.append((block_start, block_end))
+        prose_start = block_end
+    spans += _inline_code_spans(text[prose_start:], prose_start)
+    return spans
+
+
+def split_code(text: str) -> list[Segment]:
+    """Cut ``text`` into alternating prose and code segments; ``"".join`` gives ``text`` back."""
+    segments: list[Segment] = []
+    pos = 0
+    line = 1
+    for start, end in _code_spans(text):
+        if start > pos:
+            segments.append(Segment(text[pos:start], False, line, pos))
+            line += text.count("\n", pos, start)
+        segments.append(Segment(text[start:end], True, line, start))
+        line += text.count("\n", start, end)
+        pos = end
+    if pos < len(text):
+        segments.append(Segment(text[pos:], False, line, pos))
+    return segments
+
+
+def mask_code(text: str, fill: str = "x") -> str:
+    """``text`` with every code character except newlines replaced by ``fill``.
+
+    The result has the same length and line structure as the input, so a regex run over it finds
+    prose constructs (even ones that enclose a code span, like ``[`x`](url)``) at offsets valid in
+    the original text, and never finds anything inside code.
+    """
+    parts: list[str] = []
+    for segment in split_code(text):
+        if segment.is_code:
+            parts.append(re.sub(r"[^\n]", fill, segment.text))
+        else:
+            parts.append(segment.text)
+    return "".join(parts)
