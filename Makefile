@@ -1,0 +1,53 @@
+# handbook-build: `make` builds every edition of the sample book, `make test` runs the tests.
+# Both create the virtualenv and install what is missing, system packages included (as root on
+# Debian/Ubuntu; elsewhere one message names the exact command to run).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HANDBOOK_SOURCE ?= ../shared/corpus/peeragogy-handbook-v3
+export HANDBOOK_SOURCE
+
+.PHONY: all book handbook test lint typecheck check bench clean system-deps distclean
+
+all: book
+
+$(STAMP): pyproject.toml
+	@bash scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+book: $(STAMP)
+	$(BIN)/handbook-build build manuscript/book.toml -o build
+
+handbook: $(STAMP)
+	$(BIN)/handbook-build build editions/peeragogy-v3/book.toml -o build/handbook
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy --strict src
+	$(BIN)/pytest -n 2 --dist loadfile -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src
+
+check: $(STAMP)
+	$(BIN)/handbook-build check manuscript/book.toml
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $(VENV) src/*.egg-info

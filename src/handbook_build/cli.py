@@ -1,0 +1,153 @@
+"""The command line (click): parses options, sets up logging, prints progress and the summary.
+
+No build logic lives here: ``pipeline.build`` does the work. Exit codes: 0 ok, 1 content or
+build error, 2 usage error, 3 a required tool or library is missing, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from handbook_build import __version__
+from handbook_build.errors import HandbookError
+from handbook_build.model import Manifest
+from handbook_build.pipeline import ALL_FORMATS, OPTIONAL_FORMATS, BuildReport, BuildRequest, build
+
+T = TypeVar("T")
+DEFAULT_MANIFEST = Path("manuscript/book.toml")
+EPILOG = """\b
+Examples:
+  handbook-build build                          every edition of manuscript/book.toml into build/
+  handbook-build build -f pdf -f epub           only the reading PDF and the EPUB
+  handbook-build build editions/peeragogy-v3/book.toml -o build/handbook
+  handbook-build build ../handbook/en-md/README.md   a bare contents file, metadata defaulted
+  handbook-build check --strict                 lint the sources without rendering
+  handbook-build check build/book.epub          run EPUBCheck on a built EPUB
+"""
+
+
+class _EchoHandler(logging.Handler):
+    """Library code logs; only the CLI prints, to stderr, one line per record."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        prefix = "warning: " if record.levelno == logging.WARNING else ""
+        click.echo(f"{prefix}{record.getMessage()}", err=True)
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = {-1: logging.ERROR, 0: logging.WARNING}.get(verbosity, logging.INFO)
+    root = logging.getLogger("handbook_build")
+    root.handlers[:] = [_EchoHandler()]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="handbook-build")
+def main() -> None:
+    """Build release editions of a Markdown handbook: manuscript, PDF, EPUB 3 and print PDF."""
+
+
+def _source_option(function: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--source", "source_dir", type=click.Path(file_okay=False, path_type=Path),
+        envvar="HANDBOOK_SOURCE", default=None,
+        help="Folder holding the chapters (overrides [contents] source; env HANDBOOK_SOURCE).",
+    )(function)
+
+
+@main.command(epilog=EPILOG)
+@click.argument("manifest_path", required=False, type=click.Path(path_type=Path),
+                default=DEFAULT_MANIFEST)
+@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("build"), show_default=True, help="Folder for the editions.")
+@click.option("-f", "--format", "formats", multiple=True,
+              type=click.Choice(ALL_FORMATS + OPTIONAL_FORMATS),
+              help="Edition to build (repeatable). Default: md, html, pdf, print, epub.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--validate", is_flag=True, help="Run EPUBCheck on the EPUB (needs Java).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+              show_default=True, help="Processes for rendering editions in parallel.")
+@click.option("-v", "--verbose", "verbose", count=True, help="More progress output.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@_source_option
+def build_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...], strict: bool,
+                  validate: bool, jobs: int, verbose: int, quiet: bool,
+                  source_dir: Path | None) -> None:
+    """Build the editions of MANIFEST (default manuscript/book.toml) into OUT_DIR."""
+    _setup_logging(-1 if quiet else verbose)
+    manifest = _load(manifest_path, source_dir)
+    request = BuildRequest(manifest, output_dir, tuple(dict.fromkeys(formats)) or ALL_FORMATS,
+                           strict, validate, jobs)
+    report = _run(lambda: build(request, progress=_progress(quiet)))
+    if not quiet:
+        _print_summary(report)
+
+
+main.add_command(build_command, name="build")
+
+
+@main.command()
+@click.argument("target", required=False, type=click.Path(path_type=Path),
+                default=DEFAULT_MANIFEST)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json for CI.")
+@_source_option
+def check(target: Path, strict: bool, output_format: str, source_dir: Path | None) -> None:
+    """Lint a book's sources without rendering, or validate a built .epub/.pdf."""
+    from handbook_build.check import run_check
+
+    _setup_logging(0)
+    report = _run(lambda: run_check(target, source_dir))
+    click.echo(report.render(output_format))
+    if report.error_count or (strict and report.warning_count):
+        sys.exit(1)
+
+
+def _load(manifest_path: Path, source_dir: Path | None) -> Manifest:
+    from handbook_build.inputs import load_any
+
+    return _run(lambda: load_any(manifest_path, source_dir))
+
+
+def _run(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except KeyboardInterrupt:
+        click.echo("interrupted; the previous editions were left as they were", err=True)
+        sys.exit(130)
+    except HandbookError as error:
+        error.show()
+        sys.exit(error.exit_code)
+
+
+def _progress(quiet: bool) -> Callable[[str], None]:
+    def report(message: str) -> None:
+        if not quiet:
+            click.echo(f"· {message}", err=True)
+
+    return report
+
+
+def _print_summary(report: BuildReport) -> None:
+    for written in report.written:
+        pages = f", {written.pages} pages" if written.pages else ""
+        click.echo(f"wrote {written.path} ({_size(written.size)}{pages})")
+    warnings = len(report.warnings)
+    click.echo(f"done in {report.seconds:.1f} s, {warnings} warning{'s' * (warnings != 1)}")
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -1,0 +1,124 @@
+"""The edition registry: format name -> renderer -> the files it produces (bytes, never written here).
+
+Renderers are imported lazily: ``import weasyprint`` alone costs half a second, and a
+Markdown-only build or ``check`` should not pay for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from handbook_build.model import Diagnostic, HtmlBook, Manuscript
+
+
+@dataclass(frozen=True, slots=True)
+class EditionOutput:
+    name: str  # file name inside the output folder
+    data: bytes
+    pages: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # goes into <stem>-report.json
+
+
+@dataclass(frozen=True, slots=True)
+class EditionResult:
+    outputs: tuple[EditionOutput, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+# Rough relative cost, so the slowest editions start first in the process pool.
+_COST = {"print": 5, "print-fillable": 4, "pdf": 4, "epub": 1, "html": 1}
+
+
+def expected_cost(name: str) -> int:
+    return _COST.get(name, 1)
+
+
+def manuscript_output(manuscript: Manuscript) -> EditionOutput:
+    stem = manuscript.book.manifest.stem
+    return EditionOutput(f"{stem}.md", manuscript.text.encode("utf-8"))
+
+
+def render_edition(name: str, html_book: HtmlBook, validate: bool = False) -> EditionResult:
+    stem = html_book.manifest.stem
+    if name == "pdf":
+        return _render_pdf(html_book, stem)
+    if name in ("print", "print-fillable"):
+        return _render_print(html_book, stem, fillable=name == "print-fillable")
+    if name == "epub":
+        return _render_epub(html_book, stem, validate)
+    if name == "html":
+        from handbook_build.render.html import render_html
+
+        return EditionResult((EditionOutput(f"{stem}.html", render_html(html_book)),))
+    raise ValueError(f"unknown edition {name!r}")
+
+
+def _warnings(source: str, messages: tuple[str, ...]) -> tuple[Diagnostic, ...]:
+    return tuple(
+        Diagnostic(source, None, message, severity="warning", code="render-warning")
+        for message in messages
+    )
+
+
+def _render_pdf(html_book: HtmlBook, stem: str) -> EditionResult:
+    from handbook_build.render.pdf import render_pdf
+
+    rendered = render_pdf(html_book)
+    output = EditionOutput(f"{stem}.pdf", rendered.data, rendered.page_count)
+    return EditionResult((output,), _warnings(f"{stem}.pdf", tuple(rendered.warnings)))
+
+
+def _render_print(html_book: HtmlBook, stem: str, fillable: bool) -> EditionResult:
+    from handbook_build.render.print_pdf import render_print
+
+    edition = render_print(html_book, fillable=fillable)
+    if fillable:
+        assert edition.fillable_pdf is not None
+        outputs: tuple[EditionOutput, ...] = (
+            EditionOutput(f"{stem}-print-fillable.pdf", edition.fillable_pdf, edition.page_count),
+        )
+    else:
+        preflight = edition.preflight
+        outputs = (
+            EditionOutput(f"{stem}-print.pdf", edition.pdf, edition.page_count,
+                          {"padding_pages": edition.padding_pages, "gutter_in": edition.gutter_in,
+                           "preflight_passed": preflight.passed}),
+            EditionOutput(f"{stem}-print-preflight.json", preflight.to_json()),
+            EditionOutput(f"{stem}-cover.pdf", edition.cover_pdf),
+            EditionOutput(f"{stem}-print-proof.png", edition.proof_png),
+        )
+    diagnostics = tuple(
+        Diagnostic(f"{stem}-print.pdf", None, f"preflight: {failure}",
+                   "see the preflight report", severity="warning", code="preflight")
+        for failure in edition.preflight.failures()
+    )
+    return EditionResult(outputs, diagnostics + _warnings(f"{stem}-print.pdf",
+                                                          tuple(edition.warnings)))
+
+
+def _render_epub(html_book: HtmlBook, stem: str, validate: bool) -> EditionResult:
+    from handbook_build.render.epub import render_epub
+
+    rendered = render_epub(html_book)
+    diagnostics = _warnings(f"{stem}.epub", tuple(rendered.warnings))
+    if validate:
+        diagnostics += _epubcheck(rendered.data, stem)
+    return EditionResult((EditionOutput(f"{stem}.epub", rendered.data),), diagnostics)
+
+
+def _epubcheck(data: bytes, stem: str) -> tuple[Diagnostic, ...]:
+    import tempfile
+    from pathlib import Path
+
+    from handbook_build.epubcheck import run_epubcheck
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{stem}.epub"
+        path.write_bytes(data)
+        result = run_epubcheck(path)
+    return tuple(
+        Diagnostic(f"{stem}.epub", None, f"EPUBCheck: {message}",
+                   severity="error", code="epubcheck")
+        for message in result.messages
+    )

@@ -1,0 +1,92 @@
+"""The HTML stage: Manuscript -> HtmlBook. One pandoc run for the whole book, split per section.
+
+Every edition (reading PDF, print PDF, EPUB, HTML) starts from these sections, so footnotes, ids
+and typography agree everywhere. Raw HTML is sanitized here, once, before any renderer sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import lxml.html
+from lxml.html import HtmlElement
+
+from handbook_build.errors import RenderError
+from handbook_build.model import Diagnostic, HtmlBook, HtmlSection, Manuscript, TocNode
+from handbook_build.pandoc import markdown_to_html
+from handbook_build.sanitize import sanitize_html
+
+log = logging.getLogger(__name__)
+
+
+def to_html(manuscript: Manuscript) -> HtmlBook:
+    book = manuscript.book
+    html = markdown_to_html(manuscript.text)
+    elements = _top_level_sections(html)
+    nodes_by_slug = {node.slug: node for node in book.manifest.nodes}
+    sections: list[HtmlSection] = []
+    diagnostics: list[Diagnostic] = []
+    for element in elements:
+        node = nodes_by_slug.get(str(element.get("id", "")))
+        if node is None:
+            raise RenderError(f"{book.manifest.contents_path}: pandoc produced a section "
+                              f"'{element.get('id')}' that is not in the contents; "
+                              "this is a bug in assembly, please report it")
+        _normalize_section(element, node)
+        section_html = lxml.html.tostring(element, encoding="unicode")
+        sanitized = sanitize_html(section_html)
+        for dropped in sanitized.dropped:
+            diagnostics.append(_dropped_warning(node, dropped))
+        sections.append(HtmlSection(node, sanitized.html, _headings(element)))
+    _check_complete(book.manifest.nodes, sections, str(book.manifest.contents_path))
+    return HtmlBook(book.manifest, tuple(sections), book.images,
+                    book.diagnostics + tuple(diagnostics), book.output_dir)
+
+
+def _top_level_sections(html: str) -> list[HtmlElement]:
+    fragments = lxml.html.fragments_fromstring(html) if html.strip() else []
+    return [f for f in fragments if isinstance(f, HtmlElement) and f.tag == "section"]
+
+
+def _normalize_section(element: HtmlElement, node: TocNode) -> None:
+    """Give each top-level section the classes of the HTML contract: part|chapter depth-N."""
+    element.attrib.pop("data-depth", None)
+    element.set("class", f"{node.kind} depth-{node.depth}")
+    if node.kind == "chapter":
+        element.set("data-title", node.title)
+    heading = element.find("h1")
+    if heading is not None:
+        heading.attrib.clear()
+    for placeholder in element.find_class("image-placeholder"):
+        placeholder.set("role", "img")
+        placeholder.set("aria-label", placeholder.text_content())
+
+
+def _headings(element: HtmlElement) -> tuple[tuple[int, str, str], ...]:
+    """(level, id, text) of each sub-section heading; pandoc puts the id on the <section>."""
+    found: list[tuple[int, str, str]] = []
+    for section in element.iter("section"):
+        if section is element:
+            continue
+        for level in range(2, 7):
+            heading = section.find(f"h{level}")
+            if heading is not None:
+                text = " ".join(heading.text_content().split())
+                found.append((level, str(section.get("id", "")), text))
+                break
+    return tuple(found)
+
+
+def _dropped_warning(node: TocNode, dropped: str) -> Diagnostic:
+    path = str(node.source_path) if node.source_path else node.title
+    return Diagnostic(path, None, f"raw HTML {dropped} removed", "write it as Markdown",
+                      severity="warning", code="raw-html-dropped")
+
+
+def _check_complete(nodes: tuple[TocNode, ...], sections: list[HtmlSection], where: str) -> None:
+    expected = [node.slug for node in nodes]
+    produced = [section.node.slug for section in sections]
+    if expected != produced:
+        missing = sorted(set(expected) - set(produced))
+        raise RenderError(f"{where}: sections missing after conversion: {', '.join(missing)}; "
+                          "a chapter may contain an unclosed raw HTML element")

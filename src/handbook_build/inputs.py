@@ -1,0 +1,29 @@
+"""What the command line may be given as a book: a book.toml, a bare contents file, or a folder.
+
+A bare contents file or folder gets default metadata, and a warning says so, so that nobody
+releases an edition titled after a folder name by accident.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from handbook_build.errors import ManifestError
+from handbook_build.model import Manifest
+
+log = logging.getLogger(__name__)
+
+
+def load_any(path: Path, source_dir: Path | None = None) -> Manifest:
+    from handbook_build.manifest import load_manifest, manifest_from_contents
+
+    if not path.exists():
+        raise ManifestError(f"{path}: no such file or folder; give a book.toml, a contents "
+                            "file or a folder of chapters (default: manuscript/book.toml)")
+    if path.is_file() and path.suffix == ".toml":
+        return load_manifest(path, source_dir)
+    manifest = manifest_from_contents(path)
+    log.warning("%s: no book.toml; metadata defaulted (title %r, date %s); write a book.toml "
+                "for a release", path, manifest.metadata.title, manifest.metadata.date)
+    return manifest

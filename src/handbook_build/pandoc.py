@@ -1,0 +1,68 @@
+"""The pandoc stage: the only module that imports pypandoc. Manuscript text -> HTML fragment.
+
+pandoc comes from the ``pypandoc-binary`` wheel; no system pandoc is needed or used.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+from handbook_build.errors import MissingToolError, RenderError
+
+# Why each extension is off: a `---` block anywhere would be read as YAML metadata; `$` pairs
+# (prices, shell prompts) would become TeX math; raw attributes are not needed and widen input.
+READER_FORMAT = "markdown-yaml_metadata_block-tex_math_dollars-tex_math_single_backslash"
+
+_HTML_ARGS = (
+    "--section-divs",  # one <section> per chapter and per heading: the split points
+    "--wrap=none",
+    "--syntax-highlighting=none",  # no inline colour styles: styles live in styles/*.css
+    "--shift-heading-level-by=0",
+)
+
+
+def _footnote_filter_path() -> Path:
+    return Path(str(resources.files("handbook_build") / "data" / "footnotes.lua"))
+
+
+@functools.cache
+def pandoc_version() -> str:
+    """The pandoc version, part of every cache key."""
+    pypandoc = _import_pypandoc()
+    try:
+        return str(pypandoc.get_pandoc_version())
+    except OSError as error:
+        raise _missing_pandoc(error) from error
+
+
+def markdown_to_html(text: str) -> str:
+    """Convert the whole manuscript in one pandoc run; footnotes become inline spans."""
+    pypandoc = _import_pypandoc()
+    args = [*_HTML_ARGS, f"--lua-filter={_footnote_filter_path()}"]
+    try:
+        html = pypandoc.convert_text(text, "html5", format=READER_FORMAT, extra_args=args)
+    except OSError as error:
+        raise _missing_pandoc(error) from error
+    except RuntimeError as error:
+        raise RenderError(f"pandoc failed on the manuscript: {error}; check the chapter named "
+                          "in pandoc's message") from error
+    return str(html)
+
+
+def _import_pypandoc():  # type: ignore[no-untyped-def]
+    try:
+        import pypandoc
+    except ImportError as error:
+        raise MissingToolError(
+            "pypandoc is not installed; run `make` (or pip install pypandoc-binary)"
+        ) from error
+    return pypandoc
+
+
+def _missing_pandoc(error: OSError) -> MissingToolError:
+    return MissingToolError(
+        f"pandoc is not available ({error}); run `make` to install pypandoc-binary, "
+        "which ships the pandoc binary"
+    )

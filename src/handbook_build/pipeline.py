@@ -1,0 +1,189 @@
+"""The one place that runs the stages in order: manifest -> book -> manuscript -> HTML -> editions.
+
+Renderers return bytes; only this module hands them to ``output`` to be written, and only after
+every requested edition rendered, so a failed build leaves the previous good build in place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handbook_build import editions
+from handbook_build.assemble import assemble
+from handbook_build.editions import EditionOutput
+from handbook_build.errors import HandbookError, fail_on_errors
+from handbook_build.htmlbook import to_html
+from handbook_build.model import Diagnostic, HtmlBook, Manifest
+from handbook_build.output import ensure_output_dir, write_all
+from handbook_build.sources import read_book
+
+log = logging.getLogger(__name__)
+
+ALL_FORMATS = ("md", "html", "pdf", "print", "epub")
+OPTIONAL_FORMATS = ("print-fillable",)
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRequest:
+    manifest: Manifest
+    output_dir: Path
+    formats: tuple[str, ...] = ALL_FORMATS
+    strict: bool = False
+    validate: bool = False  # run EPUBCheck on the EPUB after building it
+    jobs: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenFile:
+    path: Path
+    size: int
+    pages: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    written: tuple[WrittenFile, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    seconds: float
+    edition_seconds: tuple[tuple[str, float], ...] = ()
+    details: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "warning")
+
+
+def build(request: BuildRequest, progress: Progress = lambda _: None) -> BuildReport:
+    started = time.perf_counter()
+    manifest = request.manifest
+    output_dir = request.output_dir.resolve()
+    ensure_output_dir(output_dir)
+
+    progress(f"reading {len(manifest.chapters)} chapters")
+    book = read_book(manifest, output_dir)
+    _enforce_strict(book.diagnostics, request.strict)
+    manuscript = assemble(book)
+    outputs: list[EditionOutput] = [editions.manuscript_output(manuscript)]
+    diagnostics = list(book.diagnostics)
+    timings: list[tuple[str, float]] = []
+
+    renderable = [f for f in request.formats if f != "md"]
+    if renderable:
+        progress("converting the manuscript to HTML (pandoc)")
+        html_book = to_html(manuscript)
+        diagnostics.extend(html_book.diagnostics[len(book.diagnostics):])
+        _enforce_strict(diagnostics, request.strict)
+        for name, result, seconds in _render_editions(html_book, renderable, request, progress):
+            outputs.extend(result.outputs)
+            diagnostics.extend(result.diagnostics)
+            timings.append((name, seconds))
+        _enforce_strict(diagnostics, request.strict)
+
+    if "md" not in request.formats:
+        outputs = outputs[1:]
+    files = {output_dir / output.name: output.data for output in outputs}
+    report_path = output_dir / f"{manifest.stem}-report.json"
+    report = BuildReport(
+        written=tuple(WrittenFile(output_dir / o.name, len(o.data), o.pages) for o in outputs),
+        diagnostics=tuple(diagnostics),
+        seconds=time.perf_counter() - started,
+        edition_seconds=tuple(timings),
+        details=_merged_details(outputs),
+    )
+    files[report_path] = _report_json(report, manifest)
+    progress(f"writing {len(files)} files to {output_dir}")
+    write_all(files)
+    return report
+
+
+def _render_editions(
+    html_book: HtmlBook, formats: Sequence[str], request: BuildRequest, progress: Progress
+) -> list[tuple[str, editions.EditionResult, float]]:
+    """Render each edition in its own process (2 cores: the two PDFs run side by side)."""
+    ordered = sorted(formats, key=editions.expected_cost, reverse=True)
+    if request.jobs <= 1 or len(ordered) == 1:
+        results = []
+        for name in ordered:
+            progress(f"rendering {name}")
+            started = time.perf_counter()
+            result = editions.render_edition(name, html_book, request.validate)
+            results.append((name, result, time.perf_counter() - started))
+        return _in_request_order(results, formats)
+    # fork: the workers inherit the HtmlBook instead of unpickling it, and start instantly.
+    context = multiprocessing.get_context("fork")
+    workers = min(request.jobs, len(ordered))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: list[tuple[str, Future[tuple[editions.EditionResult, float]]]] = [
+            (name, pool.submit(_timed_render, name, html_book, request.validate))
+            for name in ordered
+        ]
+        progress(f"rendering {', '.join(ordered)} in {workers} processes")
+        results = []
+        for name, future in futures:
+            result, seconds = future.result()
+            progress(f"rendered {name} in {seconds:.1f} s")
+            results.append((name, result, seconds))
+    return _in_request_order(results, formats)
+
+
+def _timed_render(name: str, html_book: HtmlBook, validate: bool) -> tuple[
+    editions.EditionResult, float
+]:
+    started = time.perf_counter()
+    result = editions.render_edition(name, html_book, validate)
+    return result, time.perf_counter() - started
+
+
+def _in_request_order(
+    results: list[tuple[str, editions.EditionResult, float]], formats: Sequence[str]
+) -> list[tuple[str, editions.EditionResult, float]]:
+    return sorted(results, key=lambda item: list(formats).index(item[0]))
+
+
+def _enforce_strict(diagnostics: Sequence[Diagnostic], strict: bool) -> None:
+    fail_on_errors(diagnostics, HandbookError)
+    if strict:
+        warnings = [d for d in diagnostics if d.severity == "warning"]
+        if warnings:
+            raise HandbookError(
+                f"{len(warnings)} warnings and --strict is on; nothing was written.", warnings
+            )
+
+
+def _merged_details(outputs: Sequence[EditionOutput]) -> dict[str, object]:
+    details: dict[str, object] = {}
+    for output in outputs:
+        if output.details:
+            details[output.name] = output.details
+    return details
+
+
+def _report_json(report: BuildReport, manifest: Manifest) -> bytes:
+    """The build report: per edition pages and size, and the lists editors act on.
+
+    Times are left out on purpose: the report is an output and outputs are deterministic.
+    """
+    document = {
+        "book": manifest.metadata.title,
+        "stem": manifest.stem,
+        "files": [
+            {"name": f.path.name, "bytes": f.size, "pages": f.pages} for f in report.written
+        ],
+        "warnings": [d.compiler_style() for d in report.warnings],
+        "unresolved_images": sorted(
+            {d.message for d in report.diagnostics if d.code == "unresolved-image"}
+        ),
+        "unmapped_site_links": sorted(
+            {d.message for d in report.diagnostics if d.code == "unmapped-site-link"}
+        ),
+        "editions": report.details,
+    }
+    return (json.dumps(document, indent=2, sort_keys=True, default=str) + "\n").encode()
