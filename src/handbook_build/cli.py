@@ -138,6 +138,10 @@ def _progress(quiet: bool) -> Callable[[str], None]:
 
 
 def _print_summary(report: BuildReport) -> None:
+    if report.unchanged:
+        click.echo(f"nothing changed: {len(report.written)} files up to date "
+                   f"({report.seconds:.2f} s)")
+        return
     for written in report.written:
         pages = f", {written.pages} pages" if written.pages else ""
         click.echo(f"wrote {written.path} ({_size(written.size)}{pages})")

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handbook_build import editions
+from handbook_build import cache, editions
 from handbook_build.assemble import assemble
 from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
@@ -55,6 +55,7 @@ class BuildReport:
     seconds: float
     edition_seconds: tuple[tuple[str, float], ...] = ()
     details: dict[str, object] = field(default_factory=dict)
+    unchanged: bool = False  # nothing changed since the last build: nothing was written
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -66,6 +67,14 @@ def build(request: BuildRequest, progress: Progress = lambda _: None) -> BuildRe
     manifest = request.manifest
     output_dir = request.output_dir.resolve()
     ensure_output_dir(output_dir)
+    options = (*sorted(request.formats), f"strict={request.strict}",
+                f"validate={request.validate}")
+    fingerprint = cache.fingerprint_inputs(manifest, output_dir, options)
+    previous = cache.load_state(output_dir)
+    if (previous is not None and previous.fingerprint == fingerprint
+            and cache.outputs_intact(output_dir, previous)):
+        progress("nothing changed since the last build; nothing written")
+        return _unchanged_report(output_dir, previous, started)
 
     progress(f"reading {len(manifest.chapters)} chapters")
     book = read_book(manifest, output_dir)
@@ -101,7 +110,15 @@ def build(request: BuildRequest, progress: Progress = lambda _: None) -> BuildRe
     files[report_path] = _report_json(report, manifest)
     progress(f"writing {len(files)} files to {output_dir}")
     write_all(files)
+    state = cache.state_bytes(fingerprint, {path.name: data for path, data in files.items()})
+    write_all({cache.ensure_cache_dir(output_dir) / cache.STATE_FILE: state})
     return report
+
+
+def _unchanged_report(output_dir: Path, state: cache.BuildState, started: float) -> BuildReport:
+    written = tuple(WrittenFile(output_dir / name, (output_dir / name).stat().st_size)
+                    for name in sorted(state.outputs))
+    return BuildReport(written, (), time.perf_counter() - started, unchanged=True)
 
 
 def _render_editions(
