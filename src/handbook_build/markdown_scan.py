@@ -23,7 +23,16 @@ import bisect
 import re
 from dataclasses import dataclass
 
-__all__ = ["Segment", "column_of", "line_of", "mask_code", "split_code"]
+__all__ = [
+    "InlineLink",
+    "Segment",
+    "column_of",
+    "find_inline_links",
+    "line_of",
+    "mask_code",
+    "split_code",
+    "unescape_markdown",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,3 +227,206 @@ def mask_code(text: str, fill: str = "x") -> str:
         else:
             parts.append(segment.text)
     return "".join(parts)
+
+
+# --- inline links and images -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InlineLink:
+    """One inline link ``[text](dest "title")`` or image ``![alt](src "title")``.
+
+    Offsets index the scanned text: ``start:end`` is the whole construct (the ``!`` included),
+    ``text_start:text_end`` what is between the brackets, ``dest_start:dest_end`` the destination
+    as written (angle brackets included). ``destination`` is unescaped and without ``<>``.
+    """
+
+    start: int
+    end: int
+    is_image: bool
+    text_start: int
+    text_end: int
+    dest_start: int
+    dest_end: int
+    destination: str
+    title: str | None
+
+
+_ESCAPABLE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_TITLE_CLOSERS = {'"': '"', "'": "'", "(": ")"}
+
+
+def unescape_markdown(text: str) -> str:
+    """Remove Markdown backslash escapes of ASCII punctuation (``\\_`` -> ``_``)."""
+    return _ESCAPABLE.sub(r"\1", text)
+
+
+def find_inline_links(
+    text: str, start: int = 0, end: int | None = None, masked: str | None = None
+) -> list[InlineLink]:
+    """The outermost inline links and images in ``text[start:end]``, outside code, in order.
+
+    Constructs nested in a link's text (``[![alt](src)](href)``) are not listed: call again on
+    ``text_start:text_end``. Pass ``masked=mask_code(text)`` when scanning one text repeatedly.
+    """
+    masked = mask_code(text) if masked is None else masked
+    end = len(text) if end is None else end
+    found: list[InlineLink] = []
+    index = start
+    while index < end:
+        char = masked[index]
+        if char == "\\":
+            index += 2  # an escaped character never opens anything
+            continue
+        if char == "[":
+            link = _link_at(text, masked, index, start, end)
+            if link is not None:
+                found.append(link)
+                index = link.end
+                continue
+        index += 1
+    return found
+
+
+def _link_at(text: str, masked: str, open_at: int, lo: int, hi: int) -> InlineLink | None:
+    close = _matching_bracket(masked, open_at, hi)
+    if close is None or close + 1 >= hi or masked[close + 1] != "(":
+        return None
+    parsed = _destination_and_title(text, masked, close + 2, hi)
+    if parsed is None:
+        return None
+    dest_start, dest_end, destination, title, end = parsed
+    is_image = open_at > lo and masked[open_at - 1] == "!" and not _is_escaped(masked, open_at - 1)
+    return InlineLink(
+        start=open_at - 1 if is_image else open_at,
+        end=end,
+        is_image=is_image,
+        text_start=open_at + 1,
+        text_end=close,
+        dest_start=dest_start,
+        dest_end=dest_end,
+        destination=destination,
+        title=title,
+    )
+
+
+def _matching_bracket(masked: str, open_at: int, hi: int) -> int | None:
+    """Index of the ``]`` closing ``masked[open_at]``, within one paragraph, or None."""
+    depth = 0
+    index = open_at
+    while index < hi:
+        char = masked[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return index
+        elif char == "\n" and _blank_line_follows(masked, index, hi):
+            return None  # link text never spans paragraphs
+        index += 1
+    return None
+
+
+def _blank_line_follows(masked: str, newline_at: int, hi: int) -> bool:
+    index = newline_at + 1
+    while index < hi and masked[index] in " \t\r":
+        index += 1
+    return index >= hi or masked[index] == "\n"
+
+
+def _skip_space(masked: str, index: int, hi: int) -> tuple[int, bool]:
+    """Skip spaces and at most one line break; (new index, whether anything was skipped)."""
+    begin = index
+    newline_seen = False
+    while index < hi and masked[index] in " \t\r\n":
+        if masked[index] == "\n":
+            if newline_seen:
+                break
+            newline_seen = True
+        index += 1
+    return index, index > begin
+
+
+def _destination_and_title(
+    text: str, masked: str, index: int, hi: int
+) -> tuple[int, int, str, str | None, int] | None:
+    """Parse ``dest "title")`` from ``index``: (dest start, dest end, dest, title, end)."""
+    index, _ = _skip_space(masked, index, hi)
+    dest_start = index
+    if index < hi and masked[index] == "<":
+        close = _angle_destination_end(masked, index, hi)
+        if close is None:
+            return None
+        destination = text[index + 1 : close]
+        index = close + 1
+    else:
+        index = _bare_destination_end(masked, index, hi)
+        destination = text[dest_start:index]
+    dest_end = index
+    index, spaced = _skip_space(masked, index, hi)
+    title: str | None = None
+    if index < hi and masked[index] in _TITLE_CLOSERS and (spaced or dest_end == dest_start):
+        title_end = _title_end(masked, index, hi)
+        if title_end is None:
+            return None
+        title = text[index + 1 : title_end - 1]
+        index, _ = _skip_space(masked, title_end, hi)
+    if index >= hi or masked[index] != ")":
+        return None
+    return dest_start, dest_end, unescape_markdown(destination), title, index + 1
+
+
+def _angle_destination_end(masked: str, index: int, hi: int) -> int | None:
+    index += 1
+    while index < hi:
+        char = masked[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == ">":
+            return index
+        if char in "<\n":
+            return None
+        index += 1
+    return None
+
+
+def _bare_destination_end(masked: str, index: int, hi: int) -> int:
+    """End of a destination without ``<>``: balanced parentheses, no spaces or controls."""
+    depth = 0
+    while index < hi:
+        char = masked[index]
+        if char == "\\" and index + 1 < hi:
+            index += 2
+            continue
+        if char.isspace() or ord(char) < 0x20:
+            break
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        index += 1
+    return index
+
+
+def _title_end(masked: str, index: int, hi: int) -> int | None:
+    """Index just past the title opened at ``index`` (titles may span lines, not paragraphs)."""
+    closer = _TITLE_CLOSERS[masked[index]]
+    index += 1
+    while index < hi:
+        char = masked[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == closer:
+            return index + 1
+        if char == "\n" and _blank_line_follows(masked, index, hi):
+            return None
+        index += 1
+    return None
