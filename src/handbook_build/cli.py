@@ -94,6 +94,31 @@ def build_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
 main.add_command(build_command, name="build")
 
 
+@main.command(name="watch")
+@click.argument("manifest_path", required=False, type=click.Path(path_type=Path),
+                default=DEFAULT_MANIFEST)
+@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("build"), show_default=True, help="Folder for the editions.")
+@click.option("-f", "--format", "formats", multiple=True,
+              type=click.Choice(ALL_FORMATS + OPTIONAL_FORMATS), help="Edition to rebuild.")
+@_source_option
+def watch_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...],
+                  source_dir: Path | None) -> None:
+    """Build, then rebuild on every save until Ctrl-C."""
+    from handbook_build.watch import describe, watch
+
+    _setup_logging(0)
+    manifest = _load(manifest_path, source_dir)
+    request = BuildRequest(manifest, output_dir, tuple(dict.fromkeys(formats)) or ALL_FORMATS)
+    _print_summary(_run(lambda: build(request, progress=_progress(False))))
+    click.echo("watching for changes (Ctrl-C to stop)", err=True)
+    try:
+        for event in watch(request, lambda: _load(manifest_path, source_dir)):
+            click.echo(describe(event))
+    except KeyboardInterrupt:
+        click.echo("stopped watching", err=True)
+
+
 @main.command()
 @click.argument("target", required=False, type=click.Path(path_type=Path),
                 default=DEFAULT_MANIFEST)

@@ -1,4 +1,4 @@
-"""The edition registry: format name -> renderer -> the files it produces (bytes, never written here).
+"""The edition registry: format name -> renderer -> the files it produces (bytes, not written).
 
 Renderers are imported lazily: ``import weasyprint`` alone costs half a second, and a
 Markdown-only build or ``check`` should not pay for it.

@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
+from typing import cast
 
 from handbook_build.errors import MissingToolError, RenderError
 
@@ -51,14 +53,14 @@ def markdown_to_html(text: str) -> str:
     return str(html)
 
 
-def _import_pypandoc():  # type: ignore[no-untyped-def]
+def _import_pypandoc() -> ModuleType:
     try:
         import pypandoc
     except ImportError as error:
         raise MissingToolError(
             "pypandoc is not installed; run `make` (or pip install pypandoc-binary)"
         ) from error
-    return pypandoc
+    return cast(ModuleType, pypandoc)
 
 
 def _missing_pandoc(error: OSError) -> MissingToolError:
