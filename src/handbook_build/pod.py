@@ -7,12 +7,16 @@ renderer, the cover and the preflight all read the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+import re
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from handbook_build.errors import ManifestError
+from handbook_build.errors import ManifestError, MissingToolError
 from handbook_build.model import PodProfileName
 
 Paper = Literal["white", "cream", "color"]
@@ -144,3 +148,48 @@ def get_profile(name: str) -> PodProfile:
             return profile
     choices = ", ".join(sorted(PROFILES))
     raise ManifestError(f"unknown print-on-demand profile {name!r}; use one of: {choices}")
+
+
+# PDF/X output intent: the SWOP CMYK profile Debian ships with Ghostscript (libgs-common).
+CMYK_PROFILE_PATH = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+_XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
+def output_intent_css(profile_path: Path = CMYK_PROFILE_PATH) -> str:
+    """The ``@color-profile`` rule WeasyPrint needs for a PDF/X file, the profile inlined.
+
+    Inlined as a data: URI so the render needs no extra confined folder and the file carries no
+    reference to the build machine. ``components`` is required: WeasyPrint 70 crashes without it.
+    """
+    try:
+        icc = profile_path.read_bytes()
+    except OSError:
+        raise MissingToolError(
+            f"{profile_path}: CMYK colour profile not found; "
+            "install Debian's libgs-common (Ghostscript's ICC profiles) for PDF/X output"
+        ) from None
+    uri = "data:application/vnd.iccprofile;base64," + base64.b64encode(icc).decode("ascii")
+    return f"@color-profile device-cmyk {{ src: url({uri}); components: c m y k }}\n"
+
+
+def fixed_document_id(seed: str) -> Callable[[object, object], None]:
+    """A WeasyPrint ``finisher`` replacing PDF/X-4's random XMP document id by one from ``seed``.
+
+    WeasyPrint writes ``xmp.did:<uuid4>`` into PDF/X-4 metadata; a uuid5 of the book's identifier
+    has the same length and makes two builds byte-identical. X-1a has no such id: a no-op there.
+    """
+    document_id = b"xmp.did:" + str(uuid.uuid5(uuid.NAMESPACE_URL, seed)).encode("ascii")
+
+    def finisher(document: object, pdf: object) -> None:
+        for obj in getattr(pdf, "objects", ()):
+            chunks = getattr(obj, "stream", None)
+            extra = getattr(obj, "extra", None)
+            if isinstance(chunks, list) and isinstance(extra, dict) and (
+                extra.get("Type") == "/Metadata"
+            ):
+                obj.stream = [
+                    _XMP_DOCUMENT_ID.sub(document_id, chunk) if isinstance(chunk, bytes) else chunk
+                    for chunk in chunks
+                ]
+
+    return finisher
