@@ -1,0 +1,589 @@
+"""Image rewriting of one chapter's Markdown (source-normalizing stage; reads only file headers).
+
+Every image the book shows must be a local file under the book's allowed roots: renderers never
+touch the network. ``ImageResolver`` maps an image reference to such a file:
+
+* relative paths are resolved against the chapter's folder, then confined (``resolve()``, so a
+  symlink pointing out of the roots is refused);
+* remote URLs (including the old site's ``/wp-content/uploads/...``) are matched by *file name*
+  to local copies in the image folders, tolerating case, URL-encoding, an interchangeable
+  extension (.jpg/.jpeg/.png/.gif/.svg) and WordPress's ``-300x217`` size and ``-e1352754548930``
+  edit suffixes, in both directions;
+* the content decides the media type (magic bytes), so an empty or mislabelled file is refused.
+
+``rewrite_images`` then rewrites ``![alt](src)`` and raw ``<img src>`` so that ``src`` is the
+path relative to the output folder, or replaces the image with a placeholder span, and turns
+WordPress ``[caption]...[/caption]`` shortcodes into Markdown figures.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote, urlsplit
+
+from handbook_build.markdown_scan import (
+    InlineLink,
+    column_of,
+    find_inline_links,
+    line_of,
+    mask_code,
+)
+from handbook_build.model import Diagnostic, ImageAsset, TocNode
+
+__all__ = [
+    "ImageContext",
+    "ImageResolution",
+    "ImageResolver",
+    "ImageResult",
+    "escape_markdown",
+    "placeholder",
+    "rewrite_images",
+    "sniff_media_type",
+]
+
+# Preferred order when the exact extension has no local copy.
+EXTENSION_PREFERENCE = (".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp")
+_HEADER_BYTES = 2048  # enough for every magic number and an SVG's prolog
+_SIZE_SUFFIX = re.compile(r"-\d{1,5}x\d{1,5}$")  # WordPress thumbnails: name-300x217.png
+_EDIT_SUFFIX = re.compile(r"-e\d{9,}$")  # WordPress "edited image": name-e1352754548930.gif
+_THUMB_PREFIX = re.compile(r"^\d{1,5}px-")  # Wikimedia thumbnails: 640px-Name.jpg
+
+
+# --- media type detection ----------------------------------------------------------------------
+
+
+def sniff_media_type(header: bytes, suffix: str = "") -> str | None:
+    """The image media type from a file's first bytes, or None when it is not an image."""
+    if header.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if header.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if header.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if header.startswith(b"RIFF") and header[8:12] == b"WEBP":
+        return "image/webp"
+    return "image/svg+xml" if _looks_like_svg(header, suffix) else None
+
+
+def _looks_like_svg(header: bytes, suffix: str) -> bool:
+    text = header.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not text.startswith(b"<"):
+        return False
+    if b"<svg" in text:
+        return True
+    # Only the header is read: an XML prolog or long comment may push <svg past it, so trust
+    # the extension then.
+    return suffix.lower() == ".svg" and text.startswith((b"<?xml", b"<!--", b"<!doctype svg"))
+
+
+def _describe_header(header: bytes) -> str:
+    if header.startswith(b"%PDF"):
+        return "a PDF document"
+    if header.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    return f"content starting {header[:8]!r}"
+
+
+# --- resolution --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImageResolution:
+    """A local image file for a reference (``path`` None: not usable) and why."""
+
+    path: Path | None
+    reason: str
+    media_type: str = ""
+
+
+def _normalize_name(name: str) -> str:
+    return unicodedata.normalize("NFC", unquote(name)).casefold()
+
+
+def _stripped_stem(stem: str) -> str:
+    """The stem without WordPress size/edit suffixes (``a-e123456789-300x200`` -> ``a``)."""
+    previous = None
+    while previous != stem:
+        previous = stem
+        stem = _SIZE_SUFFIX.sub("", stem)
+        stem = _EDIT_SUFFIX.sub("", stem)
+    return stem
+
+
+@dataclass(slots=True)
+class _NameIndex:
+    """Image files by normalized stem, then extension; the first folder listed wins."""
+
+    exact: dict[str, dict[str, Path]] = field(default_factory=dict)
+    stripped: dict[str, dict[str, Path]] = field(default_factory=dict)
+
+    def add(self, path: Path) -> None:
+        stem, suffix = os.path.splitext(_normalize_name(path.name))
+        self.exact.setdefault(stem, {}).setdefault(suffix, path)
+        self.stripped.setdefault(_stripped_stem(stem), {}).setdefault(suffix, path)
+
+    def find(self, name: str) -> tuple[Path, str] | None:
+        """A local file for ``name`` and how it matched, trying the most exact match first."""
+        stem, suffix = os.path.splitext(_normalize_name(name))
+        bare = _stripped_stem(stem)
+        attempts = (
+            (self.exact, stem, "same name"),
+            (self.exact, bare, "name without the WordPress size suffix"),
+            (self.stripped, stem, "a resized copy"),
+            (self.stripped, bare, "a resized copy"),
+        )
+        for table, key, how in attempts:
+            by_suffix = table.get(key)
+            if by_suffix:
+                picked = _pick_extension(by_suffix, suffix)
+                if picked is not None:
+                    found, exact_ext = picked
+                    return found, how if exact_ext else f"{how}, other extension"
+        return None
+
+
+def _pick_extension(by_suffix: dict[str, Path], suffix: str) -> tuple[Path, bool] | None:
+    if suffix in by_suffix:
+        return by_suffix[suffix], True
+    if suffix and suffix not in EXTENSION_PREFERENCE:
+        return None  # "x.pdf" never stands in for "x.png"
+    for candidate in EXTENSION_PREFERENCE:
+        if candidate in by_suffix:
+            return by_suffix[candidate], False
+    return None
+
+
+class ImageResolver:
+    """Finds the local file for an image reference; indexes the image folders once."""
+
+    def __init__(self, image_dirs: Sequence[Path], allowed_roots: Sequence[Path]) -> None:
+        self.allowed_roots: tuple[Path, ...] = tuple(root.resolve() for root in allowed_roots)
+        self.image_dirs: tuple[Path, ...] = tuple(
+            folder.resolve() for folder in image_dirs if self._confined(folder.resolve())
+        )
+        self._index = _NameIndex()
+        for folder in self.image_dirs:
+            for path in _image_files(folder):
+                self._index.add(path)
+
+    def resolve(self, src: str, chapter_dir: Path) -> ImageResolution:
+        """The local file for ``src`` as written in a chapter in ``chapter_dir``."""
+        src = src.strip()
+        if src.startswith("<") and src.endswith(">"):
+            src = src[1:-1].strip()
+        if not src:
+            return ImageResolution(None, "empty image source")
+        scheme = _scheme(src)
+        if scheme in ("http", "https") or src.startswith("//"):
+            return self._remote(src)
+        if scheme is not None:
+            return ImageResolution(None, f"{scheme}: image sources are not allowed")
+        return self._local(src, chapter_dir)
+
+    def _remote(self, url: str) -> ImageResolution:
+        path = urlsplit(url if not url.startswith("//") else "http:" + url).path
+        names = _remote_names(path)
+        if not names:
+            return ImageResolution(None, "the URL names no file; the book never downloads images")
+        for name in names:
+            found = self._index.find(name)
+            if found is not None:
+                local, how = found
+                return self._checked(local, f"local copy of {name!r} ({how})")
+        return ImageResolution(
+            None, f"no local copy of {names[0]!r} in the image folders (never downloaded)"
+        )
+
+    def _local(self, src: str, chapter_dir: Path) -> ImageResolution:
+        relative = src.split("#", 1)[0].split("?", 1)[0]
+        candidates = [relative] if unquote(relative) == relative else [relative, unquote(relative)]
+        if Path(relative).is_absolute() and not self._confined(Path(os.path.normpath(relative))):
+            return ImageResolution(
+                None, f"absolute path {relative!r} is outside the book's folders"
+            )
+        for candidate in candidates:
+            lexical = Path(os.path.normpath(chapter_dir / candidate))
+            if not lexical.exists():
+                continue
+            if not self._confined(lexical):
+                return ImageResolution(None, f"{lexical} is outside the book's folders")
+            real = lexical.resolve()
+            if not self._confined(real):
+                return ImageResolution(None, f"{lexical} is a link to {real}, outside the roots")
+            return self._checked(real, "local file")
+        found = self._index.find(PurePosixPath(unquote(relative).replace("\\", "/")).name)
+        if found is not None:
+            return self._checked(found[0], f"not at {relative!r}; found by name ({found[1]})")
+        return ImageResolution(None, f"no file {relative!r} next to the chapter or in the images")
+
+    def _checked(self, path: Path, how: str) -> ImageResolution:
+        """Confine and sniff a candidate: only real, non-empty images under the roots pass."""
+        real = path.resolve()
+        if not self._confined(real):
+            return ImageResolution(None, f"{path} leads outside the book's folders ({real})")
+        if not real.is_file():
+            return ImageResolution(None, f"{real} is not a file")
+        try:
+            with real.open("rb") as handle:
+                header = handle.read(_HEADER_BYTES)
+        except OSError as error:
+            return ImageResolution(None, f"{real} cannot be read: {error.strerror}")
+        if not header:
+            return ImageResolution(None, f"{real} is empty (0 bytes)")
+        media_type = sniff_media_type(header, real.suffix)
+        if media_type is None:
+            return ImageResolution(None, f"{real} is not an image ({_describe_header(header)})")
+        return ImageResolution(real, how, media_type)
+
+    def _confined(self, path: Path) -> bool:
+        return any(path == root or path.is_relative_to(root) for root in self.allowed_roots)
+
+
+def _image_files(folder: Path) -> Iterable[Path]:
+    """Files under ``folder`` in a stable order (sorted, so the index is deterministic)."""
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+def _scheme(src: str) -> str | None:
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", src)
+    if match is None or len(match.group(1)) == 1:
+        return None  # "C:\..." is a Windows drive, treated as a path (and refused as absolute)
+    return match.group(1).lower()
+
+
+def _remote_names(path: str) -> list[str]:
+    """Candidate file names of a remote image, best first."""
+    segments = [segment for segment in path.split("/") if segment]
+    if not segments:
+        return []
+    names = [segments[-1]]
+    thumb = _THUMB_PREFIX.sub("", segments[-1])
+    if thumb != segments[-1]:
+        names.append(thumb)
+        # Wikimedia: .../thumb/a/ab/Original.svg/300px-Original.svg.png
+        if len(segments) >= 2:
+            names.append(segments[-2])
+    return [name for name in names if "." in name]
+
+
+# --- rewriting ---------------------------------------------------------------------------------
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = r"\b{name}\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>\"']+))"
+_CAPTION = re.compile(r"\[caption\b[^\]]*\](?P<body>.*?)\[/caption\]", re.DOTALL | re.IGNORECASE)
+_HTML_LINK_AROUND = re.compile(r"<a\b[^>]*>\s*(<img\b[^>]*>)\s*</a\s*>", re.IGNORECASE)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~^$])")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageContext:
+    chapter: TocNode
+    chapter_dir: Path  # folder of the chapter file: relative srcs are resolved against it
+    output_dir: Path  # where <stem>.md is written: srcs become relative to it
+    resolver: ImageResolver
+    contents_path: Path | None = None  # shown in messages when the chapter has no source path
+
+
+@dataclass(frozen=True, slots=True)
+class ImageResult:
+    markdown: str
+    assets: tuple[ImageAsset, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    unresolved: tuple[str, ...] = ()  # srcs as written that have no usable local file
+
+
+@dataclass(slots=True)
+class _Walk:
+    """Mutable state of one ``rewrite_images`` call (never escapes it)."""
+
+    text: str
+    masked: str
+    ctx: ImageContext
+    assets: dict[str, ImageAsset] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+    def warn(self, offset: int, code: str, message: str, hint: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(
+                path=_display_path(self.ctx),
+                line=line_of(self.text, offset),
+                column=column_of(self.text, offset),
+                message=message,
+                hint=hint,
+                severity="warning",
+                code=code,
+            )
+        )
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal Markdown inline text (one line, punctuation escaped)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def placeholder(alt: str) -> str:
+    """The span that stands in for an image that cannot be shown (design contract)."""
+    return f"[Image not available: {escape_markdown(alt)}]{{.image-placeholder}}"
+
+
+def rewrite_images(markdown: str, ctx: ImageContext) -> ImageResult:
+    """Rewrite every image of one chapter's prose (see the module docstring)."""
+    walk = _Walk(markdown, mask_code(markdown), ctx)
+    edits: list[tuple[int, int, str]] = []
+    pos = 0
+    for caption in _CAPTION.finditer(walk.masked):
+        edits += _images_in(walk, pos, caption.start())
+        edits.append(_caption_edit(walk, caption))
+        pos = caption.end()
+    edits += _images_in(walk, pos, len(markdown))
+    return ImageResult(
+        markdown=_apply(markdown, edits),
+        assets=tuple(walk.assets.values()),
+        diagnostics=tuple(walk.diagnostics),
+        unresolved=tuple(walk.unresolved),
+    )
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
+    parts: list[str] = []
+    pos = 0
+    for start, end, replacement in sorted(edits):
+        parts.append(text[pos:start])
+        parts.append(replacement)
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _images_in(walk: _Walk, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Edits for the Markdown images (also inside link texts) and ``<img>`` tags in a range."""
+    edits: list[tuple[int, int, str]] = []
+    covered = start
+    for link in find_inline_links(walk.text, start, end, walk.masked):
+        edits += _img_tag_edits(walk, covered, link.start)
+        if link.is_image:
+            edits.append((link.start, link.end, _markdown_image(walk, link)))
+        else:
+            edits += _images_in(walk, link.text_start, link.text_end)  # [![alt](src)](href)
+        covered = link.end
+    edits += _img_tag_edits(walk, covered, end)
+    return edits
+
+
+def _markdown_image(walk: _Walk, link: InlineLink) -> str:
+    text = walk.text
+    alt = text[link.text_start : link.text_end]
+    if not alt.strip():
+        walk.warn(
+            link.start,
+            "missing-alt",
+            f"image without alt text: {link.destination}",
+            "describe the image in ![...] for readers who cannot see it",
+        )
+    asset = _resolve(walk, link.destination, alt, link.start)
+    if asset is None:
+        return placeholder(alt.strip() or _file_label(link.destination))
+    return text[link.start : link.dest_start] + asset.src + text[link.dest_end : link.end]
+
+
+def _img_tag_edits(walk: _Walk, start: int, end: int) -> list[tuple[int, int, str]]:
+    edits: list[tuple[int, int, str]] = []
+    for tag in _IMG_TAG.finditer(walk.masked, start, end):
+        src = _attribute(walk.text, tag, "src")
+        alt = _attribute(walk.text, tag, "alt")
+        alt_text = _html_unescape(alt[0]) if alt is not None else ""
+        if src is None:
+            continue
+        if not alt_text.strip():
+            walk.warn(
+                tag.start(),
+                "missing-alt",
+                f"image without alt text: {src[0]}",
+                'add alt="..." describing the image',
+            )
+        asset = _resolve(walk, _html_unescape(src[0]), alt_text, tag.start())
+        if asset is None:
+            label = alt_text.strip() or _file_label(src[0])
+            edits.append((tag.start(), tag.end(), placeholder(label)))
+        else:
+            value_start, value_end, quoted = src[1], src[2], src[3]
+            new_value = asset.src if quoted else f'"{asset.src}"'
+            edits.append((value_start, value_end, new_value))
+    return edits
+
+
+def _attribute(text: str, tag: re.Match[str], name: str) -> tuple[str, int, int, bool] | None:
+    """(value, value start, value end, was quoted) of an attribute of an HTML tag match."""
+    pattern = re.compile(_ATTRIBUTE.format(name=name), re.IGNORECASE)
+    match = pattern.search(text, tag.start(), tag.end())
+    if match is None:
+        return None
+    group = next(group for group in ("dq", "sq", "bare") if match.group(group) is not None)
+    return match.group(group), match.start(group), match.end(group), group != "bare"
+
+
+def _html_unescape(value: str) -> str:
+    return (
+        value.replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<")
+        .replace("&gt;", ">").replace("&amp;", "&")
+    )  # fmt: skip
+
+
+def _file_label(src: str) -> str:
+    name = PurePosixPath(urlsplit(src.strip("<> ")).path).name
+    return unquote(name) or "image"
+
+
+def _resolve(walk: _Walk, src: str, alt: str, offset: int) -> ImageAsset | None:
+    """The asset for ``src`` (recorded once), or None with an ``unresolved-image`` warning."""
+    resolution = walk.ctx.resolver.resolve(src, walk.ctx.chapter_dir)
+    if resolution.path is None:
+        walk.unresolved.append(src)
+        walk.warn(
+            offset,
+            "unresolved-image",
+            f"image not found: {_shorten(src)} ({resolution.reason}); shown as a placeholder",
+            "put a copy of the file in one of the image folders, named like the URL's file",
+        )
+        return None
+    rel = os.path.relpath(resolution.path, walk.ctx.output_dir).replace(os.sep, "/")
+    # Percent-encode what Markdown or HTML could misread (spaces, parentheses); the encoded form
+    # is the key renderers look images up by, so it must be identical in <stem>.md and the HTML.
+    src_key = quote(rel, safe="/-._~!$&'*+,;=@")
+    asset = walk.assets.setdefault(
+        src_key, ImageAsset(src=src_key, path=resolution.path, media_type=resolution.media_type)
+    )
+    return asset
+
+
+def _caption_edit(walk: _Walk, caption: re.Match[str]) -> tuple[int, int, str]:
+    """``[caption ...]<image> caption text[/caption]`` -> a figure paragraph ``![text](src)``."""
+    text = walk.text
+    body_start, body_end = caption.start("body"), caption.end("body")
+    image = _caption_image(walk, body_start, body_end)
+    if image is None:
+        walk.warn(
+            caption.start(),
+            "caption-shortcode",
+            "WordPress [caption] shortcode without an image; kept its text",
+            "remove the [caption] shortcode from the source",
+        )
+        return caption.start(), caption.end(), text[body_start:body_end].strip()
+    src, alt, title, image_end, dropped_href = image
+    caption_text = " ".join(text[image_end:body_end].split()) or " ".join(alt.split())
+    if not _balanced_brackets(caption_text):
+        caption_text = escape_markdown(caption_text)
+    dropped = f"; its link to {_shorten(dropped_href)} was dropped" if dropped_href else ""
+    walk.warn(
+        caption.start(),
+        "caption-shortcode",
+        f"WordPress [caption] shortcode turned into a figure{dropped}",
+        "write the figure as ![caption](src) on its own paragraph in the source",
+    )
+    asset = _resolve(walk, src, caption_text, caption.start())
+    if asset is None:
+        figure = placeholder(_plain(caption_text) or _file_label(src))
+    else:
+        title_part = f' "{title}"' if title else ""
+        figure = f"![{caption_text}]({asset.src}{title_part})"
+    return _as_paragraph(text, caption.start(), caption.end(), figure)
+
+
+def _caption_image(
+    walk: _Walk, start: int, end: int
+) -> tuple[str, str, str | None, int, str | None] | None:
+    """(src, alt, title, end of the image, href of a link around it) at the body's start."""
+    text, masked = walk.text, walk.masked
+    lead = start + len(text[start:end]) - len(text[start:end].lstrip())
+    links = find_inline_links(text, lead, end, masked)
+    first = links[0] if links and links[0].start == lead else None
+    if first is not None and first.is_image:
+        alt = text[first.text_start : first.text_end]
+        return first.destination, alt, first.title, first.end, None
+    if first is not None:
+        inner = find_inline_links(text, first.text_start, first.text_end, masked)
+        if len(inner) == 1 and inner[0].is_image:
+            image = inner[0]
+            alt = text[image.text_start : image.text_end]
+            return image.destination, alt, image.title, first.end, first.destination
+    return _caption_html_image(walk, lead, end)
+
+
+def _caption_html_image(
+    walk: _Walk, lead: int, end: int
+) -> tuple[str, str, str | None, int, str | None] | None:
+    """The ``<img>`` (maybe wrapped in ``<a>``) opening a caption body."""
+    text, masked = walk.text, walk.masked
+    tag = _HTML_LINK_AROUND.match(masked, lead, end) or _IMG_TAG.match(masked, lead, end)
+    if tag is None:
+        return None
+    img = _IMG_TAG.search(masked, tag.start(), tag.end())
+    assert img is not None  # both patterns contain an <img>
+    src = _attribute(text, img, "src")
+    if src is None:
+        return None
+    alt = _attribute(text, img, "alt")
+    title = _attribute(text, img, "title")
+    return (
+        _html_unescape(src[0]),
+        _html_unescape(alt[0]) if alt else "",
+        _html_unescape(title[0]) if title else None,
+        tag.end(),
+        None,
+    )
+
+
+def _as_paragraph(text: str, start: int, end: int, block: str) -> tuple[int, int, str]:
+    """Replace text[start:end] by ``block`` standing alone in its paragraph (a pandoc figure)."""
+    before = text[:start].rstrip(" \t")
+    start = len(before)
+    end += len(text[end:]) - len(text[end:].lstrip(" \t"))
+    return start, end, _separator(before, leading=True) + block + _separator(text[end:], False)
+
+
+def _separator(neighbour: str, leading: bool) -> str:
+    """The line breaks that make a blank line between ``neighbour`` and the new paragraph."""
+    if not neighbour.strip():
+        return ""  # start or end of the document
+    edge = neighbour[-2:] if leading else neighbour[:2]
+    if edge == "\n\n":
+        return ""
+    touching = edge[-1:] if leading else edge[:1]  # the character next to the new paragraph
+    return "\n" if touching == "\n" else "\n\n"
+
+
+def _balanced_brackets(text: str) -> bool:
+    depth = 0
+    for char in re.sub(r"\\.", "", text):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _plain(markdown: str) -> str:
+    """Rough plain text of inline Markdown, for a placeholder's label."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _display_path(ctx: ImageContext) -> str:
+    path = ctx.chapter.source_path or ctx.contents_path
+    if path is None:
+        return ctx.chapter.slug
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
