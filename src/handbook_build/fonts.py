@@ -1,0 +1,104 @@
+"""Font check for the paged editions: every family the styles ask for must really be installed.
+
+WeasyPrint (through fontconfig) silently substitutes another face for a missing family, usually
+DejaVu, which has no true italics: the book then looks wrong and nobody is told. This module reads
+the ``font-family`` declarations of the stylesheets and checks the first family of each against
+fontconfig's list (``fc-list : family``, asked once per process). Generic families and families
+declared by ``@font-face`` in the same styles count as available. The result is a list of warning
+messages; the pipeline turns them into errors under ``--strict``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+
+__all__ = [
+    "GENERIC_FAMILIES",
+    "declared_families",
+    "first_families",
+    "installed_families",
+    "missing_font_families",
+]
+
+GENERIC_FAMILIES = frozenset(
+    {
+        "serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math",
+        "emoji", "fangsong", "ui-serif", "ui-sans-serif", "ui-monospace", "ui-rounded",
+        "inherit", "initial", "unset", "revert", "revert-layer",
+    }
+)  # fmt: skip
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_FONT_FAMILY = re.compile(r"(?<![-\w])font-family\s*:\s*([^;}]+)", re.IGNORECASE)
+_FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}", re.IGNORECASE)
+
+
+def _families(value: str) -> list[str]:
+    """Split a ``font-family`` value into unquoted names, keeping their order."""
+    value = value.replace("!important", "")
+    names = (part.strip().strip("\"'").strip() for part in value.split(","))
+    return [" ".join(name.split()) for name in names if name]
+
+
+def first_families(css_texts: Iterable[str]) -> list[str]:
+    """The first family of every ``font-family`` declaration, in order, without duplicates.
+
+    ``@font-face`` blocks are skipped: their ``font-family`` names a face, it does not use one.
+    Generic families are left out. The colophon names these.
+    """
+    found: dict[str, None] = {}
+    for css in css_texts:
+        text = _FONT_FACE.sub("", _COMMENT.sub("", css))
+        for match in _FONT_FAMILY.finditer(text):
+            names = _families(match.group(1))
+            if names and names[0].lower() not in GENERIC_FAMILIES and "var(" not in names[0]:
+                found.setdefault(names[0], None)
+    return list(found)
+
+
+def declared_families(css_texts: Iterable[str]) -> set[str]:
+    """Families the styles bring themselves with ``@font-face`` (lower case)."""
+    declared: set[str] = set()
+    for css in css_texts:
+        for block in _FONT_FACE.finditer(_COMMENT.sub("", css)):
+            for match in _FONT_FAMILY.finditer(block.group(1)):
+                declared.update(name.lower() for name in _families(match.group(1))[:1])
+    return declared
+
+
+@functools.cache
+def installed_families() -> frozenset[str] | None:
+    """Every family name fontconfig knows (lower case), or None when ``fc-list`` is missing."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    result = subprocess.run(
+        [fc_list, ":", "family"], capture_output=True, text=True, check=False, timeout=60
+    )
+    names: set[str] = set()
+    for line in result.stdout.splitlines():
+        # One font per line; localized or style-specific aliases are separated by commas.
+        names.update(name.strip().lower() for name in line.split(",") if name.strip())
+    return frozenset(names)
+
+
+def missing_font_families(
+    css_texts: Iterable[str], installed: frozenset[str] | None = None
+) -> list[str]:
+    """Warnings, one per family named first in a ``font-family`` that is not installed."""
+    texts = list(css_texts)
+    known = installed if installed is not None else installed_families()
+    if known is None:
+        return ["fc-list was not found: the fonts named in the styles could not be checked; "
+                "install fontconfig (sudo apt-get install fontconfig)"]  # fmt: skip
+    declared = declared_families(texts)
+    return [
+        f"font family {family!r} named in the styles is not installed, so WeasyPrint would "
+        f"silently use another face; install it or change the styles"
+        for family in first_families(texts)
+        if family.lower() not in known and family.lower() not in declared
+    ]

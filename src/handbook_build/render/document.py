@@ -1,0 +1,239 @@
+"""HtmlBook -> one complete HTML document for a paged edition (reading PDF, print PDF).
+
+The document carries everything WeasyPrint needs, so it can be rendered from a plain string (also
+in another process): ``<head>`` metadata (title, authors, subject, keywords, dates from the
+manifest, never the clock), the edition's stylesheets inlined as author CSS (user stylesheets
+passed to ``render()`` lose to author CSS), a small generated ``@page`` block with the manifest's
+geometry, the front matter (title page, copyright page with colophon, contents with page
+numbers), then the book's sections. What an edition changes is a ``PagedEdition``: stylesheets,
+geometry, which identifier to print, and a hook that rewrites each section's HTML.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from handbook_build import __version__
+from handbook_build.errors import SourceError
+from handbook_build.fonts import first_families
+from handbook_build.model import HtmlBook, HtmlSection, Metadata, PageGeometry, TocNode
+
+__all__ = [
+    "PagedEdition",
+    "body_html",
+    "build_document",
+    "colophon_text",
+    "copyright_page_html",
+    "geometry_css",
+    "head_html",
+    "read_stylesheets",
+    "title_page_html",
+    "toc_html",
+]
+
+SectionTransform = Callable[[HtmlSection], str]
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+_EDITION_LABELS = {"pdf": "PDF edition", "print": "Print edition", "epub": "EPUB edition"}
+
+
+def _section_html(section: HtmlSection) -> str:
+    return section.html
+
+
+@dataclass(frozen=True, slots=True)
+class PagedEdition:
+    """What differs between paged editions; everything else comes from the HtmlBook."""
+
+    stylesheet_paths: tuple[Path, ...]  # inlined in this order (base.css first)
+    geometry: PageGeometry
+    identifier_key: str = "pdf"  # key of Metadata.identifiers printed on the copyright page
+    font_family: str | None = None  # the manifest's body face; None keeps the stylesheets' one
+    hyphenate: bool = True
+    transform_section: SectionTransform = _section_html  # e.g. add notes pages after chapters
+
+
+def build_document(html_book: HtmlBook, edition: PagedEdition) -> str:
+    """The whole HTML document (a string) of ``html_book`` laid out as ``edition``."""
+    css_texts = read_stylesheets(edition.stylesheet_paths)
+    generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate)
+    metadata = html_book.manifest.metadata
+    colophon = colophon_text((*css_texts, generated))
+    identifier = metadata.identifiers.get(edition.identifier_key, "")
+    front = (
+        title_page_html(metadata)
+        + copyright_page_html(metadata, edition.identifier_key, identifier, colophon)
+        + toc_html(section.node for section in html_book.sections)
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(metadata.language)}">\n'
+        f"{head_html(metadata, (*css_texts, generated))}\n<body>\n"
+        f'<div class="front-matter">\n{front}</div>\n'
+        f'<div class="body-matter">\n'
+        f"{body_html(html_book.sections, edition.transform_section)}</div>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def read_stylesheets(paths: Iterable[Path]) -> tuple[str, ...]:
+    """The text of each stylesheet, in order; a missing one is a SourceError naming it."""
+    texts = []
+    for path in paths:
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            hint = "restore it from the project's styles/ folder"
+            raise SourceError(f"{path}: cannot read the stylesheet ({error}); {hint}") from error
+    return tuple(texts)
+
+
+def geometry_css(geometry: PageGeometry, font_family: str | None, hyphenate: bool) -> str:
+    """The only CSS made in Python: the manifest's page size, mirrored margins and font size."""
+    g = geometry
+    text_height = g.height_in - g.top_in - g.bottom_in
+    lines = [
+        "/* generated from the manifest's page geometry */",
+        f":root {{ font-size: {g.font_size_pt:g}pt; --text-block-height: {text_height:g}in; }}",
+        f"@page {{ size: {g.size_css}; margin: {g.top_in:g}in {g.outer_in:g}in "
+        f"{g.bottom_in:g}in {g.inner_in:g}in; }}",
+        # Inner margins face the spine: right on a left-hand page, left on a right-hand page.
+        f"@page :left {{ margin-left: {g.outer_in:g}in; margin-right: {g.inner_in:g}in; }}",
+        f"@page :right {{ margin-left: {g.inner_in:g}in; margin-right: {g.outer_in:g}in; }}",
+    ]
+    if font_family:
+        lines.append(f"html {{ font-family: {_css_string(font_family)}, serif; }}")
+    if not hyphenate:
+        lines.append("p, li, dd, blockquote, figcaption, td, th, .footnote { hyphens: manual; }")
+    return "\n".join(lines) + "\n"
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def head_html(metadata: Metadata, css_texts: Sequence[str]) -> str:
+    """``<head>``: WeasyPrint reads the PDF's metadata from these elements."""
+    stamp = metadata.timestamp.isoformat()
+    metas = [("author", author) for author in metadata.authors]
+    metas += [("description", metadata.description)] if metadata.description else []
+    metas += [("keywords", ", ".join(metadata.keywords))] if metadata.keywords else []
+    metas += [("generator", f"handbook-build {__version__}")]
+    metas += [("dcterms.created", stamp), ("dcterms.modified", stamp)]
+    lines = ['<head>', '<meta charset="utf-8">', f"<title>{escape(metadata.title)}</title>"]
+    lines += [f'<meta name="{name}" content="{escape(value)}">' for name, value in metas]
+    # CSS text is not HTML: only a literal "</style" could end the element early.
+    lines += [f"<style>\n{_style_text(css)}\n</style>" for css in css_texts]
+    return "\n".join([*lines, "</head>"])
+
+
+def _style_text(css: str) -> str:
+    # CSS is not HTML: only a literal "</style" could end the element early; "\\/" is a valid
+    # CSS escape for "/", so the rule means the same.
+    return css.replace("</style", "<\\/style")
+
+
+def title_page_html(metadata: Metadata) -> str:
+    parts = [f'<h1 class="book-title">{escape(metadata.title)}</h1>']
+    if metadata.subtitle:
+        parts.append(f'<p class="subtitle">{escape(metadata.subtitle)}</p>')
+    if metadata.authors:
+        parts.append(f'<p class="authors">{escape(_join_names(metadata.authors))}</p>')
+    if metadata.publisher:
+        parts.append(f'<p class="publisher">{escape(metadata.publisher)}</p>')
+    return '<section class="title-page">\n' + "\n".join(parts) + "\n</section>\n"
+
+
+def copyright_page_html(
+    metadata: Metadata, identifier_key: str, identifier: str, colophon: str
+) -> str:
+    """Edition, date, license, this edition's identifier, publisher, and the colophon."""
+    title = metadata.title + (f": {metadata.subtitle}" if metadata.subtitle else "")
+    lines = [f'<p class="copyright-title">{escape(title)}</p>']
+    if metadata.authors:
+        lines.append(f"<p>By {escape(_join_names(metadata.authors))}.</p>")
+    if metadata.contributors:
+        lines.append(f"<p>With contributions by {escape(_join_names(metadata.contributors))}.</p>")
+    edition = f"{metadata.edition} edition, " if metadata.edition else ""
+    publisher = f" by {metadata.publisher}" if metadata.publisher else ""
+    lines.append(f"<p>{escape(edition.capitalize())}published {_long_date(metadata)}"
+                 f"{escape(publisher)}.</p>")  # fmt: skip
+    if metadata.license:
+        lines.append(f"<p>License: {_license_html(metadata)}.</p>")
+    if identifier:
+        label = _EDITION_LABELS.get(identifier_key, f"{identifier_key} edition")
+        lines.append(f'<p class="identifier">{label}: {escape(_identifier_text(identifier))}</p>')
+    if metadata.site_url:
+        lines.append(f'<p>Online: {_link(metadata.site_url)}</p>')
+    lines.append(f'<p class="colophon">{escape(colophon)}</p>')
+    block = '<div class="copyright-block">\n' + "\n".join(lines) + "\n</div>"
+    return f'<section class="copyright-page">\n{block}\n</section>\n'
+
+
+def colophon_text(css_texts: Iterable[str]) -> str:
+    """The colophon line: the tools and the faces the styles really use, by name."""
+    families = first_families(css_texts)
+    faces = _join_names(tuple(families)) if families else "the system's default fonts"
+    weasyprint = importlib.metadata.version("weasyprint")
+    return f"Typeset with handbook-build {__version__} and WeasyPrint {weasyprint} in {faces}."
+
+
+def toc_html(nodes: Iterable[TocNode]) -> str:
+    """The contents: parts and chapters as nested lists, each with a leader and page number."""
+    out = ['<nav class="toc" id="contents">', "<h1>Contents</h1>"]
+    open_depths: list[int] = []
+    for node in nodes:
+        depth = max(1, node.depth)
+        while open_depths and open_depths[-1] > depth:
+            out.append("</li></ol>")
+            open_depths.pop()
+        if open_depths and open_depths[-1] == depth:
+            out.append("</li>")
+        else:
+            # Deeper than the current list (or the first item): open a nested list.
+            out.append(f'<ol class="toc-level-{depth}">')
+            open_depths.append(depth)
+        out.append(f'<li class="toc-{node.kind} toc-depth-{depth}">'
+                   f'<a href="#{escape(node.slug)}">{escape(node.title)}</a>')  # fmt: skip
+    out.extend("</li></ol>" for _ in open_depths)
+    return "\n".join([*out, "</nav>"]) + "\n"
+
+
+def body_html(sections: Sequence[HtmlSection], transform: SectionTransform = _section_html) -> str:
+    """The sections in order; the first is wrapped so the body's page numbers restart at 1."""
+    if not sections:
+        return ""
+    first, *rest = (transform(section) for section in sections)
+    return "\n".join([f'<div class="body-start">\n{first}\n</div>', *rest]) + "\n"
+
+
+def _join_names(names: Sequence[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + f", and {names[-1]}"
+
+
+def _long_date(metadata: Metadata) -> str:
+    # Month names spelled here, not by strftime, so the locale cannot change the output.
+    date = metadata.date
+    return f"{date.day} {_MONTHS[date.month - 1]} {date.year}"
+
+
+def _license_html(metadata: Metadata) -> str:
+    if not metadata.license_url:
+        return escape(metadata.license)
+    return f"{escape(metadata.license)} ({_link(metadata.license_url)})"
+
+
+def _link(url: str) -> str:
+    return f'<a href="{escape(url)}">{escape(url)}</a>'
+
+
+def _identifier_text(identifier: str) -> str:
+    digits = identifier.replace("-", "").replace(" ", "")
+    is_isbn = digits.isdigit() and len(digits) in (10, 13)
+    return f"ISBN {identifier}" if is_isbn else identifier

@@ -1,0 +1,166 @@
+"""HtmlBook -> the reading PDF (``<stem>.pdf``) through WeasyPrint, offline and confined.
+
+Two steps, kept apart so the body can later be laid out in chunks in parallel processes:
+``build_document`` (document.py) makes one self-contained HTML string, and ``layout_and_write``
+turns such a string into PDF bytes. The latter takes only picklable arguments (strings and a
+tuple of folder names) and returns a picklable ``LayoutResult``, so it can run in a
+``ProcessPoolExecutor`` as is. WeasyPrint is imported inside functions: the import costs about
+0.5 s and fails without Pango, which becomes a ``MissingToolError`` naming the apt-get command.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from handbook_build.errors import MissingToolError, RenderError
+from handbook_build.fonts import missing_font_families
+from handbook_build.model import HtmlBook, Manifest
+from handbook_build.render.document import (
+    PagedEdition,
+    build_document,
+    geometry_css,
+    read_stylesheets,
+)
+
+__all__ = [
+    "PDF_STYLESHEETS",
+    "LayoutResult",
+    "RenderedPdf",
+    "font_warnings",
+    "layout_and_write",
+    "load_weasyprint",
+    "pdf_edition",
+    "render_pdf",
+]
+
+PDF_STYLESHEETS = ("base.css", "pdf.css")
+PANGO_INSTALL = "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutResult:
+    """One WeasyPrint run: the PDF and what happened on the way (all picklable)."""
+
+    data: bytes
+    page_count: int
+    warnings: tuple[str, ...]
+    fetch_attempts: tuple[str, ...]
+    fetch_refused: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPdf:
+    """The reading edition: bytes to write as ``<stem>.pdf``, plus what the pipeline reports."""
+
+    data: bytes
+    page_count: int
+    warnings: tuple[str, ...]  # fonts missing, resources refused, CSS WeasyPrint ignored
+    fetch_attempts: tuple[str, ...]  # every URL WeasyPrint asked for (proof of no network)
+    fetch_refused: tuple[str, ...]
+
+
+def pdf_edition(manifest: Manifest) -> PagedEdition:
+    """The reading edition's settings: base.css + pdf.css and the manifest's [pdf] geometry."""
+    return PagedEdition(
+        stylesheet_paths=tuple(manifest.styles_dir / name for name in PDF_STYLESHEETS),
+        geometry=manifest.pdf.geometry,
+        identifier_key="pdf",
+        font_family=manifest.pdf.font_family,
+        hyphenate=manifest.pdf.hyphenate,
+    )
+
+
+def render_pdf(html_book: HtmlBook, edition: PagedEdition | None = None) -> RenderedPdf:
+    """Lay out ``html_book`` as the reading PDF (or as ``edition``) and return its bytes."""
+    manifest = html_book.manifest
+    edition = edition or pdf_edition(manifest)
+    document = build_document(html_book, edition)
+    roots = tuple(str(root) for root in (*manifest.allowed_roots, manifest.styles_dir))
+    result = layout_and_write(document, _directory_url(html_book.output_dir), roots)
+    return RenderedPdf(
+        data=result.data,
+        page_count=result.page_count,
+        warnings=(*font_warnings(edition), *result.warnings),
+        fetch_attempts=result.fetch_attempts,
+        fetch_refused=result.fetch_refused,
+    )
+
+
+def font_warnings(edition: PagedEdition) -> tuple[str, ...]:
+    """A warning per font family the edition's styles name that fontconfig does not have."""
+    css_texts = read_stylesheets(edition.stylesheet_paths)
+    generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate)
+    return tuple(missing_font_families((*css_texts, generated)))
+
+
+def layout_and_write(document_html: str, base_url: str, roots: tuple[str, ...]) -> LayoutResult:
+    """HTML document string -> WeasyPrint layout -> PDF bytes, fetching only under ``roots``."""
+    weasyprint = load_weasyprint()
+    from handbook_build.fetch import ConfinedFetcher  # imports WeasyPrint: only after the check
+
+    fetcher = ConfinedFetcher(roots=[Path(root) for root in roots])
+    with _CapturedWarnings() as captured:
+        try:
+            html = weasyprint.HTML(string=document_html, base_url=base_url, url_fetcher=fetcher)
+            document = html.render()
+            data = document.write_pdf()
+        except Exception as error:  # WeasyPrint raises anything from deep in layout
+            raise RenderError(f"WeasyPrint failed: {type(error).__name__}: {error}") from error
+    return LayoutResult(
+        data=bytes(data),
+        page_count=len(document.pages),
+        warnings=captured.messages(),
+        fetch_attempts=tuple(fetcher.attempts),
+        fetch_refused=tuple(fetcher.refused),
+    )
+
+
+def load_weasyprint() -> ModuleType:
+    """``import weasyprint``, or a MissingToolError with the command that installs Pango."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:
+        raise MissingToolError(
+            f"WeasyPrint cannot be loaded ({error}); it needs the Pango libraries: {PANGO_INSTALL}"
+        ) from error
+    module: ModuleType = weasyprint
+    return module
+
+
+def _directory_url(directory: Path) -> str:
+    # Relative image srcs in the HTML are relative to the output folder; the trailing slash
+    # makes them resolve inside it rather than next to it. (fetch.directory_url without the
+    # WeasyPrint import that module brings.)
+    return directory.resolve().as_uri().rstrip("/") + "/"
+
+
+class _CapturedWarnings(logging.Handler):
+    """Collects WeasyPrint's warnings and errors during one render, in order, once each."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self._messages: dict[str, None] = {}
+        self._logger = logging.getLogger("weasyprint")
+        self._saved_level = logging.NOTSET
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._messages.setdefault(f"WeasyPrint: {record.getMessage()}", None)
+
+    def messages(self) -> tuple[str, ...]:
+        return tuple(self._messages)
+
+    def __enter__(self) -> _CapturedWarnings:
+        # The CLI may have raised the root level; warnings must still reach this handler.
+        self._saved_level = self._logger.level
+        if self._logger.getEffectiveLevel() > logging.WARNING:
+            self._logger.setLevel(logging.WARNING)
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._saved_level)
