@@ -66,35 +66,37 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 UNSET_DATE = dt.date(2000, 1, 1)  # the model's default, used only when the date is wrong
 DATE_HINT = "add 'date = 2024-01-31' under [book]: every date in every output comes from it"
 
-_STR, _STRS, _DATE, _INT, _BOOL, _TABLE, _ANY = "str", "strs", "date", "int", "bool", "table", "any"
+_STR, _STRS, _DATE, _INT, _BOOL, _TABLE = "str", "strs", "date", "int", "bool", "table"
+_SCALAR = "scalar"  # a string or a number: "10.5pt" or 10.5, "2" or 2
 SCHEMA: Mapping[str, Mapping[str, str]] = {
     "book": {
         "title": _STR, "subtitle": _STR, "authors": _STRS, "contributors": _STRS,
         "edition": _STR, "language": _STR, "license": _STR, "license_url": _STR,
         "publisher": _STR, "date": _DATE, "description": _STR, "keywords": _STRS,
-        "series": _STR, "series_position": _ANY, "site_url": _STR, "blurb": _STR,
+        "series": _STR, "series_position": _SCALAR, "site_url": _STR, "blurb": _STR,
         "cover": _STR, "stem": _STR,
     },
     "identifiers": {"epub": _STR, "print": _STR, "pdf": _STR},
     "contents": {"file": _STR, "source": _STR, "chapters": _STR, "images": _STRS},
     "site": {"url": _STR, "aliases": _TABLE},
     "pdf": {
-        "trim": _STR, "margins": _TABLE, "font_size": _ANY, "font_family": _STR,
+        "trim": _STR, "margins": _TABLE, "font_size": _SCALAR, "font_family": _STR,
         "hyphenate": _BOOL,
     },
     "print": {
-        "trim": _STR, "margins": _TABLE, "font_size": _ANY, "note_style": _STR,
+        "trim": _STR, "margins": _TABLE, "font_size": _SCALAR, "note_style": _STR,
         "notes_pages": _INT, "prompts": _STRS, "profile": _STR, "paper": _STR,
     },
     "epub": {"embed_fonts": _BOOL},
 }
 _TYPE_NAMES = {
     _STR: "a string", _STRS: "a list of strings", _DATE: "a date", _INT: "an integer",
-    _BOOL: "true or false", _TABLE: "a table",
+    _BOOL: "true or false", _TABLE: "a table", _SCALAR: "a string or a number",
 }
 _EXAMPLES = {
     _STR: 'key = "text"', _STRS: 'key = ["one", "two"]', _DATE: "key = 2024-01-31",
     _INT: "key = 1", _BOOL: "key = true", _TABLE: "key = { name = \"value\" }",
+    _SCALAR: 'key = "2"',
 }
 MARGIN_KEYS = ("top", "bottom", "inner", "outer")
 NOTE_STYLES: tuple[NoteStyle, ...] = ("ruled", "dots", "blank")
@@ -258,7 +260,7 @@ def decode_utf8(data: bytes, shown: str, report: _Report) -> str | None:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        report.add(shown, line, f"is not UTF-8 (byte 0x{data[error.start]:02x})",
+        report.add(shown, line, f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x})",
                    "save the file as UTF-8", code="not-utf8", column=column)
         return None
 
@@ -363,12 +365,14 @@ class _Reader:
     def check_schema(self) -> None:
         """Unknown sections and keys (with a "did you mean"), and values of the wrong type."""
         for name, value in self.data.items():
-            if name not in SCHEMA:
+            if not isinstance(value, dict):
+                homes = [f"[{section}]" for section, keys in SCHEMA.items() if name in keys]
+                hint = f"move it under {' or '.join(homes)}" if homes else "remove it"
+                self.error((name,), f"key {name!r} is outside any section", hint,
+                           code="unknown-key")
+            elif name not in SCHEMA:
                 self.error((name,), f"unknown section [{name}]",
                            _did_you_mean(name, tuple(SCHEMA), "[{}]"), code="unknown-key")
-            elif not isinstance(value, dict):
-                self.error((name,), f"{name} must be a table: write [{name}] on its own line",
-                           code="wrong-type")
             else:
                 self._check_keys(name, value)
 
@@ -398,7 +402,7 @@ def _has_type(value: object, kind: str) -> bool:
         return isinstance(value, bool)
     if kind == _TABLE:
         return isinstance(value, dict)
-    return True
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def _toml_type(value: object) -> str:
@@ -479,12 +483,9 @@ def _read_date(reader: _Reader) -> dt.date:
     value = reader.raw("book", "date")
     if value is None:
         reader.error(("book",), "book.date is missing", DATE_HINT, code="missing-date")
-    elif isinstance(value, str):
-        reader.error(("book", "date"), f"book.date must be a TOML date, not the string {value!r}",
-                     "write it without quotes: date = 2024-01-31", code="missing-date")
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    return UNSET_DATE
+    return UNSET_DATE  # a value of the wrong type was reported by the schema check
 
 
 def _read_language(reader: _Reader) -> str:
@@ -695,10 +696,9 @@ def _read_contents(contents_path: Path, chapters_dir: Path, report: _Report
     result = parse_contents(text, contents_path=contents_path, chapters_dir=chapters_dir)
     report.extend(result.diagnostics)
     if not any(node.kind == "chapter" for node in result.nodes):
-        # parse_contents already said why; a book without chapters cannot go further.
-        report.items.extend(() if result.diagnostics else [Diagnostic(
-            shown, 1, "the contents list links to no chapter", code="empty-contents")])
-        return None
+        if not any(d.severity == "error" for d in result.diagnostics):
+            report.add(shown, 1, "the contents list links to no chapter", code="empty-contents")
+        return None  # a book without chapters cannot be checked any further
     return result
 
 
@@ -717,14 +717,18 @@ def check_chapters(nodes: Iterable[TocNode], contents_path: Path, roots: tuple[P
             report.add(shown, node.contents_line, f"chapter file {display_path(path)} does not "
                        "exist", _closest_chapter_hint(path), code="missing-chapter")
         else:
-            decode_utf8(path.read_bytes(), display_path(path), report)
+            try:
+                decode_utf8(path.read_bytes(), display_path(path), report)
+            except OSError as error:
+                report.add(shown, node.contents_line, f"chapter file {display_path(path)} "
+                           f"cannot be read: {error.strerror}", code="unreadable")
 
 
 def _closest_chapter_hint(path: Path) -> str:
     if not path.parent.is_dir():
         return f"the folder {display_path(path.parent)} does not exist"
     names = sorted(candidate.name for candidate in path.parent.glob("*.md"))
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.5)
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]}?"
     return f"no similar .md file in {display_path(path.parent)}"
