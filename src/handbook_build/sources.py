@@ -1,0 +1,153 @@
+"""Sources stage: read each chapter of a ``Manifest`` (confined, UTF-8), normalize it -> ``Book``.
+
+Each chapter goes through, in order: control characters/BOM -> glued headings -> setext
+headings -> reference-link inlining -> images -> links -> footnote labels -> heading levels and
+ids (see ``markdown_fix``; images and links are ``images.py`` and ``links.py``). Every warning
+carries the line of the file as written, however many lines the transforms before it added or
+removed. Errors from all chapters are collected first and raised together, so one build lists
+every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handbook_build import markdown_fix as fix
+from handbook_build.errors import SourceError, fail_on_errors
+from handbook_build.images import ImageContext, ImageResolver, rewrite_images
+from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
+from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
+
+__all__ = ["EMPTY_CHAPTER_NOTE", "normalize_chapter", "read_book", "read_chapter_text"]
+
+# What an empty chapter shows instead of nothing, so the page is visibly a placeholder.
+EMPTY_CHAPTER_NOTE = "[This chapter has no content yet.]{.empty-chapter}"
+
+
+@dataclass(frozen=True, slots=True)
+class _BookContext:
+    """What every chapter's transforms share: built once per book."""
+
+    manifest: Manifest
+    output_dir: Path
+    resolver: ImageResolver
+    site_map: SiteMap
+    slug_by_file: dict[str, str]
+
+
+@dataclass(slots=True)
+class _Normalized:
+    markdown: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    assets: list[ImageAsset] = field(default_factory=list)
+
+
+def read_book(manifest: Manifest, output_dir: Path) -> Book:
+    """Read and normalize every chapter; raise ``SourceError`` listing every error found."""
+    output_dir = Path(output_dir).absolute()
+    context = _BookContext(
+        manifest=manifest,
+        output_dir=output_dir,
+        resolver=ImageResolver(manifest.image_dirs, manifest.allowed_roots),
+        site_map=build_site_map(manifest.metadata.site_url, manifest.chapters,
+                                manifest.site_aliases),
+        slug_by_file={node.source_path.name: node.slug
+                      for node in manifest.chapters if node.source_path is not None},
+    )
+    chapters: list[Chapter] = []
+    diagnostics: list[Diagnostic] = []
+    images: dict[str, ImageAsset] = {}
+    for node in manifest.chapters:
+        shown = display_path(node, manifest.contents_path)
+        text, problems = read_chapter_text(node, manifest.allowed_roots, shown)
+        diagnostics += problems
+        if text is None:
+            continue
+        normalized = normalize_chapter(text, node, context, shown)
+        diagnostics += normalized.diagnostics
+        for asset in normalized.assets:
+            images.setdefault(asset.src, asset)
+        chapters.append(Chapter(node, normalized.markdown, text))
+    fail_on_errors(diagnostics, SourceError)
+    return Book(manifest, tuple(chapters), tuple(images.values()), tuple(diagnostics), output_dir)
+
+
+def read_chapter_text(node: TocNode, roots: Sequence[Path], shown: str
+                      ) -> tuple[str | None, list[Diagnostic]]:
+    """The chapter file as text, or None with error diagnostics saying why it cannot be used."""
+    if node.source_path is None:
+        return None, [Diagnostic(shown, node.contents_line, f"chapter {node.title!r} has no file",
+                                 code="missing-chapter")]
+    try:
+        resolved = node.source_path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None, [Diagnostic(shown, None, "the chapter file does not exist",
+                                 "check its name in the contents list", code="missing-chapter")]
+    # Resolve symlinks first: a link inside the book must not lead to a file outside it.
+    if not any(resolved.is_relative_to(root.resolve()) for root in roots):
+        return None, [Diagnostic(
+            shown, None, f"the chapter file leads outside the book ({resolved})",
+            "keep chapters under the book's folders", code="outside-root")]
+    try:
+        data = resolved.read_bytes()
+    except OSError as error:
+        return None, [Diagnostic(shown, None, f"cannot read the chapter: {error.strerror}",
+                                 code="unreadable")]
+    return _decode(data, shown)
+
+
+def _decode(data: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return None, [Diagnostic(
+            shown, data.count(b"\n", 0, nul) + 1,
+            "the chapter contains a NUL byte: it is not a text file",
+            "check that the contents list names a Markdown file", code="binary-file",
+            column=nul - (data.rfind(b"\n", 0, nul) + 1) + 1)]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as error:
+        bad = error.start
+        return None, [Diagnostic(
+            shown, data.count(b"\n", 0, bad) + 1,
+            f"the chapter is not valid UTF-8 (byte 0x{data[bad]:02x})",
+            "save the file as UTF-8", code="not-utf8",
+            column=bad - (data.rfind(b"\n", 0, bad) + 1) + 1)]
+
+
+def normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: str) -> _Normalized:
+    """Run every transform on one chapter; diagnostics carry lines of ``text``."""
+    cleaned = fix.clean_characters(text, shown)
+    if not cleaned.text.strip():
+        empty = Diagnostic(shown, 1, "the chapter is empty", "write it or take it out of the "
+                           "contents list", "warning", "empty-chapter")
+        return _Normalized(EMPTY_CHAPTER_NOTE, [*cleaned.diagnostics, empty])
+    assets: list[ImageAsset] = []
+    chapter_dir = (node.source_path or context.manifest.contents_path).parent
+    manifest = context.manifest
+
+    def images(markdown: str) -> fix.Fixed:
+        result = rewrite_images(markdown, ImageContext(
+            node, chapter_dir, context.output_dir, context.resolver, manifest.contents_path))
+        assets.extend(result.assets)
+        return fix.Fixed(result.markdown, result.diagnostics)
+
+    def links(markdown: str) -> fix.Fixed:
+        result = rewrite_links(markdown, LinkContext(
+            node, chapter_dir, context.slug_by_file, context.site_map, manifest.contents_path))
+        return fix.Fixed(result.markdown, result.diagnostics)
+
+    steps: list[Callable[[str], fix.Fixed]] = [
+        lambda t: fix.clean_characters(t, shown),
+        lambda t: fix.split_glued_headings(t, shown),
+        lambda t: fix.convert_setext_headings(t, shown),
+        lambda t: fix.inline_reference_links(t, shown),
+        images,
+        links,
+        lambda t: fix.relabel_footnotes(t, shown, node.slug),
+        lambda t: fix.shift_headings(t, shown, node.slug, node.title),
+    ]
+    result = fix.chain(text, steps)
+    return _Normalized(result.text.strip("\n") + "\n", list(result.diagnostics), assets)
