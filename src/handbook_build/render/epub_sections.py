@@ -1,0 +1,112 @@
+"""EPUB content documents, per section: ``HtmlSection`` -> one XHTML file, plus the contents tree.
+
+Two passes over the book: first every section is converted (and its notes moved) so the ids of
+the whole book are known, then links and images are rewritten against that id -> file map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from handbook_build.model import HtmlSection
+from handbook_build.render.epub_assets import safe_name, unique_names
+from handbook_build.render.epub_front import NavEntry
+from handbook_build.render.epub_notes import convert_footnotes
+from handbook_build.render.epub_refs import LinkTargets, rewrite_images, rewrite_links
+from handbook_build.render.epub_xhtml import EPUB_TYPE, clean_text, html_to_xhtml, xtag
+
+# nav lists the h2 sections of a chapter, not deeper: it is a contents list, not an index
+NAV_HEADING_LEVEL = 2
+_SEMANTICS = {"part": ("part", "doc-part"), "chapter": ("chapter", "doc-chapter")}
+
+
+@dataclass(frozen=True, slots=True)
+class SectionDocument:
+    section: HtmlSection
+    href: str  # text/<slug>.xhtml, relative to the package folder
+    root: etree._Element  # the section element, mutated in place by the second pass
+    note_count: int
+
+
+@dataclass(slots=True)
+class _Branch:
+    """A contents entry while the tree is being built (NavEntry is frozen)."""
+
+    entry: NavEntry
+    depth: int
+    children: list[_Branch] = field(default_factory=list)
+
+    def freeze(self) -> NavEntry:
+        kids = self.entry.children + tuple(branch.freeze() for branch in self.children)
+        return NavEntry(self.entry.title, self.entry.href, kids)
+
+
+def plan_section_files(sections: Sequence[HtmlSection]) -> dict[str, str]:
+    """slug -> ``text/<safe slug>.xhtml``."""
+    names = unique_names((s.node.slug, safe_name(s.node.slug, "section") + ".xhtml")
+                         for s in sections)
+    return {slug: f"text/{name}" for slug, name in names.items()}
+
+
+def _ensure_heading(root: etree._Element, title: str) -> None:
+    """Each file starts with its <h1> (readers and Ace expect one); add the title if missing."""
+    first = next((child for child in root if isinstance(child.tag, str)), None)
+    if first is None or first.tag != xtag("h1"):
+        heading = etree.Element(xtag("h1"))
+        heading.text = clean_text(title)
+        heading.tail = root.text
+        root.text = "\n"
+        root.insert(0, heading)
+
+
+def convert_section(section: HtmlSection, href: str) -> SectionDocument:
+    root = html_to_xhtml(section.html)
+    epub_type, role = _SEMANTICS[section.node.kind]
+    root.set(EPUB_TYPE, epub_type)
+    root.set("role", role)
+    root.set("id", root.get("id") or section.node.slug)
+    _ensure_heading(root, section.node.title)
+    return SectionDocument(section, href, root, convert_footnotes(root, section.node.slug))
+
+
+def link_targets(documents: Sequence[SectionDocument]) -> LinkTargets:
+    """Every id in the book -> the file that holds it (first one wins if the HTML repeats one)."""
+    files: dict[str, str] = {}
+    for document in documents:
+        for element in document.root.iter():
+            element_id = element.get("id") if isinstance(element.tag, str) else None
+            if element_id:
+                files.setdefault(element_id, document.href)
+    roots = frozenset(str(document.root.get("id")) for document in documents)
+    return LinkTargets(files, roots)
+
+
+def resolve_references(document: SectionDocument, targets: LinkTargets,
+                       image_hrefs: Mapping[str, str], where: str) -> tuple[set[str], list[str]]:
+    """Second pass: links and images of one document; returns the images used and warnings."""
+    warnings = rewrite_links(document.root, document.href, targets, where)
+    used, image_warnings = rewrite_images(document.root, document.href, image_hrefs, where)
+    return used, warnings + image_warnings
+
+
+def nav_tree(documents: Sequence[SectionDocument], targets: LinkTargets) -> list[NavEntry]:
+    """Parts and chapters nested by contents depth; each chapter lists its h2 sections first."""
+    top: list[_Branch] = []
+    stack: list[_Branch] = []
+    for document in documents:
+        node = document.section.node
+        headings = tuple(
+            NavEntry(" ".join(text.split()), f"{document.href}#{heading_id}")
+            for level, heading_id, text in document.section.headings
+            if level <= NAV_HEADING_LEVEL and text.strip()
+            and targets.files.get(heading_id) == document.href)
+        branch = _Branch(NavEntry(clean_text(node.title) or node.slug, document.href, headings),
+                         node.depth)
+        while stack and stack[-1].depth >= node.depth:
+            stack.pop()
+        (stack[-1].children if stack else top).append(branch)
+        stack.append(branch)
+    return [branch.freeze() for branch in top]
