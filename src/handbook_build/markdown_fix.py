@@ -304,11 +304,11 @@ def convert_setext_headings(text: str, path: str) -> Fixed:
 
     Setext headings are converted so ``shift_headings`` sees every heading as ATX. A ``---``
     thematic break is rewritten as ``* * *`` so no reader can take a ``---`` line for the start
-    of a YAML metadata block. The underline line becomes the blank line the heading needs, so
-    the line count does not change. ``path`` is unused: nothing here is a problem to report.
+    of a YAML metadata block. ``path`` is unused: nothing here is a problem to report.
     """
     del path
     lines = text.split("\n")
+    dropped: set[int] = set()
     masked = mask_code(text).split("\n")
     code = _code_block_lines(text)
     # What each output line now is: pandoc starts a new block after a heading or a rule.
@@ -322,13 +322,17 @@ def convert_setext_headings(text: str, path: str) -> Fixed:
         if _UNDERLINE.match(line) and _is_setext_title(lines, masked, kinds, index - 1):
             level = 1 if line.startswith("=") else 2
             lines[index - 1] = f"{'#' * level} {lines[index - 1].strip()}"
+            # The underline becomes the blank line the heading needs, unless one follows anyway.
+            following_blank = index + 1 >= len(lines) or _blank(lines[index + 1])
             lines[index] = ""
+            if following_blank:
+                dropped.add(index)
             kinds[index - 1], kinds[index] = "heading", "blank"
         elif _DASH_RULE.match(line) and _starts_block(kinds, index) and not _opens_table(
                 masked, index):
             lines[index] = THEMATIC_BREAK
             kinds[index] = "rule"
-    return Fixed("\n".join(lines), ())
+    return Fixed("\n".join(line for i, line in enumerate(lines) if i not in dropped), ())
 
 
 def _starts_block(kinds: list[str], index: int) -> bool:
@@ -441,6 +445,8 @@ def _collect_definitions(text: str, path: str
         else:
             targets[key] = _Target(url, title[1:-1] if title else "")
         index += consumed
+        if kept and _blank(kept[-1]) and index < len(lines) and _blank(lines[index]):
+            index += 1  # keep one blank line where the definitions were, not two
     return targets, kept, diagnostics
 
 
