@@ -390,7 +390,7 @@ def _markdown_image(walk: _Walk, link: InlineLink) -> str:
         )
     asset = _resolve(walk, link.destination, alt, link.start)
     if asset is None:
-        return placeholder(alt.strip() or _file_label(link.destination))
+        return placeholder(_label(alt, link.title, link.destination))
     return text[link.start : link.dest_start] + asset.src + text[link.dest_end : link.end]
 
 
@@ -411,7 +411,8 @@ def _img_tag_edits(walk: _Walk, start: int, end: int) -> list[tuple[int, int, st
             )
         asset = _resolve(walk, _html_unescape(src[0]), alt_text, tag.start())
         if asset is None:
-            label = alt_text.strip() or _file_label(src[0])
+            title = _attribute(walk.text, tag, "title")
+            label = _label(alt_text, _html_unescape(title[0]) if title else None, src[0])
             edits.append((tag.start(), tag.end(), placeholder(label)))
         else:
             value_start, value_end, quoted = src[1], src[2], src[3]
@@ -435,6 +436,18 @@ def _html_unescape(value: str) -> str:
         value.replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<")
         .replace("&gt;", ">").replace("&amp;", "&")
     )  # fmt: skip
+
+
+_GENERIC_ALTS = frozenset({"", "image", "img", "picture", "photo"})
+
+
+def _label(alt: str, title: str | None, src: str) -> str:
+    """What a placeholder says: the alt text, unless it is a converter's generic "image"."""
+    if alt.strip().lower() not in _GENERIC_ALTS:
+        return alt.strip()
+    if title and title.strip():
+        return title.strip()
+    return alt.strip() or _file_label(src)
 
 
 def _file_label(src: str) -> str:

@@ -239,14 +239,28 @@ class SiteMap:
             return SiteLookup(None, "asset", "an uploaded file, not a page")
         if parts.query:
             return SiteLookup(None, "query", f"a query URL (?{parts.query}) names no page")
-        page = _page_slug(self._site_path(parts.path) or "")
+        path = self._site_path(parts.path) or ""
+        page = _page_slug(path)
         if not page:
             return SiteLookup(None, "home", "the site's home page")
-        slug = self.keys.get(page) or self.compact_keys.get(_compact(page))
+        slug = self._match(page)
         if slug is None:
-            return SiteLookup(None, "unknown-page", f"no chapter matches the page slug {page!r}")
+            return SiteLookup(None, "unknown-page", self._unknown_reason(page, path))
         target = f"{slug}--{parts.fragment}" if parts.fragment else slug
         return SiteLookup(target, "chapter", f"page {page!r} is chapter {slug!r}")
+
+    def _match(self, page: str) -> str | None:
+        return self.keys.get(page) or self.compact_keys.get(_compact(page))
+
+    def _unknown_reason(self, page: str, path: str) -> str:
+        reason = f"no chapter matches the page slug {page!r}"
+        parents = [segment.lower() for segment in path.split("/") if segment][:-1]
+        for parent in reversed(parents):
+            chapter = self._match(parent)
+            if chapter is not None:
+                # WordPress gives every uploaded image a page below the page that shows it.
+                return f"{reason} (a sub-page, e.g. an image's attachment page, of {chapter!r})"
+        return reason
 
     def _site_path(self, path: str) -> str | None:
         """The URL path below the site's own path, or None when outside it."""
@@ -440,7 +454,12 @@ def _rewrite_inline(walk: _Walk, link: InlineLink) -> str:
     inner = _rewrite_range(walk, link.text_start, link.text_end)
     target = _classify(walk, link.destination, link.dest_start)
     if target.href is None:
-        return inner  # unlinked: the text stays
+        # Unlinked: the text stays. Dropping the brackets could glue backtick runs together
+        # and re-pair code spans (turning code into links), so text with backticks, or none at
+        # all, keeps its brackets as a pandoc span.
+        if "`" in inner or not inner.strip():
+            return f"[{inner}]{{.unlinked}}"
+        return inner
     if target.href == link.destination:
         dest = text[link.dest_start : link.dest_end]
     else:
@@ -482,7 +501,7 @@ def _autolink_edit(walk: _Walk, match: re.Match[str]) -> list[tuple[int, int, st
         return []  # e-mail style autolinks stay
     target = _classify(walk, url, match.start(1))
     if target.href is None:
-        return [(match.start(), match.end(), url)]
+        return [(match.start(), match.end(), _escape_text(url))]
     if target.internal:
         return [(match.start(), match.end(), f"[{_escape_text(url)}]({target.href})")]
     if target.href != url:
