@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from handbook_build.errors import ManifestError
 from handbook_build.manifest import (
+    SCHEMA,
     load_manifest,
     manifest_from_contents,
     trim_size,
@@ -595,3 +599,55 @@ def test_real_handbook_without_manifest(corpus_dir: Path) -> None:
     assert manifest.is_defaulted
     assert len(manifest.chapters) == 60
     assert manifest.metadata.title == "en-md"
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+_KEY_NAMES = st.sampled_from(
+    sorted({key for keys in SCHEMA.values() for key in keys} | {"zzz", "a b", "top", "convene"})
+)
+_SCALARS = st.one_of(
+    st.text(max_size=20), st.integers(-5, 50), st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False, width=32), st.dates(),
+    st.datetimes(timezones=st.none()),
+)
+_VALUES = st.one_of(
+    _SCALARS, st.lists(_SCALARS, max_size=3),
+    st.dictionaries(_KEY_NAMES, _SCALARS, max_size=3),
+)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + items + " }"
+    return repr(value)
+
+
+@settings(
+    max_examples=150, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(st.dictionaries(
+    st.sampled_from([*SCHEMA, "extra"]), st.dictionaries(_KEY_NAMES, _VALUES, max_size=5),
+    max_size=5,
+))
+def test_validation_never_crashes(tmp_path: Path, data: dict[str, dict[str, object]]) -> None:
+    lines: list[str] = []
+    for section, table in data.items():
+        lines.append(f"[{section}]")
+        lines.extend(f"{json.dumps(key)} = {_toml_value(value)}" for key, value in table.items())
+    text = "\n".join(lines) + "\n"
+    path = write_book(tmp_path, text)
+    manifest, diagnostics = validate_manifest(path)
+    line_count = text.count("\n") + 1
+    assert all(d.line is None or 1 <= d.line <= line_count for d in diagnostics)
+    assert (manifest is None) == any(d.severity == "error" for d in diagnostics)
