@@ -20,7 +20,7 @@ from handbook_build.links import (
     slugify,
 )
 from handbook_build.markdown_scan import find_inline_links, mask_code
-from handbook_build.model import TocNode
+from handbook_build.model import Diagnostic, TocNode
 
 BOOK = Path("/book/chapters")
 
@@ -448,7 +448,9 @@ def test_corpus_site_links_mostly_map(corpus_dir: Path, project_dir: Path) -> No
     site = build_site_map(site_url, chapters, aliases)
     slug_by_file = {node.source_path.name: node.slug for node in chapters if node.source_path}
     known = {node.slug for node in chapters}
-    mapped, unmapped, diagnostics = 0, [], []
+    mapped = 0
+    unmapped: list[str] = []
+    diagnostics: list[Diagnostic] = []
     for node in chapters:
         assert node.source_path is not None
         text = node.source_path.read_text(encoding="utf-8")

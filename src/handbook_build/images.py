@@ -8,7 +8,7 @@ touch the network. ``ImageResolver`` maps an image reference to such a file:
 * remote URLs (including the old site's ``/wp-content/uploads/...``) are matched by *file name*
   to local copies in the image folders, tolerating case, URL-encoding, an interchangeable
   extension (.jpg/.jpeg/.png/.gif/.svg) and WordPress's ``-300x217`` size and ``-e1352754548930``
-  edit suffixes, in both directions;
+  edit suffixes (and Drupal's ``.img_assist_custom-800x694``), in both directions;
 * the content decides the media type (magic bytes), so an empty or mislabelled file is refused.
 
 ``rewrite_images`` then rewrites ``![alt](src)`` and raw ``<img src>`` so that ``src`` is the
@@ -52,6 +52,8 @@ _HEADER_BYTES = 2048  # enough for every magic number and an SVG's prolog
 _SIZE_SUFFIX = re.compile(r"-\d{1,5}x\d{1,5}$")  # WordPress thumbnails: name-300x217.png
 _EDIT_SUFFIX = re.compile(r"-e\d{9,}$")  # WordPress "edited image": name-e1352754548930.gif
 _THUMB_PREFIX = re.compile(r"^\d{1,5}px-")  # Wikimedia thumbnails: 640px-Name.jpg
+# Drupal image derivatives: Name.img_assist_custom-800x694.png, Name.thumbnail.png
+_DRUPAL_SUFFIX = re.compile(r"\.(?:img_assist_custom|thumbnail|preview)$")
 
 
 # --- media type detection ----------------------------------------------------------------------
@@ -106,12 +108,13 @@ def _normalize_name(name: str) -> str:
 
 
 def _stripped_stem(stem: str) -> str:
-    """The stem without WordPress size/edit suffixes (``a-e123456789-300x200`` -> ``a``)."""
+    """The stem without CMS size/edit suffixes (``a-e123456789-300x200`` -> ``a``)."""
     previous = None
     while previous != stem:
         previous = stem
         stem = _SIZE_SUFFIX.sub("", stem)
         stem = _EDIT_SUFFIX.sub("", stem)
+        stem = _DRUPAL_SUFFIX.sub("", stem)
     return stem
 
 
@@ -196,7 +199,7 @@ class ImageResolver:
                 local, how = found
                 return self._checked(local, f"local copy of {name!r} ({how})")
         return ImageResolution(
-            None, f"no local copy of {names[0]!r} in the image folders (never downloaded)"
+            None, f"no local copy of {unquote(names[0])!r} in the image folders (never downloaded)"
         )
 
     def _local(self, src: str, chapter_dir: Path) -> ImageResolution:
