@@ -37,7 +37,7 @@ import os
 import re
 import tomllib
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -56,7 +56,6 @@ from handbook_build.model import (
     PrintSettings,
     Severity,
     TocNode,
-    frozen_mapping,
 )
 
 logger = logging.getLogger(__name__)
@@ -120,6 +119,34 @@ _KEY_RE = re.compile(r"""^\s*(?P<key>(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\
 _INLINE_KEY_RE = re.compile(r"[{,]\s*([A-Za-z0-9_-]+)\s*=")
 
 
+class ReadOnlyMapping(Mapping[str, str]):
+    """An immutable str -> str mapping that, unlike ``MappingProxyType``, can be pickled.
+
+    The pipeline renders editions in worker processes, so the Manifest must pickle; model.py's
+    ``frozen_mapping`` returns a ``mappingproxy``, which cannot.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        self._items = dict(items or {})
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"ReadOnlyMapping({self._items!r})"
+
+    def __reduce__(self) -> tuple[type[ReadOnlyMapping], tuple[dict[str, str]]]:
+        return (ReadOnlyMapping, (self._items,))
+
+
 # --- public entry points ----------------------------------------------------------------------
 
 
@@ -168,9 +195,10 @@ def manifest_from_contents(path: Path) -> Manifest:
     manifest = Manifest(
         manifest_path=contents_path, root_dir=root_dir, source_dir=root_dir,
         allowed_roots=roots, stem=slugify(title) or "book",
-        metadata=Metadata(title=title, date=_source_date_epoch() or UNSET_DATE),
+        metadata=Metadata(title=title, date=_source_date_epoch() or UNSET_DATE,
+                          identifiers=ReadOnlyMapping()),
         contents_path=contents_path, nodes=result.nodes if result else (), image_dirs=(),
-        styles_dir=find_styles_dir(), is_defaulted=True,
+        styles_dir=find_styles_dir(), site_aliases=ReadOnlyMapping(), is_defaulted=True,
     )
     return _accept(manifest, report.finish())
 
@@ -450,7 +478,7 @@ def _build_manifest(reader: _Reader, manifest_path: Path, source_override: Path 
         allowed_roots=roots, stem=_read_stem(reader, metadata.title), metadata=metadata,
         contents_path=contents_path, nodes=result.nodes, image_dirs=image_dirs,
         styles_dir=find_styles_dir(), pdf=pdf, print=print_settings, epub=epub,
-        site_aliases=frozen_mapping(aliases),
+        site_aliases=ReadOnlyMapping(aliases),
     )
 
 
@@ -475,7 +503,7 @@ def _read_metadata(reader: _Reader, root_dir: Path) -> Metadata:
         keywords=reader.texts("book", "keywords"), series=reader.text("book", "series"),
         series_position="" if position is None else str(position),
         site_url=_read_site_url(reader), blurb=reader.text("book", "blurb"),
-        identifiers=frozen_mapping(_read_identifiers(reader)),
+        identifiers=ReadOnlyMapping(_read_identifiers(reader)),
     )
 
 
