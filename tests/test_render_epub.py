@@ -67,8 +67,9 @@ def make_book(root: Path, **manifest_options: object) -> HtmlBook:
         HtmlSection(nodes[1], (
             '<section id="welcome" class="chapter depth-2" data-title="Welcome">\n'
             '<h1>Welcome</h1>\n<p>Hello&nbsp;world'
-            '<span class="footnote" id="fn-welcome-1" data-n="1">A <em>first</em> note.</span> and more<span class="footnote" id="fn-welcome-2" data-n="2">Second.'
-            '</span>.<br>Line two.</p>\n'
+            '<span class="footnote" id="fn-welcome-1" data-n="1">A <em>first</em> note.</span>'
+            ' and more<span class="footnote" id="fn-welcome-2" data-n="2">Second.</span>.'
+            '<br>Line two.</p>\n'
             '<section id="welcome--why" class="level2"><h2>Why</h2>\n'
             '<p>See <a href="#deeper--how">how</a>, <a href="#elsewhere">elsewhere</a>, '
             '<a href="#welcome--why">here</a>, <a href="https://example.org/">the web</a>, '
