@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -167,11 +168,27 @@ def _print_summary(report: BuildReport) -> None:
         click.echo(f"nothing changed: {len(report.written)} files up to date "
                    f"({report.seconds:.2f} s)")
         return
+    _print_warnings(report)
     for written in report.written:
         pages = f", {written.pages} pages" if written.pages else ""
         click.echo(f"wrote {written.path} ({_size(written.size)}{pages})")
     warnings = len(report.warnings)
     click.echo(f"done in {report.seconds:.1f} s, {warnings} warning{'s' * (warnings != 1)}")
+
+
+MAX_LISTED_WARNINGS = 40
+
+
+def _print_warnings(report: BuildReport) -> None:
+    """Every warning when there are few; otherwise the first ones and a count per kind."""
+    warnings = report.warnings
+    for diagnostic in warnings[:MAX_LISTED_WARNINGS]:
+        click.echo(diagnostic.compiler_style(), err=True)
+    if len(warnings) > MAX_LISTED_WARNINGS:
+        counts = Counter(d.code for d in warnings)
+        summary = ", ".join(f"{code}: {count}" for code, count in sorted(counts.items()))
+        click.echo(f"... and {len(warnings) - MAX_LISTED_WARNINGS} more ({summary}); "
+                   "`handbook-build check` lists them all", err=True)
 
 
 def _size(size: int) -> str:
