@@ -233,7 +233,7 @@ def _ordered(diagnostics: Iterable[Diagnostic], manifest: Manifest | None) -> li
                                          d.column or 0))
 
 
-# --- a built EPUB ----------------------------------------------------------------------------
+# --- a built EPUB --------------------------------------------------------------------------------
 
 
 def _check_epub(path: Path) -> tuple[list[Diagnostic], str]:
@@ -250,7 +250,7 @@ def _check_epub(path: Path) -> tuple[list[Diagnostic], str]:
     shown = display_path(path)
     found = [_epub_diagnostic(shown, message) for message in result.messages
              if message.severity in _EPUB_SEVERITIES]
-    return found, f"EPUBCheck {result.checker_version}".strip()
+    return _ordered(found, None), f"EPUBCheck {result.checker_version}".strip()
 
 
 _EPUB_SEVERITIES: dict[str, Severity] = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}

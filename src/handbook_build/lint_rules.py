@@ -260,8 +260,8 @@ def _html_problems(match: re.Match[str]) -> Iterator[tuple[int, str]]:
     for event in _EVENT.finditer(attrs):
         yield base + event.start(1), f"event handler {event.group(1)}= will be dropped"
     for url in _SCRIPT_URL.finditer(attrs):
-        if tag == "a" and url.group("attr").lower() == "href":
-            continue  # links.py unlinks it and says so (unsafe-link)
+        if (tag, url.group("attr").lower()) in (("a", "href"), ("img", "src")):
+            continue  # links.py and images.py drop these and say so themselves
         yield base + url.start("scheme"), f"{url.group('scheme').lower()}: URL will be dropped"
     for rel in _ATTACHMENT.finditer(attrs):
         yield base + rel.start(), 'rel="attachment" will be dropped'

@@ -96,7 +96,7 @@ def _open(path: Path, findings: _Findings) -> pypdf.PdfReader | None:
     return reader
 
 
-# --- fonts -------------------------------------------------------------------------------------
+# --- fonts ---------------------------------------------------------------------------------------
 
 
 def _check_fonts(reader: pypdf.PdfReader, findings: _Findings) -> int:
@@ -151,7 +151,7 @@ def _is_embedded(font: DictionaryObject) -> bool:
     return any(key in descriptor for key in _FONT_FILES)
 
 
-# --- navigation --------------------------------------------------------------------------------
+# --- navigation ----------------------------------------------------------------------------------
 
 
 def _check_outline(reader: pypdf.PdfReader, page_numbers: dict[int, int],
@@ -226,7 +226,7 @@ def _page_of(reference: object, page_numbers: dict[int, int]) -> int | None:
     return None
 
 
-# --- print -------------------------------------------------------------------------------------
+# --- print ---------------------------------------------------------------------------------------
 
 
 def _check_print(reader: pypdf.PdfReader, page_count: int, findings: _Findings,
@@ -249,7 +249,7 @@ def _check_print(reader: pypdf.PdfReader, page_count: int, findings: _Findings,
                      "form fields belong in the -print-fillable.pdf only")
 
 
-# --- helpers -----------------------------------------------------------------------------------
+# --- helpers -------------------------------------------------------------------------------------
 
 
 @contextmanager
