@@ -33,11 +33,14 @@ __all__ = [
     "font_warnings",
     "layout_and_write",
     "load_weasyprint",
+    "misplaced_footnotes",
     "pdf_edition",
     "render_pdf",
 ]
 
 PDF_STYLESHEETS = ("base.css", "pdf.css")
+NOTE_REPAIR_PASSES = 3
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 PANGO_INSTALL = "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 
 
@@ -106,17 +109,98 @@ def layout_and_write(document_html: str, base_url: str, roots: tuple[str, ...]) 
     with _CapturedWarnings() as captured:
         try:
             html = weasyprint.HTML(string=document_html, base_url=base_url, url_fetcher=fetcher)
-            document = html.render()
+            document = _layout_keeping_notes_with_calls(html)
             data = document.write_pdf()
         except Exception as error:  # WeasyPrint raises anything from deep in layout
             raise RenderError(f"WeasyPrint failed: {type(error).__name__}: {error}") from error
+    notes = [f"footnote {_note_label(element)} is not on the page of its call (page {page + 1})"
+             for page, element in misplaced_footnotes(document)]  # fmt: skip
     return LayoutResult(
         data=bytes(data),
         page_count=len(document.pages),
-        warnings=captured.messages(),
+        warnings=(*captured.messages(), *notes),
         fetch_attempts=tuple(fetcher.attempts),
         fetch_refused=tuple(fetcher.refused),
     )
+
+
+def _layout_keeping_notes_with_calls(html: Any) -> Any:
+    """Lay out ``html``; re-lay it out (at most ``NOTE_REPAIR_PASSES`` times) to keep notes home.
+
+    WeasyPrint 70 evicts the last footnote of a page to the next page when that makes room for
+    the first two lines (orphans) of a paragraph starting at the foot of the page, whatever
+    ``footnote-policy`` says. The repair pushes that closing paragraph (with any heading just
+    before it) to the next page, as WeasyPrint would have without the footnote, and lays out
+    again. Images are fetched once: the passes share WeasyPrint's image cache.
+    """
+    cache: dict[str, Any] = {}
+    document = html.render(cache=cache)
+    for _ in range(NOTE_REPAIR_PASSES):
+        pushed = [_push_closing_block(html, document.pages[page])
+                  for page, _ in misplaced_footnotes(document)]  # fmt: skip
+        if not any(pushed):
+            break
+        document = html.render(cache=cache)
+    return document
+
+
+def misplaced_footnotes(document: Any) -> list[tuple[int, Any]]:
+    """(page index of the call, footnote element) for each note printed on another page."""
+    call_pages: dict[int, tuple[int, Any]] = {}
+    note_pages: dict[int, int] = {}
+    for index, page in enumerate(document.pages):
+        # A laid-out page box's children: the root box, then the footnote area if any notes.
+        root_box, *areas = page._page_box.children
+        for box in root_box.descendants():
+            if box.footnote is not None:  # only ::footnote-call boxes carry their footnote
+                call_pages.setdefault(id(box.footnote.element), (index, box.footnote.element))
+        for area in areas:
+            if type(area).__name__ == "FootnoteAreaBox":
+                for box in area.children:
+                    note_pages.setdefault(id(box.element), index)
+    return [(page, element) for key, (page, element) in call_pages.items()
+            if note_pages.get(key) != page]  # fmt: skip
+
+
+def _push_closing_block(html: Any, page: Any) -> bool:
+    """Force a page break before the paragraph that ends ``page``; False if nothing to do."""
+    element = _last_paragraph_element(page._page_box.children[0])
+    if element is None:
+        return False
+    parents = {child: parent for parent in html.etree_element.iter() for child in parent}
+    # Keep a heading with its paragraph: move the break above the headings that precede it.
+    while (previous := _previous_sibling(element, parents)) is not None and \
+            str(previous.tag).rsplit("}", 1)[-1] in HEADING_TAGS:  # fmt: skip
+        element = previous
+    style = element.get("style") or ""
+    if "break-before: page" in style:
+        return False  # pushed in an earlier pass already: give up on this one
+    element.set("style", f"{style}; break-before: page".lstrip("; "))
+    return True
+
+
+def _last_paragraph_element(box: Any) -> Any:
+    """The element of the last block on the page that holds lines of text."""
+    last = None
+    for child in getattr(box, "children", ()):
+        if type(child).__name__ == "LineBox":
+            last = box.element
+        elif (found := _last_paragraph_element(child)) is not None:
+            last = found
+    return last
+
+
+def _previous_sibling(element: Any, parents: dict[Any, Any]) -> Any:
+    parent = parents.get(element)
+    if parent is None:
+        return None
+    siblings = list(parent)
+    index = siblings.index(element)
+    return siblings[index - 1] if index > 0 else None
+
+
+def _note_label(element: Any) -> str:
+    return str(element.get("id") or element.get("data-n") or "?")
 
 
 def load_weasyprint() -> ModuleType:
