@@ -184,10 +184,7 @@ def _merged_details(outputs: Sequence[EditionOutput]) -> dict[str, object]:
 
 
 def _report_json(report: BuildReport, manifest: Manifest) -> bytes:
-    """The build report: per edition pages and size, and the lists editors act on.
-
-    Times are left out on purpose: the report is an output and outputs are deterministic.
-    """
+    """The build report: per edition pages, size and render time, and the lists editors act on."""
     document = {
         "book": manifest.metadata.title,
         "stem": manifest.stem,
@@ -199,8 +196,9 @@ def _report_json(report: BuildReport, manifest: Manifest) -> bytes:
             {d.message for d in report.diagnostics if d.code == "unresolved-image"}
         ),
         "unmapped_site_links": sorted(
-            {d.message for d in report.diagnostics if d.code == "unmapped-site-link"}
+            {d.message for d in report.diagnostics if d.code == "site-unmapped"}
         ),
         "editions": report.details,
+        "seconds": {name: round(seconds, 2) for name, seconds in report.edition_seconds},
     }
     return (json.dumps(document, indent=2, sort_keys=True, default=str) + "\n").encode()
