@@ -502,3 +502,15 @@ def test_real_handbook_through_the_pipeline(corpus_dir: Path, project_dir: Path,
     assert len(built.spine_hrefs()) == 4 + len(html_book.sections)
     if shutil.which("java"):
         assert_clean(epubcheck(rendered.data, tmp_path))
+
+
+def test_animated_image_withdraws_the_no_hazard_claim(tmp_path: Path) -> None:
+    html_book = make_book(tmp_path)
+    gif = tmp_path / "images" / "a diagram.png"  # same src, now an animated GIF
+    frames = [Image.new("RGB", (4, 4), color) for color in ((255, 0, 0), (0, 0, 255))]
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    html_book = replace(html_book, images=(ImageAsset("images/a diagram.png", gif, "image/gif"),))
+    built = Epub(render_epub(html_book).data)
+    hazards = built.meta("schema:accessibilityHazard")
+    assert "none" not in hazards and "unknownFlashingHazard" in hazards
+    assert "animated" in built.meta("schema:accessibilitySummary")[0]

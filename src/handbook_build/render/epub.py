@@ -24,6 +24,7 @@ from handbook_build.render.epub_assets import (
     book_images,
     cover_file,
     font_files,
+    is_animated,
     plan_images,
     unique_names,
 )
@@ -226,7 +227,9 @@ def render_epub(html_book: HtmlBook) -> RenderedEpub:
     resources = [PackageFile(STYLESHEET_HREF, "text/css", _stylesheet(manifest)), *images, *fonts]
     if has_fonts:
         resources.append(PackageFile(FONTS_CSS_HREF, "text/css", fonts_css.encode()))
-    facts = Accessibility(has_images=True, has_footnotes=any(d.note_count for d in documents))
+    facts = Accessibility(has_images=True,  # the cover at least, always with alt text
+                          has_footnotes=any(d.note_count for d in documents),
+                          has_animation=any(is_animated(image) for image in images))
     data = _package(manifest, facts, cover, files, resources, entries, first_text)
     for warning in warnings:
         log.warning("%s", warning)

@@ -68,6 +68,17 @@ def plan_images(images: Sequence[ImageAsset], reserved: Iterable[str] = ()) -> d
     return {src: f"images/{name}" for src, name in names.items()}
 
 
+def is_animated(file: PackageFile) -> bool:
+    """True for a moving image (animated GIF/WebP/PNG, SVG with SMIL or CSS animation)."""
+    if file.media_type == "image/svg+xml":
+        return any(marker in file.data for marker in (b"<animate", b"<set", b"@keyframes"))
+    try:
+        with Image.open(io.BytesIO(file.data)) as image:
+            return bool(getattr(image, "is_animated", False))
+    except (OSError, UnidentifiedImageError):
+        return False
+
+
 def _to_png(data: bytes) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         output = io.BytesIO()

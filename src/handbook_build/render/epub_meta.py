@@ -26,6 +26,7 @@ class Accessibility:
 
     has_images: bool  # any image, the cover included: accessMode visual
     has_footnotes: bool
+    has_animation: bool = False  # a moving image: flashing cannot be ruled out
 
 
 def epub_identifier(metadata: Metadata) -> str:
@@ -88,10 +89,18 @@ def accessibility_summary(facts: Accessibility) -> str:
     images = ("Every image has a text alternative; images that could not be included are "
               "replaced by a text description. " if facts.has_images else "")
     notes = "Footnotes are linked to and from their references. " if facts.has_footnotes else ""
+    hazards = ("It contains animated images that have not been checked for flashing; it has "
+               "no sound." if facts.has_animation else
+               "It contains no flashing, motion or sound.")
     return ("This publication is reflowable: readers can change fonts, sizes and colours. "
             "It has a navigable table of contents, headings for every part, chapter and section, "
-            f"and a reading order that follows the printed contents. {images}{notes}"
-            "It contains no flashing, motion or sound.")
+            f"and a reading order that follows the printed contents. {images}{notes}{hazards}")
+
+
+def _hazards(facts: Accessibility) -> list[str]:
+    if facts.has_animation:  # we cannot tell whether an animation flashes: say so
+        return ["unknownFlashingHazard", "unknownMotionSimulationHazard", "noSoundHazard"]
+    return ["none"]
 
 
 def accessibility_metadata(facts: Accessibility) -> list[tuple[str, str]]:
@@ -105,8 +114,8 @@ def accessibility_metadata(facts: Accessibility) -> list[tuple[str, str]]:
     return ([("schema:accessMode", mode) for mode in modes]
             + [("schema:accessModeSufficient", value) for value in sufficient]
             + [("schema:accessibilityFeature", feature) for feature in features]
-            + [("schema:accessibilityHazard", "none"),
-               ("schema:accessibilitySummary", accessibility_summary(facts))])
+            + [("schema:accessibilityHazard", hazard) for hazard in _hazards(facts)]
+            + [("schema:accessibilitySummary", accessibility_summary(facts))])
 
 
 def apply_metadata(book: Any, metadata: Metadata, facts: Accessibility) -> str:
