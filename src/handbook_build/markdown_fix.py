@@ -204,8 +204,10 @@ def _is_atx(masked_line: str) -> bool:
 # Glued and wrapped headings
 
 # "...end of sentence.## Heading": two or more hashes right after text (one hash is too often
-# "C# code" or "issue #1") and then a space and a title.
-_GLUED = re.compile(r"(?m)^(?P<before>[^\n]*?[^\s#\\&])(?P<hashes>#{2,6})(?=[ \t]+[^\s#])")
+# "C# code" or "issue #1") and then a space and a title; after a letter or digit only when the
+# title looks like one (capital letter or digit), so "F## sharp" stays text.
+_GLUED = re.compile(r"(?m)^(?P<before>[^\n]*?(?:[^\s#\\&\w]|[^\W_](?=#+[ \t]+[^\W_a-z])))"
+                    r"(?P<hashes>#{2,6})(?=[ \t]+[^\s#])")
 
 
 def split_glued_headings(text: str, path: str) -> Fixed:
@@ -800,5 +802,36 @@ def _render_heading(heading: _Heading, level: int, slug: str, used: set[str], pa
     else:
         local = unique_identifier(pandoc_identifier(heading.text, f"{slug}--"), used)
     attributes = " ".join((f"#{slug}--{local}", *heading.others))
-    title = f" {heading.text}" if heading.text else ""
+    text = _escape_literal_delimiters(heading.text)
+    title = f" {text}" if text else ""
     return f"{'#' * level}{title} {{{attributes}}}"
+
+
+# Parts of a heading where `_` and `*` are not emphasis delimiters: code, link targets,
+# autolinks and HTML tags.
+_NOT_INLINE_TEXT = re.compile(r"`+[^`]*`+|\]\((?:[^()]|\([^()]*\))*\)|<[^<>\n]*>")
+_STAR_EMPHASIS = re.compile(r"(?<!\\)(\*{1,3})(?=\S)(?P<body>.+?)(?<=[^\s\\])\1")
+_LITERAL_DELIMITER = re.compile(r"(?<!\\)[_*]+")
+_BLANKED = "\ue001"
+
+
+def _escape_literal_delimiters(text: str) -> str:
+    """Escape every ``_``/``*`` of ``text`` that is not an emphasis delimiter with a partner.
+
+    pandoc reads such a character as itself, but while looking for a closer it can also
+    swallow the ``{#id}`` block after it (``## _x {#a}`` and ``## 1__1 {#a}`` give headings
+    whose text ends in ``{#a}``, with an id made from that text). ``\\_`` reads as ``_``.
+    """
+    work = _NOT_INLINE_TEXT.sub(lambda m: _BLANKED * len(m.group()), text)
+    previous = None
+    while previous != work:  # blank out matched emphasis delimiters, innermost first
+        previous = work
+        for pattern in (_UNDERSCORE_EMPHASIS, _STAR_EMPHASIS):
+            work = pattern.sub(
+                lambda m: _BLANKED * len(m.group(1)) + m["body"] + _BLANKED * len(m.group(1)),
+                work)
+    stray = [m.span() for m in _LITERAL_DELIMITER.finditer(work)
+             if not _is_escaped(text, m.start())]
+    for start, end in reversed(stray):
+        text = text[:start] + "".join(f"\\{char}" for char in text[start:end]) + text[end:]
+    return text
