@@ -84,14 +84,14 @@ def _render_print(html_book: HtmlBook, stem: str, fillable: bool) -> EditionResu
             EditionOutput(f"{stem}-print.pdf", edition.pdf, edition.page_count,
                           {"padding_pages": edition.padding_pages, "gutter_in": edition.gutter_in,
                            "preflight_passed": preflight.passed}),
-            EditionOutput(f"{stem}-print-preflight.json", preflight.to_json()),
+            EditionOutput(f"{stem}-print-preflight.json", preflight.to_json().encode()),
             EditionOutput(f"{stem}-cover.pdf", edition.cover_pdf),
             EditionOutput(f"{stem}-print-proof.png", edition.proof_png),
         )
     diagnostics = tuple(
-        Diagnostic(f"{stem}-print.pdf", None, f"preflight: {failure}",
-                   "see the preflight report", severity="warning", code="preflight")
-        for failure in edition.preflight.failures()
+        Diagnostic(f"{stem}-print.pdf", None, f"preflight failed: {failure.rule}: {failure.detail}",
+                   f"see {stem}-print-preflight.json", severity="warning", code="preflight")
+        for failure in edition.preflight.failures
     )
     return EditionResult(outputs, diagnostics + _warnings(f"{stem}-print.pdf",
                                                           tuple(edition.warnings)))
