@@ -40,6 +40,9 @@ class Check:
     detail: str
     figures: Mapping[str, Any] = field(default_factory=frozen_mapping)
 
+    def __str__(self) -> str:
+        return f"{self.rule}: {'pass' if self.passed else 'FAIL'}: {self.detail}"
+
 
 @dataclass(frozen=True, slots=True)
 class Layout:

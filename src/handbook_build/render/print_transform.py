@@ -1,0 +1,128 @@
+"""Per-section HTML transform for the print edition: HtmlSection -> HTML with paper in mind.
+
+Paper cannot click, so:
+- an external link gets a lettered URL note at the foot of the page (a, b, c... per chapter, so
+  the numbered footnotes of the text keep their numbers); inside a footnote, where notes cannot
+  nest, the URL follows the link in parentheses; a link whose text is its URL needs nothing;
+- an internal link gets the class ``xref``: print.css adds "see p. N" with ``target-counter``;
+- a chapter is followed by ``notes_pages`` notes pages, the first headed by the prompts.
+Page breaks and blank pages are the stylesheet's business; this only adds elements.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+from collections.abc import Callable
+
+import lxml.html
+from lxml.html import HtmlElement
+
+from handbook_build.model import HtmlSection
+
+SectionTransform = Callable[[HtmlSection], str]
+EXTERNAL_SCHEMES = ("http://", "https://", "mailto:", "ftp://")
+
+
+def make_print_transform(notes_pages: int, prompts: tuple[str, ...]) -> SectionTransform:
+    """The transform ``document.PagedEdition`` applies to each section of the print edition."""
+
+    def transform(section: HtmlSection) -> str:
+        rewritten = annotate_links(section.html)
+        if section.node.kind != "chapter" or notes_pages <= 0:
+            return rewritten
+        return rewritten + "\n" + notes_pages_html(section.node.title, notes_pages, prompts)
+
+    return transform
+
+
+def annotate_links(section_html: str) -> str:
+    """URL notes after external links, the ``xref`` class on internal ones."""
+    root = lxml.html.fragment_fromstring(section_html, create_parent="div")
+    letters = _note_letters()
+    for link in list(root.iter("a")):
+        href = (link.get("href") or "").strip()
+        if href.startswith("#"):
+            _add_class(link, "xref")
+        elif href.lower().startswith(EXTERNAL_SCHEMES):
+            _add_url_note(link, href, letters)
+    return "".join(_serialize(child) for child in root) if len(root) else (root.text or "")
+
+
+def display_url(href: str) -> str:
+    """The URL as printed: no scheme, no trailing slash (readers type the rest)."""
+    shown = href
+    for prefix in ("https://", "http://", "mailto:"):
+        if shown.lower().startswith(prefix):
+            shown = shown[len(prefix):]
+            break
+    return shown.rstrip("/") or href
+
+
+def _add_url_note(link: HtmlElement, href: str, letters: _Letters) -> None:
+    shown = display_url(href)
+    text = " ".join(link.text_content().split())
+    if display_url(text) == shown or text == href:
+        return  # the link prints its own address
+    if _inside_footnote(link):
+        note = lxml.html.fromstring(f'<span class="url-inline"> ({html.escape(shown)})</span>')
+    else:
+        letter = letters.next()
+        note = lxml.html.fromstring(
+            f'<span class="url-note" data-u="{letter}">{html.escape(shown)}</span>'
+        )
+    # The note goes right after the link, before the text that followed it.
+    note.tail = link.tail
+    link.tail = None
+    link.addnext(note)
+
+
+def _inside_footnote(element: HtmlElement) -> bool:
+    return any("footnote" in (a.get("class") or "").split() for a in element.iterancestors())
+
+
+def _add_class(element: HtmlElement, name: str) -> None:
+    classes = (element.get("class") or "").split()
+    if name not in classes:
+        element.set("class", " ".join([*classes, name]))
+
+
+def _serialize(element: HtmlElement) -> str:
+    text: str = lxml.html.tostring(element, encoding="unicode", with_tail=True)
+    return text
+
+
+class _Letters:
+    """a, b, ..., z, aa, ab, ...: the URL notes of one section."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        number, label = self.count, ""
+        while number:
+            number, remainder = divmod(number - 1, 26)
+            label = string.ascii_lowercase[remainder] + label
+        return label
+
+
+def _note_letters() -> _Letters:
+    return _Letters()
+
+
+def notes_pages_html(chapter_title: str, count: int, prompts: tuple[str, ...]) -> str:
+    """``count`` notes pages for the chapter titled ``chapter_title``; prompts on the first."""
+    title = html.escape(chapter_title)
+    pages = []
+    for index in range(count):
+        prompt_list = ""
+        if index == 0 and prompts:
+            items = "".join(f"<li>{html.escape(prompt)}</li>" for prompt in prompts)
+            prompt_list = f'<ul class="notes-prompts">{items}</ul>'
+        pages.append(
+            f'<section class="notes-page" aria-label="Notes: {title}">'
+            f'<p class="notes-heading">Notes <span class="notes-for">{title}</span></p>'
+            f"{prompt_list}</section>"
+        )
+    return "\n".join(pages)
