@@ -651,3 +651,13 @@ def test_validation_never_crashes(tmp_path: Path, data: dict[str, dict[str, obje
     line_count = text.count("\n") + 1
     assert all(d.line is None or 1 <= d.line <= line_count for d in diagnostics)
     assert (manifest is None) == any(d.severity == "error" for d in diagnostics)
+
+
+def test_missing_styles_is_a_missing_tool(monkeypatch: pytest.MonkeyPatch) -> None:
+    from handbook_build import manifest as manifest_module
+    from handbook_build.errors import MissingToolError
+
+    monkeypatch.setattr(manifest_module, "__file__", "/nowhere/src/handbook_build/manifest.py")
+    with pytest.raises(MissingToolError, match="the style sheets are missing") as raised:
+        manifest_module.find_styles_dir()
+    assert raised.value.exit_code == 3

@@ -205,13 +205,15 @@ def manifest_from_contents(path: Path) -> Manifest:
 
 def find_styles_dir() -> Path:
     """The project's ``styles/`` folder, else the copy packaged with the code."""
-    for candidate in (Path(__file__).parents[2] / "styles", Path(__file__).parent / "styles"):
+    package_dir = Path(__file__).parent
+    candidates = (package_dir.parents[1] / "styles", package_dir / "data" / "styles",
+                  package_dir / "styles")
+    for candidate in candidates:
         if candidate.is_dir():
             return candidate.resolve()
-    raise MissingToolError(
-        f"the style sheets are missing: neither {Path(__file__).parents[2] / 'styles'} nor "
-        f"{Path(__file__).parent / 'styles'} exists; reinstall handbook-build"
-    )
+    looked = ", ".join(str(candidate) for candidate in candidates)
+    raise MissingToolError(f"the style sheets are missing (looked in {looked}); "
+                           "reinstall handbook-build")
 
 
 def _accept(manifest: Manifest | None, diagnostics: tuple[Diagnostic, ...]) -> Manifest:
