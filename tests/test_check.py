@@ -283,6 +283,24 @@ def test_folder_with_book_toml_and_source_override(tmp_path: Path) -> None:
     assert run_check(Path("book")).diagnostics == ()
 
 
+def test_folder_without_contents_file(tmp_path: Path) -> None:
+    (tmp_path / "chapters").mkdir()
+    report = run_check(Path("chapters"))
+    assert [d.compiler_style() for d in report.diagnostics] == [
+        "chapters: error: no contents file; add one of README.md, SUMMARY.md, contents.md "
+        "[manifest]"]
+
+
+def test_warnings_logged_for_a_bare_contents_file_are_in_the_report(tmp_path: Path) -> None:
+    """manifest_from_contents logs its warnings (build prints them); check reports them."""
+    (tmp_path / "README.md").write_text("# Book\n\n- [One](https://x.org/en-md/one.mdn Two)\n",
+                                        encoding="utf-8")
+    (tmp_path / "one.md").write_text("Text.\n", encoding="utf-8")
+    report = run_check(Path("README.md"))
+    assert found(report, "malformed-link") == [("README.md", 3, None)]
+    assert report.summary == "1 chapter"
+
+
 def test_order_is_contents_then_chapters_in_book_order_then_by_line(tmp_path: Path) -> None:
     contents = "- [Zed](z.md)\n- [Zed](a.md)\n"
     manifest = write_book(tmp_path, {"z.md": "x\n## H\n\n\x01\n", "a.md": "A\x01\n"},

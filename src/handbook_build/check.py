@@ -173,11 +173,21 @@ def _read_book(manifest: Manifest) -> tuple[Book | None, list[Diagnostic]]:
     return book, list(book.diagnostics)
 
 
+# A HandbookError's message reads "path[:line]: problem; hint" (errors.py).
+_ERROR_MESSAGE = re.compile(r"^(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<problem>.+?)"
+                            r"(?:; (?P<hint>.*))?$", re.DOTALL)
+
+
 def _error_diagnostics(error: HandbookError, path: Path, code: str) -> list[Diagnostic]:
+    """The error's diagnostics, or one made from its message (its own file and line kept)."""
     if error.diagnostics:
         return list(error.diagnostics)
-    # A HandbookError's message already starts with the file it is about.
-    return [Diagnostic(display_path(path), None, error.message, code=code)]
+    match = _ERROR_MESSAGE.match(error.message)
+    if match is None:
+        return [Diagnostic(display_path(path), None, error.message, code=code)]
+    line = int(match.group("line")) if match.group("line") else None
+    return [Diagnostic(match.group("path"), line, match.group("problem"),
+                       match.group("hint") or "", code=code)]
 
 
 @contextmanager
