@@ -8,12 +8,12 @@ import io
 import re
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from handbook_build.model import (
     HtmlBook,
@@ -31,13 +31,14 @@ from handbook_build.render.pdf import RenderedPdf, pdf_edition, render_pdf
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STYLES_DIR = PROJECT_DIR / "styles"
 
-WORDS = (
+TEXT = (
     "peer learning works best when everyone shares responsibility for the questions the group "
     "asks and for the answers it tries; conversation becomes infrastructure, and "
     "infrastructure becomes a curriculum that nobody had to design alone. Participants "
     "negotiate their roles, document their experiments, and revisit decisions whenever the "
     "circumstances of the collaboration change substantially"
-).split()
+)
+WORDS = TEXT.split(" ")
 
 
 def prose(seed: int, words: int) -> str:
@@ -75,8 +76,8 @@ def chapter_body(slug: str, index: int) -> tuple[str, tuple[tuple[int, str, str]
     headings: list[tuple[int, str, str]] = [(2, f"{slug}--first", "A First Heading")]
     body = [f'<h2 id="{slug}--first">A First Heading</h2>', *paragraphs]
     if slug == "welcome":
-        body.append('<p>See <a href="#figures--table">the table</a> and '
-                    '<a href="https://example.org/peeragogy">an external page</a>.</p>')  # fmt: skip
+        external = '<a href="https://example.org/peeragogy">an external page</a>'
+        body.append(f'<p>See <a href="#figures--table">the table</a> and {external}.</p>')
     if slug in ("footnotes", "long"):
         count = 3 if slug == "footnotes" else 12
         for n in range(1, count + 1):
@@ -201,7 +202,9 @@ def printed_folio(page: pypdf.PageObject, bottom_pt: float = 57.6) -> str | None
 
 
 def dest_page_index(reader: pypdf.PdfReader, name: str) -> int:
-    return reader.get_destination_page_number(reader.named_destinations[name])
+    index = reader.get_destination_page_number(reader.named_destinations[name])
+    assert index is not None, name
+    return index
 
 
 def toc_entries(texts: list[str]) -> dict[str, str]:
@@ -215,7 +218,7 @@ def toc_entries(texts: list[str]) -> dict[str, str]:
     return entries
 
 
-def outline_titles(outline: list[object]) -> list[object]:
+def outline_titles(outline: Sequence[object]) -> list[object]:
     """pypdf's nested outline as nested lists of titles."""
     result: list[object] = []
     for item in outline:
@@ -338,39 +341,34 @@ def test_each_footnote_is_on_the_page_of_its_call(texts: list[str]) -> None:
             assert f"{n}.Note{slug}-{n}:" in pages[note_page]
 
 
-def link_annotations(reader: pypdf.PdfReader) -> Iterator[tuple[int, DictionaryObject]]:
-    for index, page in enumerate(reader.pages):
-        annotations = page.get("/Annots")
-        if annotations is None:
-            continue
-        for ref in annotations:
-            annotation = ref.get_object() if isinstance(ref, IndirectObject) else ref
+def link_annotations(reader: pypdf.PdfReader) -> Iterator[Any]:
+    """Every /Link annotation of the file (pypdf's objects are loosely typed: Any)."""
+    for page in reader.pages:
+        for ref in page.get("/Annots") or ():
+            annotation: Any = ref.get_object()
             if annotation.get("/Subtype") == "/Link":
-                yield index, annotation
+                yield annotation
 
 
 def test_internal_links_jump_to_existing_pages_and_external_links_are_clickable(
     reader: pypdf.PdfReader,
 ) -> None:
-    internal, external = [], []
-    for _, annotation in link_annotations(reader):
+    internal: dict[str, int] = {}
+    external: list[str] = []
+    for annotation in link_annotations(reader):
         action = annotation.get("/A")
         if action is not None and action.get("/S") == "/URI":
             external.append(str(action["/URI"]))
             continue
-        dest = annotation.get("/Dest") or (action or {}).get("/D")
-        assert dest is not None, annotation
-        if isinstance(dest, ArrayObject):
-            page_index = reader.get_destination_page_number(reader.named_destinations[dest])
-        else:
-            page_index = dest_page_index(reader, str(dest))
-        internal.append((str(dest), page_index))
+        # WeasyPrint links by name; each name must be a destination on a real page.
+        name = str(annotation.get("/Dest") or action.get("/D"))
+        assert name in reader.named_destinations, name
+        internal[name] = dest_page_index(reader, name)
     assert "https://example.org/peeragogy" in external
-    assert all(0 <= index < len(reader.pages) for _, index in internal)
-    targets = dict(internal)
+    assert all(0 <= index < len(reader.pages) for index in internal.values())
     for _, _, _, slug in OUTLINE:  # every contents line links to its section
-        assert targets[slug] == dest_page_index(reader, slug)
-    table_page = reader.pages[targets["figures--table"]].extract_text()
+        assert internal[slug] == dest_page_index(reader, slug)
+    table_page = reader.pages[internal["figures--table"]].extract_text()
     assert "A Table" in table_page
 
 
@@ -405,11 +403,11 @@ def test_metadata_comes_from_the_manifest(reader: pypdf.PdfReader) -> None:
     assert info.title == "The Sample Handbook"
     assert info.author == "Ada Author, Bea Writer"
     assert info.subject == "A short book that exercises the reading PDF."
-    assert info["/Keywords"] == "learning, peers"
+    assert str(info["/Keywords"]) == "learning, peers"
     assert str(info["/CreationDate"]).startswith("D:20160115000000")
     assert str(info["/ModDate"]).startswith("D:20160115000000")
-    catalog = reader.trailer["/Root"]
-    assert catalog["/Lang"] == "en"
+    catalog: Any = reader.trailer["/Root"]
+    assert str(catalog["/Lang"]) == "en"
 
 
 def test_copyright_page_names_edition_date_license_identifier_and_fonts(texts: list[str]) -> None:
@@ -420,7 +418,9 @@ def test_copyright_page_names_edition_date_license_identifier_and_fonts(texts: l
         assert expected in page, expected
 
 
-def test_images_stay_on_the_page(reader: pypdf.PdfReader, rendered: tuple[HtmlBook, RenderedPdf, float]) -> None:
+def test_local_images_are_read_and_nothing_is_refused(
+    rendered: tuple[HtmlBook, RenderedPdf, float],
+) -> None:
     assert not rendered[1].fetch_refused
     assert len(rendered[1].fetch_attempts) == 2
     assert not [w for w in rendered[1].warnings if "image" in w.lower()]
@@ -501,3 +501,42 @@ def test_document_head_and_edition_hooks(tmp_path: Path) -> None:
     assert document.count('<h1 class="seen">') == len(OUTLINE)
     assert "urn:uuid:12345678" not in document  # the print identifier is not set
     assert isinstance(edition, PagedEdition)
+
+
+def hostile_book(book: HtmlBook) -> HtmlBook:
+    """A chapter that tries to read the network and a system file into the PDF."""
+    node = TocNode("chapter", "Hostile", 1, "hostile", 1)
+    body = (
+        '<p>Remote <img src="http://example.org/x.png" alt="r"> local '
+        '<img src="file:///etc/passwd" alt="p"> attachment '
+        '<a rel="attachment" href="/etc/passwd">passwd</a> and '
+        '<a rel="attachment" href="file:///etc/passwd">again</a>.</p>'
+        '<p style="background: url(https://example.org/bg.png)">styled</p>'
+    )
+    html = chapter_html("hostile", "Hostile", 1, body)
+    manifest = dataclasses.replace(book.manifest, nodes=(node,))
+    return dataclasses.replace(book, manifest=manifest, sections=(HtmlSection(node, html),))
+
+
+def test_no_network_and_no_file_outside_the_book_reaches_the_pdf(
+    rendered: tuple[HtmlBook, RenderedPdf, float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network access attempted: {args}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    result = render_pdf(hostile_book(rendered[0]))
+    assert "http://example.org/x.png" in result.fetch_refused
+    assert "file:///etc/passwd" in result.fetch_refused
+    assert "https://example.org/bg.png" in result.fetch_refused
+    assert set(result.fetch_refused) == set(result.fetch_attempts)  # nothing else was opened
+    assert any("example.org/x.png" in warning for warning in result.warnings)
+    assert b"/EmbeddedFile" not in result.data and b"/FileAttachment" not in result.data
+    passwd_lines = [line for line in Path("/etc/passwd").read_bytes().splitlines() if line]
+    assert passwd_lines
+    for stream in all_stream_bytes(result.data):
+        assert not any(line in stream for line in passwd_lines[:3])

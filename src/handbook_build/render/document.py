@@ -124,7 +124,7 @@ def head_html(metadata: Metadata, css_texts: Sequence[str]) -> str:
     metas += [("keywords", ", ".join(metadata.keywords))] if metadata.keywords else []
     metas += [("generator", f"handbook-build {__version__}")]
     metas += [("dcterms.created", stamp), ("dcterms.modified", stamp)]
-    lines = ['<head>', '<meta charset="utf-8">', f"<title>{escape(metadata.title)}</title>"]
+    lines = ["<head>", '<meta charset="utf-8">', f"<title>{escape(metadata.title)}</title>"]
     lines += [f'<meta name="{name}" content="{escape(value)}">' for name, value in metas]
     # CSS text is not HTML: only a literal "</style" could end the element early.
     lines += [f"<style>\n{_style_text(css)}\n</style>" for css in css_texts]
@@ -168,7 +168,7 @@ def copyright_page_html(
         label = _EDITION_LABELS.get(identifier_key, f"{identifier_key} edition")
         lines.append(f'<p class="identifier">{label}: {escape(_identifier_text(identifier))}</p>')
     if metadata.site_url:
-        lines.append(f'<p>Online: {_link(metadata.site_url)}</p>')
+        lines.append(f"<p>Online: {_link(metadata.site_url)}</p>")
     lines.append(f'<p class="colophon">{escape(colophon)}</p>')
     block = '<div class="copyright-block">\n' + "\n".join(lines) + "\n</div>"
     return f'<section class="copyright-page">\n{block}\n</section>\n'
