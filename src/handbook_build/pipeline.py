@@ -193,10 +193,12 @@ def _report_json(report: BuildReport, manifest: Manifest) -> bytes:
         ],
         "warnings": [d.compiler_style() for d in report.warnings],
         "unresolved_images": sorted(
-            {d.message for d in report.diagnostics if d.code == "unresolved-image"}
+            {f"{d.location()}: {d.message}" for d in report.diagnostics
+             if d.code == "unresolved-image"}
         ),
         "unmapped_site_links": sorted(
-            {d.message for d in report.diagnostics if d.code == "site-unmapped"}
+            {f"{d.location()}: {d.message}" for d in report.diagnostics
+             if d.code == "site-unmapped"}
         ),
         "editions": report.details,
         "seconds": {name: round(seconds, 2) for name, seconds in report.edition_seconds},
