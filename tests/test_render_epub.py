@@ -91,7 +91,8 @@ def make_book(root: Path, **manifest_options: object) -> HtmlBook:
             ((2, "deeper--how", "How"), (3, "deeper--detail", "Detail"))),
         HtmlSection(nodes[3], (
             '<section id="elsewhere" class="chapter depth-1" data-title="Elsewhere">'
-            '<h1>Elsewhere</h1><p>Back to <a href="#fn-welcome-1">the note</a>.</p>'
+            '<h1>Elsewhere</h1><p>Back to <a href="#fn-welcome-1">the note</a>.'
+            '<a href="https://example.org/empty"> </a></p>'
             '<table><tr><th>a</th><td>b</td></tr></table></section>')),
     )
     images = (ImageAsset("images/a diagram.png", image_path, "image/png"),)
@@ -236,6 +237,7 @@ def test_unfollowable_links_are_unlinked_keeping_text(book: HtmlBook) -> None:
     assert "<span>a broken one</span>" in text and "<span>a missing one</span>" in text
     assert any("'other.md' removed" in w for w in rendered.warnings)
     assert any("'#nowhere' removed" in w for w in rendered.warnings)
+    assert any("empty link to 'https://example.org/empty'" in w for w in rendered.warnings)
 
 
 def test_no_remote_resource_is_referenced(book: HtmlBook) -> None:

@@ -57,6 +57,12 @@ def _unlink(anchor: etree._Element) -> None:
         anchor.attrib.pop(name, None)
 
 
+def _has_name(anchor: etree._Element) -> bool:
+    """A link a screen reader can announce: some text, an image (alt is enforced), a label."""
+    return bool("".join(anchor.itertext()).strip() or anchor.get("aria-label")
+                or next(anchor.iter(xtag("img")), None) is not None)
+
+
 def rewrite_links(root: etree._Element, file_name: str, targets: LinkTargets,
                   where: str) -> list[str]:
     """Point ``#id`` links at ``file#id``; unlink anything a reader could not follow."""
@@ -65,7 +71,10 @@ def rewrite_links(root: etree._Element, file_name: str, targets: LinkTargets,
         href = anchor.get("href")
         if href is None:
             continue
-        if href.startswith("#"):
+        if not _has_name(anchor):  # nothing to click or announce (Ace: link-name)
+            warnings.append(f"{where}: empty link to '{href}' removed")
+            _unlink(anchor)
+        elif href.startswith("#"):
             target_id = href[1:]
             target_file = targets.files.get(target_id)
             if target_file is None:
