@@ -37,7 +37,7 @@ import os
 import re
 import tomllib
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -54,6 +54,7 @@ from handbook_build.model import (
     PdfSettings,
     PodProfileName,
     PrintSettings,
+    ReadOnlyMapping,
     Severity,
     TocNode,
 )
@@ -117,34 +118,6 @@ _TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _HEADER_RE = re.compile(r"^\s*\[\[?\s*(?P<name>[^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
 _KEY_RE = re.compile(r"""^\s*(?P<key>(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")  # noqa: E501
 _INLINE_KEY_RE = re.compile(r"[{,]\s*([A-Za-z0-9_-]+)\s*=")
-
-
-class ReadOnlyMapping(Mapping[str, str]):
-    """An immutable str -> str mapping that, unlike ``MappingProxyType``, can be pickled.
-
-    The pipeline renders editions in worker processes, so the Manifest must pickle; model.py's
-    ``frozen_mapping`` returns a ``mappingproxy``, which cannot.
-    """
-
-    __slots__ = ("_items",)
-
-    def __init__(self, items: Mapping[str, str] | None = None) -> None:
-        self._items = dict(items or {})
-
-    def __getitem__(self, key: str) -> str:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:
-        return f"ReadOnlyMapping({self._items!r})"
-
-    def __reduce__(self) -> tuple[type[ReadOnlyMapping], tuple[dict[str, str]]]:
-        return (ReadOnlyMapping, (self._items,))
 
 
 # --- public entry points ----------------------------------------------------------------------

@@ -7,24 +7,56 @@ change what an earlier stage produced; variants are made with ``dataclasses.repl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 NodeKind = Literal["part", "chapter"]
 
 
-def frozen_mapping(items: Mapping[str, str] | None = None) -> Mapping[str, str]:
-    """A read-only copy of ``items`` (dataclass default factories need a callable)."""
-    return MappingProxyType(dict(items or {}))
+class ReadOnlyMapping(Mapping[str, Any]):
+    """An immutable mapping that, unlike ``MappingProxyType``, can be pickled.
+
+    Editions render in worker processes, so everything that crosses a stage must pickle.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, Any] | None = None) -> None:
+        self._items = dict(items or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"ReadOnlyMapping({self._items!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._items) == dict(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._items.items())))
+
+    def __reduce__(self) -> tuple[type[ReadOnlyMapping], tuple[dict[str, Any]]]:
+        return (ReadOnlyMapping, (self._items,))
+
+
+def frozen_mapping(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """A read-only, picklable copy of ``items`` (dataclass default factories need a callable)."""
+    return ReadOnlyMapping(items)
 
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One problem found in the input, reported like a compiler: ``path:line:col: sev: msg; hint``."""
+    """One problem in the input, reported like a compiler: ``path:line:col: sev: msg; hint``."""
 
     path: str  # as shown to the user: relative to the working directory where possible
     line: int | None
