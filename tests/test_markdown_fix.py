@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from handbook_build import markdown_fix as fix
 from handbook_build.assemble import PANDOC_MARKDOWN_FORMAT
+from handbook_build.markdown_scan import mask_code
 
 PATH = "ch.md"
 
@@ -321,15 +322,19 @@ def chapter_with_notes(draw: st.DrawFn) -> str:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(chapter_with_notes(), min_size=1, max_size=4))
 def test_footnote_labels_never_collide_across_chapters(chapters: list[str]) -> None:
-    seen: dict[str, int] = {}
+    owner: dict[str, int] = {}
     for number, text in enumerate(chapters):
         slug = f"c{number}"
         result = fix.relabel_footnotes(text, PATH, slug)
-        masked = fix.mask_code(result.text) if hasattr(fix, "mask_code") else result.text
-        for label in re.findall(r"\[\^([^\]\s]+)\]", masked):
-            if label.startswith(f"{slug}--"):
-                assert seen.setdefault(label, number) == number
-        assert all(d.line is not None and d.line >= 1 for d in result.diagnostics)
+        masked = mask_code(result.text)
+        for match in re.finditer(r"\[\^([^\]\s]+)\]", masked):
+            if fix._is_escaped(masked, match.start()):
+                continue
+            label = result.text[match.start(1):match.end(1)]
+            assert label.startswith(f"{slug}--")  # every live label is the chapter's own
+            assert owner.setdefault(label, number) == number
+        assert all(d.line is not None and 1 <= d.line <= text.count("\n") + 1
+                   for d in result.diagnostics)
 
 
 # Headings are made of realistic tokens. Random punctuation soup (``._:_:``, ``^*^*1``) can
@@ -358,3 +363,22 @@ def test_pandoc_reads_back_every_id_we_write(titles: list[str]) -> None:
     shifted = fix.shift_headings(text, PATH, "s", "Title").text
     written = re.findall(r"\{#(s--[^\s}]+)", shifted)
     assert header_ids(shifted) == written
+
+
+# --- blocks left open -------------------------------------------------------------------------
+
+
+def test_open_divs_are_closed_at_the_end() -> None:
+    text = "::: note\nText <div class=x>\n\n```\n<div>\n:::\n```\n\n::: inner\nclosed\n:::\n"
+    result = fix.close_open_blocks(text, PATH)
+    assert result.text == text + "\n</div>\n\n:::\n"
+    assert codes(result) == [("unclosed-block", 1), ("unclosed-block", 2)]
+    assert fix.close_open_blocks("<div>a</div>\n", PATH) == fix.Fixed("<div>a</div>\n", ())
+
+
+def test_closed_divs_keep_the_next_chapter_out() -> None:
+    chapter = fix.close_open_blocks("::: warning\nCareful.\n", PATH).text
+    alone = pypandoc.convert_text("::: warning\nCareful.\n", "native",
+                                  format=PANDOC_MARKDOWN_FORMAT)
+    assert pypandoc.convert_text(chapter, "native", format=PANDOC_MARKDOWN_FORMAT) == alone
+    assert header_ids(chapter + "\n# Next {#next}\n") == ["next"]

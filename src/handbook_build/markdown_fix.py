@@ -4,7 +4,7 @@
 
     clean_characters -> split_glued_headings -> convert_setext_headings
     -> inline_reference_links -> (images, links: other modules) -> relabel_footnotes
-    -> shift_headings
+    -> shift_headings -> close_open_blocks
 
 Each transform returns the new text and ``Diagnostic`` warnings whose line numbers are lines of
 the text it was *given*; ``line_origins`` maps lines of a transform's output back to its input so
@@ -37,6 +37,7 @@ __all__ = [
     "Fixed",
     "chain",
     "clean_characters",
+    "close_open_blocks",
     "compose_origins",
     "convert_setext_headings",
     "identity_origins",
@@ -835,3 +836,44 @@ def _escape_literal_delimiters(text: str) -> str:
     for start, end in reversed(stray):
         text = text[:start] + "".join(f"\\{char}" for char in text[start:end]) + text[end:]
     return text
+
+
+# --------------------------------------------------------------------------------------------
+# Blocks left open at the end of a chapter
+
+_DIV_FENCE = re.compile(r"^ {0,3}(?P<colons>:{3,})[ \t]*(?P<rest>[^\n]*?)[ \t]*$")
+_DIV_TAG = re.compile(r"<(?P<close>/)?div\b[^<>]*?(?P<empty>/)?>", re.IGNORECASE)
+
+
+def close_open_blocks(text: str, path: str) -> Fixed:
+    """Close ``::: div`` fences and ``<div>`` tags the chapter leaves open.
+
+    pandoc closes them at the end of the document, so on its own the chapter reads the same
+    either way; in the assembled book an open div would swallow every chapter after it.
+    """
+    open_blocks: list[tuple[str, int]] = []  # ("fence" | "tag", line), innermost last
+    masked = mask_code(text).split("\n")
+    code = _code_block_lines(text)
+    for index, line in enumerate(masked):
+        if index in code:
+            continue
+        fence = _DIV_FENCE.match(line)
+        if fence:
+            if fence["rest"].strip(":"):
+                open_blocks.append(("fence", index + 1))
+            elif open_blocks and open_blocks[-1][0] == "fence":
+                open_blocks.pop()
+            continue
+        for tag in _DIV_TAG.finditer(line):
+            if tag["close"] and open_blocks and open_blocks[-1][0] == "tag":
+                open_blocks.pop()
+            elif not tag["close"] and not tag["empty"]:
+                open_blocks.append(("tag", index + 1))
+    if not open_blocks:
+        return Fixed(text, ())
+    closers = [":::" if kind == "fence" else "</div>" for kind, _ in reversed(open_blocks)]
+    diagnostics = tuple(_warning(
+        path, line, "unclosed-block",
+        f"this {'::: div' if kind == 'fence' else '<div>'} is never closed; closed it at the "
+        "end of the chapter", "close it where it should end") for kind, line in open_blocks)
+    return Fixed(text.rstrip("\n") + "\n\n" + "\n\n".join(closers) + "\n", diagnostics)

@@ -2,10 +2,10 @@
 
 Each chapter goes through, in order: control characters/BOM -> glued headings -> setext
 headings -> reference-link inlining -> images -> links -> footnote labels -> heading levels and
-ids (see ``markdown_fix``; images and links are ``images.py`` and ``links.py``). Every warning
-carries the line of the file as written, however many lines the transforms before it added or
-removed. Errors from all chapters are collected first and raised together, so one build lists
-every problem at once.
+ids -> closing divs left open (see ``markdown_fix``; images and links are ``images.py`` and
+``links.py``). Every warning carries the line of the file as written, however many lines the
+transforms before it added or removed. Errors from all chapters are collected first and raised
+together, so one build lists every problem at once.
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ def normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: st
         links,
         lambda t: fix.relabel_footnotes(t, shown, node.slug),
         lambda t: fix.shift_headings(t, shown, node.slug, node.title),
+        lambda t: fix.close_open_blocks(t, shown),
     ]
     result = fix.chain(text, steps)
     return _Normalized(result.text.strip("\n") + "\n", list(result.diagnostics), assets)
