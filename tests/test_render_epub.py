@@ -516,3 +516,13 @@ def test_animated_image_withdraws_the_no_hazard_claim(tmp_path: Path) -> None:
     hazards = built.meta("schema:accessibilityHazard")
     assert "none" not in hazards and "unknownFlashingHazard" in hazards
     assert "animated" in built.meta("schema:accessibilitySummary")[0]
+
+
+def test_deeper_nav_levels_nest_by_heading_level(book: HtmlBook,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from handbook_build.render import epub_sections
+
+    monkeypatch.setattr(epub_sections, "NAV_HEADING_LEVEL", 3)
+    nav = Epub(render_epub(book).data).xml(f"{PACKAGE}nav.xhtml")
+    how = nav.find(".//x:a[@href='text/deeper.xhtml#deeper--how']", NS).getparent()
+    assert [a.text for a in how.iterfind("x:ol/x:li/x:a", NS)] == ["Detail"]

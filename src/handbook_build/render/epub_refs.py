@@ -19,7 +19,7 @@ from lxml import etree
 from handbook_build.render.epub_xhtml import xtag
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]+)?$")
+_HOST = re.compile(r"^[\w.-]+(:[0-9]+)?$")  # \w: internationalized host names are fine
 # Elements that would load a resource: only <img> is rewritten; the rest cannot be packaged.
 _EMBEDDING = frozenset(
     ["audio", "video", "source", "track", "iframe", "embed", "object", "picture"]

@@ -92,21 +92,30 @@ def resolve_references(document: SectionDocument, targets: LinkTargets,
     return used, warnings + image_warnings
 
 
-def nav_tree(documents: Sequence[SectionDocument], targets: LinkTargets) -> list[NavEntry]:
-    """Parts and chapters nested by contents depth; each chapter lists its h2 sections first."""
+def _nest(branches: Sequence[_Branch]) -> list[_Branch]:
+    """Nest a flat, ordered list by depth: each branch goes under the last shallower one."""
     top: list[_Branch] = []
     stack: list[_Branch] = []
-    for document in documents:
-        node = document.section.node
-        headings = tuple(
-            NavEntry(" ".join(text.split()), f"{document.href}#{heading_id}")
-            for level, heading_id, text in document.section.headings
-            if level <= NAV_HEADING_LEVEL and text.strip()
-            and targets.files.get(heading_id) == document.href)
-        branch = _Branch(NavEntry(clean_text(node.title) or node.slug, document.href, headings),
-                         node.depth)
-        while stack and stack[-1].depth >= node.depth:
+    for branch in branches:
+        while stack and stack[-1].depth >= branch.depth:
             stack.pop()
         (stack[-1].children if stack else top).append(branch)
         stack.append(branch)
-    return [branch.freeze() for branch in top]
+    return top
+
+
+def _heading_entries(document: SectionDocument, targets: LinkTargets) -> tuple[NavEntry, ...]:
+    """The chapter's headings down to NAV_HEADING_LEVEL, nested by level, ids that exist only."""
+    branches = [_Branch(NavEntry(" ".join(text.split()), f"{document.href}#{heading_id}"), level)
+                for level, heading_id, text in document.section.headings
+                if level <= NAV_HEADING_LEVEL and text.strip()
+                and targets.files.get(heading_id) == document.href]
+    return tuple(branch.freeze() for branch in _nest(branches))
+
+
+def nav_tree(documents: Sequence[SectionDocument], targets: LinkTargets) -> list[NavEntry]:
+    """Parts and chapters nested by contents depth; each chapter lists its sections first."""
+    branches = [_Branch(NavEntry(clean_text(d.section.node.title) or d.section.node.slug,
+                                 d.href, _heading_entries(d, targets)), d.section.node.depth)
+                for d in documents]
+    return [branch.freeze() for branch in _nest(branches)]
