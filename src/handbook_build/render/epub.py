@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,13 +64,11 @@ class _Document:
 
 
 def _where(section: HtmlSection, manifest: Manifest) -> str:
+    """The chapter file as other messages show it: relative to the working directory."""
     path = section.node.source_path
     if path is None:
         return f"{manifest.contents_path.name}:{section.node.contents_line}"
-    try:
-        return str(path.relative_to(manifest.root_dir))
-    except ValueError:
-        return str(path)
+    return os.path.relpath(path)
 
 
 def _stylesheets(href: str, has_fonts: bool) -> list[str]:
