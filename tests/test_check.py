@@ -414,7 +414,7 @@ def codes(path: Path) -> list[str]:
 def test_good_reading_pdf(tmp_path: Path) -> None:
     result = check_pdf(make_pdf(tmp_path / "book.pdf", link="target"))
     assert result.diagnostics == ()
-    assert result.summary == "2 pages, 0 fonts, 1 outline entries, 1 internal links"
+    assert result.summary == "2 pages, 0 fonts, 1 outline entry, 1 internal link"
 
 
 def test_pdf_problems(tmp_path: Path) -> None:
@@ -463,7 +463,7 @@ def test_a_weasyprint_pdf_passes(tmp_path: Path) -> None:
     path.write_bytes(weasyprint.HTML(string=html).write_pdf())
     result = check_pdf(path)
     assert result.diagnostics == ()
-    assert result.summary.startswith("2 pages") and "1 internal links" in result.summary
+    assert result.summary.startswith("2 pages") and "1 internal link" in result.summary
 
 
 # --- the real handbook ---------------------------------------------------------------------------

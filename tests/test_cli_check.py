@@ -150,7 +150,7 @@ def test_pdf_target(tmp_path: Path) -> None:
     (tmp_path / "book-print.pdf").write_bytes((tmp_path / "book.pdf").read_bytes())
     reading = run("book.pdf")
     assert reading.exit_code == 0
-    assert reading.output.startswith("book.pdf: 3 pages, 0 fonts, 1 outline entries")
+    assert reading.output.startswith("book.pdf: 3 pages, 0 fonts, 1 outline entry")
     printing = run("book-print.pdf")
     assert printing.exit_code == 1
     assert printing.output.startswith("book-print.pdf: error: the print PDF has 3 pages")

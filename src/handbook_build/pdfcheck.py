@@ -71,8 +71,9 @@ def _check(path: Path, findings: _Findings) -> PdfCheckResult:
     links = _check_links(reader, page_numbers, findings)
     if is_print:
         _check_print(reader, page_count, findings, fillable=path.name.endswith(FILLABLE_SUFFIX))
-    summary = (f"{page_count} pages, {fonts} fonts, {outline} outline entries, "
-               f"{links} internal links")
+    summary = ", ".join(_counted(count, noun) for count, noun in (
+        (page_count, "page"), (fonts, "font"), (outline, "outline entr"),
+        (links, "internal link")))
     return PdfCheckResult(tuple(findings.items), summary)
 
 
@@ -277,6 +278,12 @@ def _dict(value: object) -> DictionaryObject:
     if isinstance(value, IndirectObject):
         value = value.get_object()
     return value if isinstance(value, DictionaryObject) else DictionaryObject()
+
+
+def _counted(count: int, noun: str) -> str:
+    if noun.endswith("entr"):
+        return f"{count} {noun}{'y' if count == 1 else 'ies'}"
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _listed(items: list[str]) -> str:
