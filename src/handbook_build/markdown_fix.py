@@ -11,9 +11,9 @@ the text it was *given*; ``line_origins`` maps lines of a transform's output bac
 the caller can report every warning against the file as written.
 
 Everything here is code-aware: Markdown shown inside code blocks or code spans is an example and
-is never rewritten (``markdown_scan.mask_code`` hides it from the regular expressions). The one
-exception is control characters, which are removed everywhere: they are never meant as content
-and render as missing-glyph boxes even inside code.
+is never rewritten (``markdown_scan.split_code`` finds it, ``_scan`` hides it from the regular
+expressions). The one exception is control characters, which are removed everywhere: they are
+never meant as content and render as missing-glyph boxes even inside code.
 
 The reader the output is written for is pandoc's ``markdown`` (see ``assemble``); every rewrite
 is chosen so pandoc reads the result the way these functions assume, e.g. an ATX heading always
@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from handbook_build.markdown_scan import mask_code, split_code
+from handbook_build.markdown_scan import split_code
 from handbook_build.model import Diagnostic
 
 __all__ = [
@@ -179,22 +179,43 @@ def _blank(line: str) -> bool:
     return not line.strip()
 
 
-def _code_block_lines(text: str) -> set[int]:
-    """0-based indexes of lines that lie inside fenced or indented code blocks."""
-    lines: set[int] = set()
+_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}[^`\n]*|~{3,}[^\n]*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """One code-aware look at a text: code masked out, and which lines are code blocks."""
+
+    masked: str  # the text with code characters (not newlines) replaced, same offsets
+    code_lines: frozenset[int]  # 0-based lines inside fenced or indented code blocks
+
+
+def _scan(text: str) -> _Scan:
+    # One split_code per transform: it is the costly part of every transform here.
+    masked: list[str] = []
+    code_lines: set[int] = set()
     for segment in split_code(text):
         if not segment.is_code:
+            masked.append(segment.text)
             continue
-        starts_line = segment.offset == 0 or text[segment.offset - 1] == "\n"
-        body = segment.text
-        is_block = starts_line and (
-            body.endswith("\n") or "\n" in body.rstrip("`") or body[:1] in (" ", "\t")
-            or body.startswith(("```", "~~~")))
-        if is_block:
+        masked.append(re.sub(r"[^\n]", "x", segment.text))
+        if _is_block(segment.text, segment.offset, text):
+            body = segment.text
             count = body.count("\n") + (0 if body.endswith("\n") else 1)
-            first = segment.start_line - 1
-            lines.update(range(first, first + count))
-    return lines
+            code_lines.update(range(segment.start_line - 1, segment.start_line - 1 + count))
+    return _Scan("".join(masked), frozenset(code_lines))
+
+
+def _is_block(body: str, offset: int, text: str) -> bool:
+    """Whether a code segment is a block (whole lines) rather than an inline code span."""
+    if offset > 0 and text[offset - 1] != "\n":
+        return False
+    if body.endswith("\n"):
+        return True  # blocks are whole lines; a code span ends with its backticks
+    if offset + len(body) != len(text):
+        return False
+    first_line = body.split("\n", 1)[0]
+    return body[:1] in (" ", "\t") or ("\n" in body and bool(_FENCE_LINE.match(first_line)))
 
 
 def _is_atx(masked_line: str) -> bool:
@@ -228,7 +249,7 @@ def _split_mid_line(text: str, path: str) -> Fixed:
     diagnostics: list[Diagnostic] = []
     pieces: list[str] = []
     pos = 0
-    for match in _GLUED.finditer(mask_code(text)):
+    for match in _GLUED.finditer(_scan(text).masked):
         before = match["before"]
         if _ATX_STRICT.match(before) or before.lstrip().startswith("|"):
             continue  # a heading that contains "##", or a table row: nothing is glued
@@ -245,8 +266,8 @@ def _split_mid_line(text: str, path: str) -> Fixed:
 
 def _separate_heading_lines(text: str, path: str) -> Fixed:
     lines = text.split("\n")
-    masked = mask_code(text).split("\n")
-    code = _code_block_lines(text)
+    scan = _scan(text)
+    masked, code = scan.masked.split("\n"), scan.code_lines
     out: list[str] = []
     diagnostics: list[Diagnostic] = []
     index = 0
@@ -278,7 +299,8 @@ def _separate_heading_lines(text: str, path: str) -> Fixed:
     return Fixed("\n".join(out), tuple(diagnostics))
 
 
-def _is_wrapped_heading(lines: list[str], masked: list[str], code: set[int], index: int) -> bool:
+def _is_wrapped_heading(lines: list[str], masked: list[str], code: frozenset[int],
+                        index: int) -> bool:
     """A heading line followed by exactly one more prose line and then a blank line."""
     following = index + 1
     if following >= len(lines) or following in code or _blank(lines[following]):
@@ -312,8 +334,8 @@ def convert_setext_headings(text: str, path: str) -> Fixed:
     del path
     lines = text.split("\n")
     dropped: set[int] = set()
-    masked = mask_code(text).split("\n")
-    code = _code_block_lines(text)
+    scan = _scan(text)
+    masked, code = scan.masked.split("\n"), scan.code_lines
     # What each output line now is: pandoc starts a new block after a heading or a rule.
     kinds = ["blank" if _blank(line) else "other" for line in lines]
     for index, line in enumerate(masked):
@@ -417,8 +439,8 @@ def _collect_definitions(text: str, path: str
     either side stay apart. Only definitions that start a block count, as in pandoc.
     """
     lines = text.split("\n")
-    masked = mask_code(text).split("\n")
-    code = _code_block_lines(text)
+    scan = _scan(text)
+    masked, code = scan.masked.split("\n"), scan.code_lines
     targets: dict[str, _Target] = {}
     kept: list[str] = []
     diagnostics: list[Diagnostic] = []
@@ -458,7 +480,7 @@ class _RefRewriter:
 
     def __init__(self, text: str, targets: dict[str, _Target], path: str) -> None:
         self.text = text
-        self.masked = mask_code(text)
+        self.masked = _scan(text).masked
         self.targets = targets
         self.path = path
         self.diagnostics: list[Diagnostic] = []
@@ -563,7 +585,7 @@ def relabel_footnotes(text: str, path: str, slug: str) -> Fixed:
     Every label is prefixed the same way, so a chapter's notes pair up exactly as before.
     Warns about uses without a definition and definitions nobody uses.
     """
-    masked = mask_code(text)
+    masked = _scan(text).masked
     uses: dict[str, int] = {}
     definitions: dict[str, int] = {}
     diagnostics: list[Diagnostic] = []
@@ -719,8 +741,8 @@ def _parse_heading(line: str, index: int) -> _Heading | None:
 def _find_headings(text: str) -> list[_Heading]:
     """ATX headings pandoc reads as headings: in prose, at a block start, not indented."""
     lines = text.split("\n")
-    masked = mask_code(text).split("\n")
-    code = _code_block_lines(text)
+    scan = _scan(text)
+    masked, code = scan.masked.split("\n"), scan.code_lines
     headings: list[_Heading] = []
     for index, line in enumerate(masked):
         if index in code or not _is_atx(line):
@@ -852,8 +874,8 @@ def close_open_blocks(text: str, path: str) -> Fixed:
     either way; in the assembled book an open div would swallow every chapter after it.
     """
     open_blocks: list[tuple[str, int]] = []  # ("fence" | "tag", line), innermost last
-    masked = mask_code(text).split("\n")
-    code = _code_block_lines(text)
+    scan = _scan(text)
+    masked, code = scan.masked.split("\n"), scan.code_lines
     for index, line in enumerate(masked):
         if index in code:
             continue
