@@ -74,13 +74,17 @@ def test_heading_right_after_paragraph_line_gets_blank_line() -> None:
 
 
 def test_wrapped_heading_is_joined() -> None:
-    result = fix.split_glued_headings("Text.\n\n## A heading that was\nwrapped\n\nBody.\n", PATH)
-    assert result.text == "Text.\n\n## A heading that was wrapped\n\nBody.\n"
+    head = "## Connectivism in Practice: How to Organize a MOOC (Massive Open"
+    result = fix.split_glued_headings(f"Text.\n\n{head}\nOnline Class)\n\nBody.\n", PATH)
+    assert result.text == f"Text.\n\n{head} Online Class)\n\nBody.\n"
     assert codes(result) == [("wrapped-heading", 3)]
 
 
-def test_heading_followed_by_paragraph_is_not_joined() -> None:
-    text = "## Heading\nfirst line\nsecond line\n"
+@pytest.mark.parametrize("text", [
+    "## Heading\nfirst line\nsecond line\n",
+    "## Summary\nA one-line paragraph right under a short heading.\n\nMore.\n",
+])
+def test_heading_followed_by_paragraph_is_not_joined(text: str) -> None:
     assert fix.split_glued_headings(text, PATH).text == text
 
 

@@ -299,11 +299,19 @@ def _separate_heading_lines(text: str, path: str) -> Fixed:
     return Fixed("\n".join(out), tuple(diagnostics))
 
 
+# A heading line this long followed by a short line looks hard-wrapped (the converter wrapped
+# at about 72 columns); "## Summary" followed by a one-line paragraph is a paragraph.
+WRAPPED_HEADING_MIN = 50
+WRAPPED_TAIL_MAX = 40
+
+
 def _is_wrapped_heading(lines: list[str], masked: list[str], code: frozenset[int],
                         index: int) -> bool:
-    """A heading line followed by exactly one more prose line and then a blank line."""
+    """A long heading line followed by one short prose line and then a blank line."""
     following = index + 1
     if following >= len(lines) or following in code or _blank(lines[following]):
+        return False
+    if len(lines[index]) < WRAPPED_HEADING_MIN or len(lines[following]) > WRAPPED_TAIL_MAX:
         return False
     if following + 1 < len(lines) and not _blank(lines[following + 1]):
         return False
