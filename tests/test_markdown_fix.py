@@ -186,6 +186,19 @@ def test_references_inside_link_text_and_code() -> None:
     assert "[l]:" not in result.text
 
 
+@pytest.mark.parametrize("text", [
+    "> Quote.\n>\n> [a]: http://x/a\n\n[a] and [b]\n\n- item\n\n    [b]: http://x/b\n",
+    "- item\n  [a]: http://not-a-definition\n\n[a]\n",
+    "Para\n[a]: http://lazy\n\n[a]\n",
+])
+def test_definitions_in_quotes_and_list_items(text: str) -> None:
+    inlined = fix.inline_reference_links(text, PATH).text
+    before = pypandoc.convert_text(text, "native", format=PANDOC_MARKDOWN_FORMAT)
+    after = pypandoc.convert_text(inlined, "native", format=PANDOC_MARKDOWN_FORMAT)
+    assert after.replace("BlockQuote []", "") == before.replace("BlockQuote []", "")
+    assert "]: http://x" not in inlined
+
+
 def test_definition_inside_code_is_not_a_definition() -> None:
     text = "```\n[l]: http://x\n```\n[l]\n"
     assert fix.inline_reference_links(text, PATH).text == text

@@ -395,10 +395,14 @@ def _opens_table(masked: list[str], index: int) -> bool:
 # --------------------------------------------------------------------------------------------
 # Reference links
 
+# A definition may sit in a block quote or a list item (``prefix``); pandoc makes it global.
 _REF_DEF = re.compile(
-    r"^ {0,3}\[(?P<label>[^\]^\n][^\]\n]*)\]:[ \t]*(?:<(?P<angle>[^>\n]*)>|(?P<url>\S+))"
+    r"^(?P<prefix>(?:[ \t]*>)*[ \t]*)\[(?P<label>[^\]^\n][^\]\n]*)\]:[ \t]*"
+    r"(?:<(?P<angle>[^>\n]*)>|(?P<url>\S+))"
     r"(?:[ \t]+(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$")
-_TITLE_LINE = re.compile(r"^[ \t]+(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\))[ \t]*$")
+_TITLE_LINE = re.compile(
+    r"^(?:[ \t]*>)*[ \t]+(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\))[ \t]*$")
+_QUOTE_MARKERS = re.compile(r"^(?:[ \t]*>)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,7 +461,8 @@ def _collect_definitions(text: str, path: str
     while index < len(lines):
         match = None if index in code else _REF_DEF.match(masked[index])
         if match is None or not block_start:
-            block_start = _blank(lines[index]) or _is_atx(masked[index]) or index in code
+            block_start = (_blank(_QUOTE_MARKERS.sub("", lines[index]))
+                           or _is_atx(masked[index]) or index in code)
             kept.append(lines[index])
             index += 1
             continue
@@ -478,7 +483,10 @@ def _collect_definitions(text: str, path: str
         else:
             targets[key] = _Target(url, title[1:-1] if title else "")
         index += consumed
-        if kept and _blank(kept[-1]) and index < len(lines) and _blank(lines[index]):
+        prefix = original["prefix"]
+        if ">" in prefix or len(prefix) > 3:
+            kept.append(prefix.rstrip())  # keep the quote or list item it was in
+        elif kept and _blank(kept[-1]) and index < len(lines) and _blank(lines[index]):
             index += 1  # keep one blank line where the definitions were, not two
     return targets, kept, diagnostics
 
