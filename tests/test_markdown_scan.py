@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handbook_build.markdown_scan import Segment, column_of, line_of, mask_code, split_code
+from handbook_build.markdown_scan import (
+    Segment,
+    column_of,
+    find_inline_links,
+    line_of,
+    mask_code,
+    split_code,
+    unescape_markdown,
+)
 
 
 def kinds(text: str) -> list[tuple[str, bool]]:
@@ -21,6 +29,12 @@ def test_inline_code_span_is_separated() -> None:
 
 def test_double_backtick_span_may_contain_single_backtick() -> None:
     assert kinds("``a`b`` c") == [("``a`b``", True), (" c", False)]
+
+
+def test_unmatched_run_gives_up_one_backtick_at_a_time_like_pandoc() -> None:
+    assert kinds("``b` c") == [("`", False), ("`b`", True), (" c", False)]
+    assert kinds("x```y`z") == [("x``", False), ("`y`", True), ("z", False)]
+    assert kinds("a ``b ``` c` d") == [("a `", False), ("`b ``` c`", True), (" d", False)]
 
 
 def test_unmatched_backtick_is_prose() -> None:
@@ -50,8 +64,13 @@ def test_fenced_block_backticks_and_tildes() -> None:
     ]
 
 
-def test_unclosed_fence_runs_to_the_end() -> None:
-    assert kinds("p\n```\ncode\n") == [("p\n", False), ("```\ncode\n", True)]
+def test_unclosed_fence_is_prose_like_pandoc() -> None:
+    assert kinds("p\n```\n[a](b)\n") == [("p\n```\n[a](b)\n", False)]
+
+
+def test_indented_code_inside_a_list_item_needs_four_more_columns() -> None:
+    text = "1.  item\n\n        code [a](b)\n\n-   x\n\n      six\n"
+    assert [k for k in kinds(text) if k[1]] == [("        code [a](b)\n", True)]
 
 
 def test_indented_block_after_blank_line_is_code() -> None:
@@ -138,3 +157,37 @@ def test_corpus_round_trips(corpus_dir: Path) -> None:
 def test_other_line_endings_round_trip(text: str) -> None:
     assert "".join(s.text for s in split_code(text)) == text
     assert isinstance(split_code(text)[0], Segment)
+
+
+def test_destination_with_spaces_is_a_link_like_pandoc() -> None:
+    (link,) = find_inline_links("[a](my  file.md)")
+    assert link.destination == "my file.md"
+    (titled,) = find_inline_links('[a](u v "t")')
+    assert (titled.destination, titled.title) == ("u v", "t")
+
+
+def test_parenthesized_text_after_a_space_is_part_of_the_destination() -> None:
+    (link,) = find_inline_links("[a](u (t))")
+    assert (link.destination, link.title) == ("u (t)", None)
+
+
+def test_link_syntax_limits() -> None:
+    assert find_inline_links('[a](u "t"\n)') == []  # no line break between title and ")"
+    assert find_inline_links('[a](u "ti\n\ntle")') == []  # titles stay in one paragraph
+    assert find_inline_links("[a\n\nb](u)") == []
+    assert find_inline_links("[a] (u)") == []
+    (link,) = find_inline_links("[a](\nhttp://x)")
+    assert link.destination == "http://x"
+
+
+def test_images_and_nested_links_are_reported_outermost_first() -> None:
+    text = "[![alt](src.png)](href) ![i](s.png)"
+    outer, image = find_inline_links(text)
+    assert (outer.is_image, outer.destination, image.is_image) == (False, "href", True)
+    (inner,) = find_inline_links(text, outer.text_start, outer.text_end)
+    assert (inner.is_image, inner.destination) == (True, "src.png")
+    assert text[outer.text_start : outer.text_end] == "![alt](src.png)"
+
+
+def test_unescape_markdown() -> None:
+    assert unescape_markdown(r"a\_b\(c\)\\d\q") == r"a_b(c)\d\q"

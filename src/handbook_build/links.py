@@ -420,18 +420,22 @@ def rewrite_links(markdown: str, ctx: LinkContext) -> LinkResult:
     )
 
 
-def _rewrite_range(walk: _Walk, start: int, end: int) -> str:
-    """``text[start:end]`` with its links rewritten (recursing into link texts)."""
+def _rewrite_range(walk: _Walk, start: int, end: int, in_link: bool = False) -> str:
+    """``text[start:end]`` with its links rewritten (recursing into image alts).
+
+    Inside a link's text (``in_link``) pandoc reads nested Markdown links as literal text, so
+    only raw HTML anchors, autolinks and images' alts are rewritten there.
+    """
     links = find_inline_links(walk.text, start, end, walk.masked)
     edits: list[tuple[int, int, str]] = []
     covered = start
     for link in links:
         edits += _raw_edits(walk, covered, link.start)
         if link.is_image:
-            # Images belong to images.py, but an image's alt may hold a link.
+            # Images belong to images.py, but an image's alt may hold a link (a figure caption).
             inner = _rewrite_range(walk, link.text_start, link.text_end)
             edits.append((link.text_start, link.text_end, inner))
-        else:
+        elif not in_link:
             edits.append((link.start, link.end, _rewrite_inline(walk, link)))
         covered = link.end
     edits += _raw_edits(walk, covered, end)
@@ -451,8 +455,9 @@ def _apply(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -
 
 def _rewrite_inline(walk: _Walk, link: InlineLink) -> str:
     text = walk.text
-    inner = _rewrite_range(walk, link.text_start, link.text_end)
     target = _classify(walk, link.destination, link.dest_start)
+    # Unlinking frees the text: links nested in it become real links then.
+    inner = _rewrite_range(walk, link.text_start, link.text_end, in_link=target.href is not None)
     if target.href is None:
         # Unlinked: the text stays. Dropping the brackets could glue backtick runs together
         # and re-pair code spans (turning code into links), so text with backticks, or none at

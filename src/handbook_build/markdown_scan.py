@@ -9,12 +9,13 @@ The rules follow CommonMark closely enough for real books, erring towards *prose
 (a missed code block only risks rewriting an example; a false one hides real links):
 
 * fenced blocks: a line of 3+ backticks or tildes (up to 3 spaces of indentation, or any
-  indentation inside a list item) up to a closing fence of the same character at least as long,
-  or to the end of the document when never closed (as CommonMark and pandoc do);
-* indented blocks: lines indented 4+ columns, only after a blank line and never inside a list
-  item (4-space list continuation lines are prose);
+  indentation inside a list item) up to a closing fence of the same character at least as long;
+  a fence never closed is literal text (as pandoc, the reader that matters, treats it);
+* indented blocks: lines indented 4+ columns, only after a blank line; inside a list item they
+  must be indented 4 more than the item's text (4-space list continuation lines are prose);
 * inline code spans: a run of N backticks up to the next run of exactly N backticks in the
-  same paragraph; an unmatched run is literal text.
+  same paragraph; when there is none, the first backtick is literal and the rest of the run is
+  tried again (pandoc's rule; CommonMark would make the whole run literal).
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ def _block_spans(lines: list[str]) -> list[tuple[int, int]]:
     """Half-open line ranges [first, last) of fenced and indented code blocks."""
     spans: list[tuple[int, int]] = []
     in_list = False
+    item_indent = 0  # where the text of the latest list item starts (its continuation indent)
     prev_blank = True  # the start of the document counts as a blank line
     index = 0
     while index < len(lines):
@@ -113,16 +115,18 @@ def _block_spans(lines: list[str]) -> list[tuple[int, int]]:
             end = index + 1
             while end < len(lines) and not _closes_fence(lines[end], *opening):
                 end += 1
-            end = min(end + 1, len(lines))  # include the closing fence (if any)
-            spans.append((index, end))
-            index, prev_blank = end, False
-            continue
+            # pandoc reads a fence that is never closed as literal text, not as code.
+            if end < len(lines):
+                spans.append((index, end + 1))
+                index, prev_blank = end + 1, False
+                continue
         if _is_blank(line):
             prev_blank = True
             index += 1
             continue
         indent = _indent_width(line)
-        if indent >= 4 and prev_blank and not in_list:
+        code_indent = item_indent + 4 if in_list else 4
+        if indent >= code_indent and prev_blank:
             end = index + 1
             while end < len(lines) and (_is_blank(lines[end]) or _indent_width(lines[end]) >= 4):
                 end += 1
@@ -131,13 +135,24 @@ def _block_spans(lines: list[str]) -> list[tuple[int, int]]:
             spans.append((index, end))
             index, prev_blank = end, False
             continue
-        if _LIST_MARKER.match(line):
+        marker = _LIST_MARKER.match(line)
+        if marker is not None:
             in_list = True
+            item_indent = _item_content_indent(line, marker.end())
         elif indent < 2 and prev_blank:
             in_list = False  # an unindented paragraph after a blank line ends the list
         prev_blank = False
         index += 1
     return spans
+
+
+def _item_content_indent(line: str, marker_end: int) -> int:
+    """Column where a list item's text starts: lines indented 4 more are code (CommonMark)."""
+    text_start = len(line[:marker_end].expandtabs(4))  # the marker and one space
+    rest = line[marker_end:].rstrip("\r\n")
+    spaces = len(rest) - len(rest.lstrip(" "))
+    # "-     code" (5+ spaces) starts the item with indented code: the text column is marker + 1.
+    return text_start + (spaces if spaces < 4 and rest.strip() else 0)
 
 
 def _inline_code_spans(text: str, base: int) -> list[tuple[int, int]]:
@@ -158,7 +173,9 @@ def _inline_code_spans(text: str, base: int) -> list[tuple[int, int]]:
         limit = para_ends[bisect.bisect_left(para_ends, start)]
         closer = _matching_run(text, opener.end(), limit, len(opener.group()))
         if closer is None:
-            pos = opener.end()  # an unmatched run is literal text
+            # pandoc (unlike CommonMark) then reads one backtick as literal text and tries again
+            # with the rest of the run: "``b` c" is a literal "`" and the code span "`b`".
+            pos = start + 1
             continue
         spans.append((base + start, base + closer))
         pos = closer
@@ -253,7 +270,8 @@ class InlineLink:
 
 
 _ESCAPABLE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_TITLE_CLOSERS = {'"': '"', "'": "'", "(": ")"}
+# pandoc has no "(title)" form: "(" after a space continues the destination.
+_TITLE_CLOSERS = {'"': '"', "'": "'"}
 
 
 def unescape_markdown(text: str) -> str:
@@ -365,7 +383,7 @@ def _destination_and_title(
         index = close + 1
     else:
         index = _bare_destination_end(masked, index, hi)
-        destination = text[dest_start:index]
+        destination = " ".join(text[dest_start:index].split())  # pandoc collapses inner spaces
     dest_end = index
     index, spaced = _skip_space(masked, index, hi)
     title: str | None = None
@@ -374,7 +392,9 @@ def _destination_and_title(
         if title_end is None:
             return None
         title = text[index + 1 : title_end - 1]
-        index, _ = _skip_space(masked, title_end, hi)
+        index = title_end
+        while index < hi and masked[index] in " \t":
+            index += 1  # pandoc allows no line break between the title and ")"
     if index >= hi or masked[index] != ")":
         return None
     return dest_start, dest_end, unescape_markdown(destination), title, index + 1
@@ -396,12 +416,24 @@ def _angle_destination_end(masked: str, index: int, hi: int) -> int | None:
 
 
 def _bare_destination_end(masked: str, index: int, hi: int) -> int:
-    """End of a destination without ``<>``: balanced parentheses, no spaces or controls."""
+    """End of a destination without ``<>``: balanced parentheses, no line breaks.
+
+    Like pandoc (the reader that matters here), a run of spaces belongs to the destination
+    unless a title quote, ``)`` or the line's end follows it: ``[a](my file.md)`` is a link.
+    """
     depth = 0
     while index < hi:
         char = masked[index]
         if char == "\\" and index + 1 < hi:
             index += 2
+            continue
+        if char in " \t":
+            after = index
+            while after < hi and masked[after] in " \t":
+                after += 1
+            if after >= hi or masked[after] in "\"')\r\n":
+                break
+            index = after
             continue
         if char.isspace() or ord(char) < 0x20:
             break
