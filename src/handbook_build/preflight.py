@@ -268,16 +268,13 @@ def _check_transparency(reader: pypdf.PdfReader, profile: PodProfile) -> Check:
 def _check_colour(reader: pypdf.PdfReader, profile: PodProfile) -> Check:
     if profile.pdf_variant != "pdf/x-1a":
         return Check("colour-space", True, "any colour space allowed by this profile")
-    rgb_pages = []
-    for number, page in enumerate(reader.pages, start=1):
-        if any(RGB_OPERATOR.search(data) for data in _content_streams(page)) or any(
-            "RGB" in str(image.get("/ColorSpace", "")) for image in _images(page)
-        ):
-            rgb_pages.append(number)
+    rgb_pages = [
+        number for number, page in enumerate(reader.pages, start=1) if _drawn(page).rgb
+    ]
     return Check(
         "colour-space",
         not rgb_pages,
-        f"RGB colour or images on {len(rgb_pages)} pages (PDF/X-1a: CMYK and grey only)",
+        f"RGB colour, images or shadings on {len(rgb_pages)} pages (PDF/X-1a: CMYK and grey)",
         frozen_mapping_any(rgb_pages=rgb_pages[:50]),
     )
 
@@ -338,42 +335,78 @@ def _transparency(reader: pypdf.PdfReader) -> Iterator[tuple[int, str]]:
         group = _dict(page.get("/Group"))
         if group.get("/S") == "/Transparency":
             yield number, "page group"
-        for resources in _resource_dicts(page):
-            for state in _dict(resources.get("/ExtGState")).values():
-                state = _dict(state)
-                alpha = [float(state.get(key, 1)) for key in ("/CA", "/ca")]
-                mask = state.get("/SMask", "/None")
-                blend = state.get("/BM", "/Normal")
-                if min(alpha) < 1 or mask != "/None" or blend not in ("/Normal", "/Compatible"):
-                    yield number, "graphics state"
-        if any("/SMask" in image for image in _images(page)):
+        drawn = _drawn(page)
+        for state in drawn.states:
+            alpha = [float(state.get(key, 1)) for key in ("/CA", "/ca")]
+            mask = state.get("/SMask", "/None")
+            blend = state.get("/BM", "/Normal")
+            if min(alpha) < 1 or mask != "/None" or blend not in ("/Normal", "/Compatible"):
+                yield number, "graphics state"
+        if any("/SMask" in image for image in drawn.images):
             yield number, "soft mask"
 
 
-def _images(page: pypdf.PageObject) -> list[DictionaryObject]:
-    found = []
-    for resources in _resource_dicts(page):
-        for ref in _dict(resources.get("/XObject")).values():
-            xobject = _dict(ref)
-            if xobject.get("/Subtype") == "/Image":
-                found.append(xobject)
-    return found
+# Names a content stream uses: "/Im3 Do" (XObjects), "/a0.5 gs" (graphics states),
+# "/P1 scn" (patterns), "/Sh2 sh" (shadings). WeasyPrint shares one resource dictionary among
+# all pages, so what a page *uses* has to be read from its content, not from its resources.
+_USE = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+(Do|gs|scn|SCN|sh)(?![A-Za-z])")
 
 
-def _content_streams(page: pypdf.PageObject) -> Iterator[bytes]:
-    """The page's content and that of its form XObjects (opacity groups live in those)."""
+@dataclass(slots=True)
+class _Drawn:
+    images: list[DictionaryObject] = field(default_factory=list)
+    states: list[DictionaryObject] = field(default_factory=list)
+    rgb: bool = False
+
+
+def _drawn(page: pypdf.PageObject) -> _Drawn:
+    """The images, graphics states and RGB colour a page really draws (forms and patterns too)."""
+    drawn = _Drawn()
     contents = page.get_contents()
-    if contents is not None:
-        yield contents.get_data()
-    for resources in _resource_dicts(page):
-        for ref in _dict(resources.get("/XObject")).values():
-            xobject = ref.get_object() if isinstance(ref, IndirectObject) else ref
-            if isinstance(xobject, StreamObject) and xobject.get("/Subtype") == "/Form":
-                yield xobject.get_data()
+    stack = [(contents.get_data() if contents is not None else b"", _dict(page.get("/Resources")))]
+    seen: set[int] = set()
+    while stack:
+        data, resources = stack.pop()
+        drawn.rgb = drawn.rgb or bool(RGB_OPERATOR.search(data))
+        for name_bytes, operator in _USE.findall(data):
+            name = "/" + name_bytes.decode("latin-1")
+            kind = {b"Do": "/XObject", b"gs": "/ExtGState", b"sh": "/Shading"}.get(
+                operator, "/Pattern"
+            )
+            ref = _dict(resources.get(kind)).get(name)
+            key = ref.idnum if isinstance(ref, IndirectObject) else -1
+            if ref is None or key in seen:
+                continue
+            seen.add(key)
+            target = ref.get_object() if isinstance(ref, IndirectObject) else ref
+            _visit(target, kind, resources, drawn, stack)
+    return drawn
+
+
+def _visit(
+    target: object, kind: str, resources: DictionaryObject, drawn: _Drawn,
+    stack: list[tuple[bytes, DictionaryObject]],
+) -> None:
+    if not isinstance(target, DictionaryObject):
+        return
+    if kind == "/ExtGState":
+        drawn.states.append(target)
+        return
+    if target.get("/Subtype") == "/Image":
+        drawn.images.append(target)
+        drawn.rgb = drawn.rgb or "RGB" in str(target.get("/ColorSpace", ""))
+        return
+    shading = _dict(target.get("/Shading")) if kind == "/Pattern" else target
+    if "/ColorSpace" in shading:
+        drawn.rgb = drawn.rgb or "RGB" in str(shading.get("/ColorSpace"))
+    if isinstance(target, StreamObject) and kind in ("/XObject", "/Pattern"):
+        # A form or a tiling pattern: its own content, with its own resources if it has them.
+        own = target.get("/Resources")
+        stack.append((target.get_data(), _dict(own) if own is not None else resources))
 
 
 def _resource_dicts(page: pypdf.PageObject) -> Iterator[DictionaryObject]:
-    """The page's resources and those of the form XObjects it draws, depth first."""
+    """The page's resources and those of the form XObjects they hold, depth first."""
     stack = [_dict(page.get("/Resources"))]
     seen: set[int] = set()
     while stack:

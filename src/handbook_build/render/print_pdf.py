@@ -26,7 +26,7 @@ from handbook_build.preflight import Layout, Preflight, run_preflight
 from handbook_build.proof import render_proof
 from handbook_build.render.cover_pdf import render_cover
 from handbook_build.render.document import PagedEdition, build_document
-from handbook_build.render.print_transform import make_print_transform
+from handbook_build.render.print_transform import ImageSizes, make_print_transform
 
 log = logging.getLogger(__name__)
 Laid = tuple[Any, tuple[str, ...]]  # a WeasyPrint Document (untyped) and its warnings
@@ -44,6 +44,7 @@ AID_PITCH_IN = 0.25  # ruled lines and dots every quarter inch (narrow rule, 6.3
 AID_PPI = 1200
 AID_GREY = 160  # of 255: light enough to write over, dark enough to survive the press
 FIELD_APPEARANCE = "/Helv 9 Tf 0 g"
+GREYABLE = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +62,16 @@ class PrintEdition:
     warnings: tuple[str, ...] = ()
 
 
-def render_print(html_book: HtmlBook, fillable: bool = False) -> PrintEdition:
-    """Lay out, pad, write and check the print edition of ``html_book``."""
+def render_print(
+    html_book: HtmlBook, fillable: bool = False, profile: PodProfile | None = None
+) -> PrintEdition:
+    """Lay out, pad, write and check the print edition of ``html_book``.
+
+    ``profile`` defaults to the manifest's ``[print] profile``; pass one to try other rules.
+    """
     manifest = html_book.manifest
     settings = manifest.print
-    profile = get_profile(settings.profile)
+    profile = profile or get_profile(settings.profile)
     gutter = max(settings.geometry.inner_in, profile.gutter_for(profile.min_pages))
     passes = 0
     while True:
@@ -115,7 +121,9 @@ def print_geometry(settings: PrintSettings, gutter_in: float) -> PageGeometry:
     return dataclasses.replace(base, inner_in=inner, font_size_pt=round(size, 2))
 
 
-def print_edition(manifest: Manifest, geometry: PageGeometry) -> PagedEdition:
+def print_edition(
+    manifest: Manifest, geometry: PageGeometry, image_sizes: ImageSizes | None = None
+) -> PagedEdition:
     settings = manifest.print
     return PagedEdition(
         stylesheet_paths=tuple(manifest.styles_dir / name for name in PRINT_STYLESHEETS),
@@ -123,7 +131,9 @@ def print_edition(manifest: Manifest, geometry: PageGeometry) -> PagedEdition:
         identifier_key="print",
         font_family=manifest.pdf.font_family,
         hyphenate=manifest.pdf.hyphenate,
-        transform_section=make_print_transform(settings.notes_pages, settings.prompts),
+        transform_section=make_print_transform(
+            settings.notes_pages, settings.prompts, image_sizes
+        ),
     )
 
 
@@ -242,26 +252,87 @@ def _note_edge(profile: PodProfile) -> float:
 def _layout(html_book: HtmlBook, geometry: PageGeometry, profile: PodProfile) -> Laid:
     """One WeasyPrint layout of the whole edition: the Document (pages kept) and its warnings."""
     manifest = html_book.manifest
-    document_html = build_document(html_book, print_edition(manifest, geometry))
+    edition = print_edition(manifest, geometry, image_sizes(html_book))
+    document_html = build_document(html_book, edition)
     # document.py has no hook for extra generated CSS: it goes last in <head>, after its own.
     extra = f"<style>\n{generated_css(manifest.print, profile)}</style>\n</head>"
     document_html = document_html.replace("</head>", extra, 1)
     base_url = html_book.output_dir.resolve().as_uri().rstrip("/") + "/"
-    return _render(document_html, base_url, _roots(manifest))
+    grey = manifest.print.paper != "color"
+    return _render(document_html, base_url, _roots(manifest), grey)
 
 
-def _render(document_html: str, base_url: str, roots: tuple[Path, ...]) -> Laid:
-    from handbook_build.fetch import ConfinedFetcher
+def image_sizes(html_book: HtmlBook) -> dict[str, tuple[int, int]]:
+    """Pixel sizes of the book's raster images, by src (headers only: cheap)."""
+    from PIL import Image, UnidentifiedImageError
+
+    sizes = {}
+    for asset in html_book.images:
+        try:
+            with Image.open(asset.path) as image:
+                sizes[asset.src] = image.size
+        except (OSError, UnidentifiedImageError):
+            continue  # SVG or unreadable: vector art has no pixel size to respect
+    return sizes
+
+
+def _render(document_html: str, base_url: str, roots: tuple[Path, ...], grey: bool) -> Laid:
     from handbook_build.render.pdf import load_weasyprint
 
     weasyprint = load_weasyprint()
-    fetcher = ConfinedFetcher(roots)
+    fetcher = _grey_fetcher(roots) if grey else _plain_fetcher(roots)
     with _Warnings() as captured:
         try:
             html = weasyprint.HTML(string=document_html, base_url=base_url, url_fetcher=fetcher)
             return html.render(), captured.messages()
         except Exception as error:  # WeasyPrint raises anything from deep in layout
             raise RenderError(f"WeasyPrint failed: {type(error).__name__}: {error}") from error
+
+
+def _plain_fetcher(roots: tuple[Path, ...]) -> Any:
+    from handbook_build.fetch import ConfinedFetcher
+
+    return ConfinedFetcher(roots)
+
+
+def _grey_fetcher(roots: tuple[Path, ...]) -> Any:
+    """The confined fetcher, serving raster images in grey: a black-and-white interior.
+
+    The press prints grey anyway; converting here makes the PDF what will be printed (PDF/X-1a
+    allows only grey and CMYK) and flattens alpha onto white (X-1a forbids transparency).
+    """
+    from weasyprint.urls import URLFetcherResponse
+
+    from handbook_build.fetch import ConfinedFetcher
+
+    class GreyImages(ConfinedFetcher):
+        def fetch(self, url: str, headers: object = None) -> Any:
+            response = super().fetch(url, headers)
+            media_type = response.headers.get_content_type()
+            if media_type not in GREYABLE or url.startswith("data:"):
+                return response
+            body, media_type = grey_image(response.read(), media_type)
+            return URLFetcherResponse(response.url, body, {"Content-Type": media_type})
+
+    return GreyImages(roots)
+
+
+def grey_image(data: bytes, media_type: str) -> tuple[bytes, str]:
+    """``data`` as an 8-bit grey image without alpha (JPEG stays JPEG, the rest become PNG)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode == "L":
+            return data, media_type
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        grey = Image.alpha_composite(white, rgba).convert("L")
+    buffer = io.BytesIO()
+    if media_type == "image/jpeg":
+        grey.save(buffer, format="JPEG", quality=92)
+        return buffer.getvalue(), "image/jpeg"
+    grey.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue(), "image/png"
 
 
 def _blank_pages(geometry: PageGeometry, profile: PodProfile, after: int, count: int) -> list[Any]:
@@ -271,10 +342,10 @@ def _blank_pages(geometry: PageGeometry, profile: PodProfile, after: int, count:
     css = f"@page {{ size: {geometry.size_css}; margin: 0 }}\n" + generated_css(
         PrintSettings(note_style="blank"), profile
     )
-    html = f"<html><head><style>{css}</style></head><body>" + (
-        '<div style="break-after: page">\u200b</div>' * 2 + "</body></html>"
-    )
-    document, _ = _render(html, "file:///", ())
+    # Two empty boxes, no text: a font with no glyphs in use breaks WeasyPrint's PDF/X-1a writer.
+    page = '<div style="height: 1px; break-after: page"></div>'
+    html = f"<html><head><style>{css}</style></head><body>{page * 2}</body></html>"
+    document, _ = _render(html, "file:///", (), grey=False)
     right, left = document.pages[0], document.pages[1]
     # Page n (1-based) is a right-hand page when n is odd.
     return [right if (after + i) % 2 == 1 else left for i in range(1, count + 1)]

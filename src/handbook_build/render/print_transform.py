@@ -5,7 +5,10 @@ Paper cannot click, so:
   the numbered footnotes of the text keep their numbers); inside a footnote, where notes cannot
   nest, the URL follows the link in parentheses; a link whose text is its URL needs nothing;
 - an internal link gets the class ``xref``: print.css adds "see p. N" with ``target-counter``;
-- a chapter is followed by ``notes_pages`` notes pages, the first headed by the prompts.
+- a chapter is followed by ``notes_pages`` notes pages, the first headed by the prompts;
+- a raster image without a size of its own prints no larger than its pixels allow at the
+  services' 300 ppi (a 600-pixel-wide picture: 2 in), so screen images are not blown up into
+  blur; a size set in the source stays, and the preflight reports what it costs.
 Page breaks and blank pages are the stylesheet's business; this only adds elements.
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import html
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import lxml.html
 from lxml.html import HtmlElement
@@ -21,14 +24,19 @@ from lxml.html import HtmlElement
 from handbook_build.model import HtmlSection
 
 SectionTransform = Callable[[HtmlSection], str]
+ImageSizes = Mapping[str, tuple[int, int]]  # img src -> pixel width and height
 EXTERNAL_SCHEMES = ("http://", "https://", "mailto:", "ftp://")
+PRINT_PPI = 300
 
 
-def make_print_transform(notes_pages: int, prompts: tuple[str, ...]) -> SectionTransform:
+def make_print_transform(
+    notes_pages: int, prompts: tuple[str, ...], image_sizes: ImageSizes | None = None
+) -> SectionTransform:
     """The transform ``document.PagedEdition`` applies to each section of the print edition."""
+    sizes = image_sizes or {}
 
     def transform(section: HtmlSection) -> str:
-        rewritten = annotate_links(section.html)
+        rewritten = rewrite_for_paper(section.html, sizes)
         if section.node.kind != "chapter" or notes_pages <= 0:
             return rewritten
         return rewritten + "\n" + notes_pages_html(section.node.title, notes_pages, prompts)
@@ -36,10 +44,12 @@ def make_print_transform(notes_pages: int, prompts: tuple[str, ...]) -> SectionT
     return transform
 
 
-def annotate_links(section_html: str) -> str:
-    """URL notes after external links, the ``xref`` class on internal ones."""
+def rewrite_for_paper(section_html: str, image_sizes: ImageSizes | None = None) -> str:
+    """URL notes after external links, ``xref`` on internal ones, print sizes on images."""
     root = lxml.html.fragment_fromstring(section_html, create_parent="div")
-    letters = _note_letters()
+    for image in root.iter("img"):
+        _size_image(image, image_sizes or {})
+    letters = _Letters()
     for link in list(root.iter("a")):
         href = (link.get("href") or "").strip()
         if href.startswith("#"):
@@ -47,6 +57,16 @@ def annotate_links(section_html: str) -> str:
         elif href.lower().startswith(EXTERNAL_SCHEMES):
             _add_url_note(link, href, letters)
     return "".join(_serialize(child) for child in root) if len(root) else (root.text or "")
+
+
+def _size_image(image: HtmlElement, image_sizes: ImageSizes) -> None:
+    pixels = image_sizes.get(image.get("src") or "")
+    style = image.get("style") or ""
+    if pixels is None or image.get("width") or image.get("height") or "width" in style:
+        return
+    width_in = pixels[0] / PRINT_PPI
+    # max-width: 100% (base.css) still keeps a large picture inside the text block.
+    image.set("style", f"width: {width_in:.3f}in; {style}".strip().rstrip(";") + ";")
 
 
 def display_url(href: str) -> str:
@@ -105,10 +125,6 @@ class _Letters:
             number, remainder = divmod(number - 1, 26)
             label = string.ascii_lowercase[remainder] + label
         return label
-
-
-def _note_letters() -> _Letters:
-    return _Letters()
 
 
 def notes_pages_html(chapter_title: str, count: int, prompts: tuple[str, ...]) -> str:
