@@ -437,6 +437,10 @@ def _rewrite_range(walk: _Walk, start: int, end: int, in_link: bool = False) -> 
             edits.append((link.text_start, link.text_end, inner))
         elif not in_link:
             edits.append((link.start, link.end, _rewrite_inline(walk, link)))
+        else:
+            # A link nested in a link's text is literal, but raw HTML in it is still HTML.
+            inner = _rewrite_range(walk, link.text_start, link.text_end, in_link=True)
+            edits.append((link.text_start, link.text_end, inner))
         covered = link.end
     edits += _raw_edits(walk, covered, end)
     return _apply(walk.text, start, end, edits)
