@@ -177,6 +177,11 @@ def test_notes_pages_and_padding_are_counted(kdp_book: tuple[HtmlBook, PrintEdit
     document = pdfium.PdfDocument(edition.pdf)
     for index in range(len(texts) - edition.padding_pages, len(texts)):
         assert texts[index].strip() == ""
+    # Every page without text (the versos left so a chapter opens on the right, the padding)
+    # is truly blank: no folio, no head, no note column.
+    blank = [i for i, text in enumerate(texts) if not text.strip()]
+    assert len(blank) >= 2
+    for index in blank:
         assert document[index].render(scale=0.3).to_pil().convert("L").getextrema() == (255, 255)
 
 

@@ -158,12 +158,18 @@ def _back(metadata: Metadata) -> str:
     if metadata.license:
         imprint.append(f'<span class="license">{esc(metadata.license)}</span>')
     isbn = metadata.identifiers.get("print", "")
-    if isbn:
-        imprint.append(f"ISBN {esc(isbn)}")
+    if _is_isbn(isbn):  # a urn:uuid identifies the file, not the book: not for the cover
+        imprint.append(f"ISBN {esc(isbn.upper().removeprefix('ISBN').strip())}")
     return (
         f'<div class="back"><div class="blurb">{blurb}</div>'
         f'<p class="imprint">{"<br>".join(imprint)}</p></div>'
     )
+
+
+def _is_isbn(identifier: str) -> bool:
+    digits = identifier.upper().removeprefix("ISBN").replace("-", "").replace(" ", "")
+    return len(digits) in (10, 13) and digits[:-1].isdigit() and (digits[-1].isdigit()
+                                                                   or digits[-1] == "X")
 
 
 def render_cover(
