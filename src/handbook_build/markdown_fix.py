@@ -651,7 +651,9 @@ _IMAGE_OR_LINK = re.compile(r"!?\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
 _AUTOLINK = re.compile(r"<(?P<url>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*|[^<>\s@]+@[^<>\s]+)>")
 _HTML_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_UNDERSCORE_EMPHASIS = re.compile(r"(?<![\w\\])(_{1,3})(?=\S)(?P<body>.+?)(?<=\S)\1(?!\w)")
+# Delimiter runs are matched whole: "a*b **c**" has no emphasis around "b **".
+_UNDERSCORE_EMPHASIS = re.compile(
+    r"(?<![\w\\_])(_{1,3})(?=[^\s_])(?P<body>.+?)(?<=[^\s\\_])\1(?![\w_])")
 _ESCAPED_UNDERSCORE = "\ue000"  # a private-use stand-in for "\_" while emphasis is removed
 _PLACEHOLDER = re.compile(r"\[Image not available: (?P<alt>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
                           r"\{\.image-placeholder\}")
@@ -849,7 +851,8 @@ def _render_heading(heading: _Heading, level: int, slug: str, used: set[str], pa
 # Parts of a heading where `_` and `*` are not emphasis delimiters: code, link targets,
 # autolinks and HTML tags.
 _NOT_INLINE_TEXT = re.compile(r"`+[^`]*`+|\]\((?:[^()]|\([^()]*\))*\)|<[^<>\n]*>")
-_STAR_EMPHASIS = re.compile(r"(?<!\\)(\*{1,3})(?=\S)(?P<body>.+?)(?<=[^\s\\])\1")
+_STAR_EMPHASIS = re.compile(
+    r"(?<![\\*])(\*{1,3})(?=[^\s*])(?P<body>.+?)(?<=[^\s\\*])\1(?!\*)")
 _LITERAL_DELIMITER = re.compile(r"(?<!\\)[_*]+")
 _BLANKED = "\ue001"
 
