@@ -110,7 +110,7 @@ def test_empty_chapter_is_a_warning_with_a_note(mini: Path) -> None:
     manifest = load(mini)
     (mini / "chapters" / "three.md").write_text("\ufeff \n\n\t\n", encoding="utf-8")
     book = read_book(manifest, mini / "out")
-    assert book.chapters[2].markdown == EMPTY_CHAPTER_NOTE
+    assert book.chapters[2].markdown == EMPTY_CHAPTER_NOTE + "\n"
     assert ("three.md", 1) in by_code(book)["empty-chapter"]
 
 

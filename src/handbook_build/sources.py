@@ -20,7 +20,7 @@ from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
 
-__all__ = ["EMPTY_CHAPTER_NOTE", "normalize_chapter", "read_book", "read_chapter_text"]
+__all__ = ["EMPTY_CHAPTER_NOTE", "read_book", "read_chapter_text"]
 
 # What an empty chapter shows instead of nothing, so the page is visibly a placeholder.
 EMPTY_CHAPTER_NOTE = "[This chapter has no content yet.]{.empty-chapter}"
@@ -65,7 +65,7 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
         diagnostics += problems
         if text is None:
             continue
-        normalized = normalize_chapter(text, node, context, shown)
+        normalized = _normalize_chapter(text, node, context, shown)
         diagnostics += normalized.diagnostics
         for asset in normalized.assets:
             images.setdefault(asset.src, asset)
@@ -117,13 +117,13 @@ def _decode(data: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
             column=bad - (data.rfind(b"\n", 0, bad) + 1) + 1)]
 
 
-def normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: str) -> _Normalized:
+def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: str) -> _Normalized:
     """Run every transform on one chapter; diagnostics carry lines of ``text``."""
     cleaned = fix.clean_characters(text, shown)
     if not cleaned.text.strip():
         empty = Diagnostic(shown, 1, "the chapter is empty", "write it or take it out of the "
                            "contents list", "warning", "empty-chapter")
-        return _Normalized(EMPTY_CHAPTER_NOTE, [*cleaned.diagnostics, empty])
+        return _Normalized(EMPTY_CHAPTER_NOTE + "\n", [*cleaned.diagnostics, empty])
     assets: list[ImageAsset] = []
     chapter_dir = (node.source_path or context.manifest.contents_path).parent
     manifest = context.manifest
