@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,12 @@ def test_images_and_nested_links_are_reported_outermost_first() -> None:
 
 def test_unescape_markdown() -> None:
     assert unescape_markdown(r"a\_b\(c\)\\d\q") == r"a_b(c)\d\q"
+
+
+def test_many_unmatched_brackets_scan_in_linear_time() -> None:
+    # One pass pairs the brackets; scanning each "[" to the paragraph's end was quadratic.
+    text = "[a " * 20000 + "[b](u)"
+    started = time.perf_counter()
+    (link,) = find_inline_links(text)
+    assert link.destination == "u"
+    assert time.perf_counter() - started < 2.0

@@ -21,6 +21,7 @@ The rules follow CommonMark closely enough for real books, erring towards *prose
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -330,23 +331,35 @@ def _link_at(text: str, masked: str, open_at: int, lo: int, hi: int) -> InlineLi
 
 def _matching_bracket(masked: str, open_at: int, hi: int) -> int | None:
     """Index of the ``]`` closing ``masked[open_at]``, within one paragraph, or None."""
-    depth = 0
-    index = open_at
-    while index < hi:
+    close = _bracket_pairs(masked).get(open_at)
+    return close if close is not None and close < hi else None
+
+
+@functools.lru_cache(maxsize=8)
+def _bracket_pairs(masked: str) -> dict[int, int]:
+    """``[`` offset -> matching ``]`` offset for a whole text, in one pass.
+
+    Computed once per text (callers scan the same text repeatedly) so that many unmatched
+    brackets cost linear, not quadratic, time. Link text never spans paragraphs, so a blank
+    line forgets every open bracket; escaped brackets never count.
+    """
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    index = 0
+    length = len(masked)
+    while index < length:
         char = masked[index]
         if char == "\\":
             index += 2
             continue
         if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return index
-        elif char == "\n" and _blank_line_follows(masked, index, hi):
-            return None  # link text never spans paragraphs
+            stack.append(index)
+        elif char == "]" and stack:
+            pairs[stack.pop()] = index
+        elif char == "\n" and stack and _blank_line_follows(masked, index, length):
+            stack.clear()
         index += 1
-    return None
+    return pairs
 
 
 def _blank_line_follows(masked: str, newline_at: int, hi: int) -> bool:
@@ -354,6 +367,12 @@ def _blank_line_follows(masked: str, newline_at: int, hi: int) -> bool:
     while index < hi and masked[index] in " \t\r":
         index += 1
     return index >= hi or masked[index] == "\n"
+
+
+@functools.lru_cache(maxsize=8)
+def _paragraph_breaks(masked: str) -> list[int]:
+    """Sorted offsets of the newlines that start a blank line (paragraph ends), plus the end."""
+    return [m.start() for m in _BLANK_LINE.finditer(masked)] + [len(masked)]
 
 
 def _skip_space(masked: str, index: int, hi: int) -> tuple[int, bool]:
@@ -450,15 +469,9 @@ def _bare_destination_end(masked: str, index: int, hi: int) -> int:
 def _title_end(masked: str, index: int, hi: int) -> int | None:
     """Index just past the title opened at ``index`` (titles may span lines, not paragraphs)."""
     closer = _TITLE_CLOSERS[masked[index]]
-    index += 1
-    while index < hi:
-        char = masked[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == closer:
-            return index + 1
-        if char == "\n" and _blank_line_follows(masked, index, hi):
-            return None
-        index += 1
-    return None
+    breaks = _paragraph_breaks(masked)
+    limit = min(hi, breaks[bisect.bisect_left(breaks, index)])
+    position = masked.find(closer, index + 1, limit)  # str.find: C speed on long paragraphs
+    while position != -1 and _is_escaped(masked, position):
+        position = masked.find(closer, position + 1, limit)
+    return None if position == -1 else position + 1
