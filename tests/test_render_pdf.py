@@ -94,6 +94,9 @@ def chapter_body(slug: str, index: int) -> tuple[str, tuple[tuple[int, str, str]
     return "\n".join(body), tuple(headings)
 
 
+# A path segment wider than the text block: it can only fit by breaking anywhere.
+LONG_URL = "https://example.org/" + "averyverylongpathsegmentwithoutanybreakpoints" * 3
+
 FIGURES_BODY = [
     '<figure><img src="images/wide.png" alt="A wide picture">'
     "<figcaption>A picture wider than the text block.</figcaption></figure>",
@@ -110,9 +113,7 @@ FIGURES_BODY = [
     "</tbody></table>",
     "<pre><code>def a_long_line_of_code(argument_one, argument_two, argument_three, "
     "argument_four, argument_five, argument_six):\n    return None</code></pre>",
-    "<p>A bare URL: <a href='https://example.org/averyveryveryverylongpathsegmentwithoutany"
-    "breakpointsatall/andmore'>https://example.org/averyveryveryverylongpathsegmentwithoutany"
-    "breakpointsatall/andmore</a>.</p>",
+    f"<p>A bare URL: <a href='{LONG_URL}'>{LONG_URL}</a>.</p>",
 ]
 
 
@@ -576,3 +577,72 @@ def test_no_network_and_no_file_outside_the_book_reaches_the_pdf(
     assert passwd_lines
     for stream in all_stream_bytes(result.data):
         assert not any(line in stream for line in passwd_lines[:3])
+
+
+def text_block(page_index: int, geometry: PageGeometry) -> tuple[float, float]:
+    """Left and right edges (pt) of the text block; page index 0 is a right-hand page."""
+    is_right = page_index % 2 == 0
+    left_in = geometry.inner_in if is_right else geometry.outer_in
+    right_in = geometry.outer_in if is_right else geometry.inner_in
+    return left_in * 72, (geometry.width_in - right_in) * 72
+
+
+def test_no_text_or_image_leaves_the_text_block(
+    rendered: tuple[HtmlBook, RenderedPdf, float],
+) -> None:
+    """Long URLs, table cells, code lines and big images all stay inside the margins."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    geometry = rendered[0].manifest.pdf.geometry
+    document = pdfium.PdfDocument(rendered[1].data)
+    images = 0
+    for index in range(len(document)):
+        page = document[index]
+        left, right = text_block(index, geometry)
+        textpage = page.get_textpage()
+        for char in range(textpage.count_chars()):
+            if textpage.get_text_range(char, 1).strip():
+                box_left, _, box_right, _ = textpage.get_charbox(char)
+                assert left - 1 <= box_left and box_right <= right + 1, (index, char)
+        # Raster images are image objects; WeasyPrint draws SVG (and rules, borders) as paths.
+        kinds = [pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH]
+        for drawn in page.get_objects(filter=kinds, max_depth=3):
+            images += drawn.type == pdfium_c.FPDF_PAGEOBJ_IMAGE
+            # pdfium's bounds of a stroked border include a line width on each side.
+            drawn_left, bottom, drawn_right, top = drawn.get_bounds()
+            assert left - 1.5 <= drawn_left and drawn_right <= right + 1.5, index
+            assert bottom >= geometry.bottom_in * 72 - 1.5, index
+            assert top <= (geometry.height_in - geometry.top_in) * 72 + 1.5, index
+    assert images == 1
+
+
+def test_the_placeholder_is_a_marked_box_with_its_text(texts: list[str]) -> None:
+    assert any("Image not available: Lost diagram" in text for text in texts)
+
+
+def test_missing_pango_is_a_missing_tool_error_naming_apt_get(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import builtins
+    import sys
+
+    from handbook_build.errors import MissingToolError
+    from handbook_build.render.pdf import load_weasyprint
+
+    real_import = builtins.__import__
+
+    def no_pango(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    with pytest.raises(MissingToolError) as raised:
+        load_weasyprint()
+    assert "apt-get install libpango-1.0-0" in str(raised.value.message)
+    assert raised.value.exit_code == 3
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # not installed at all
+    with pytest.raises(MissingToolError):
+        load_weasyprint()
