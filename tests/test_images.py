@@ -172,6 +172,7 @@ def test_symlinked_image_folder_out_of_the_roots_is_not_indexed(book: Path, tmp_
         pytest.skip("symlinks not supported here")
     resolver = ImageResolver([book / "linked"], [book])
     assert resolver.resolve("http://x.org/stolen.png", chapters_dir(book)).path is None
+    assert resolver.refused_dirs == (elsewhere.resolve(),)
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
+from handbook_build.links import display_path
 from handbook_build.markdown_scan import (
     InlineLink,
     column_of,
@@ -166,9 +167,11 @@ class ImageResolver:
 
     def __init__(self, image_dirs: Sequence[Path], allowed_roots: Sequence[Path]) -> None:
         self.allowed_roots: tuple[Path, ...] = tuple(root.resolve() for root in allowed_roots)
-        self.image_dirs: tuple[Path, ...] = tuple(
-            folder.resolve() for folder in image_dirs if self._confined(folder.resolve())
-        )
+        resolved = [folder.resolve() for folder in image_dirs]
+        self.image_dirs: tuple[Path, ...] = tuple(f for f in resolved if self._confined(f))
+        # Folders (or symlinks to folders) outside the roots are never indexed; the caller may
+        # report them.
+        self.refused_dirs: tuple[Path, ...] = tuple(f for f in resolved if not self._confined(f))
         self._index = _NameIndex()
         for folder in self.image_dirs:
             for path in _image_files(folder):
@@ -316,7 +319,7 @@ class _Walk:
     def warn(self, offset: int, code: str, message: str, hint: str) -> None:
         self.diagnostics.append(
             Diagnostic(
-                path=_display_path(self.ctx),
+                path=display_path(self.ctx.chapter, self.ctx.contents_path),
                 line=line_of(self.text, offset),
                 column=column_of(self.text, offset),
                 message=message,
@@ -391,7 +394,7 @@ def _markdown_image(walk: _Walk, link: InlineLink) -> str:
             f"image without alt text: {link.destination}",
             "describe the image in ![...] for readers who cannot see it",
         )
-    asset = _resolve(walk, link.destination, alt, link.start)
+    asset = _resolve(walk, link.destination, link.start)
     if asset is None:
         return placeholder(_label(alt, link.title, link.destination))
     return text[link.start : link.dest_start] + asset.src + text[link.dest_end : link.end]
@@ -412,7 +415,7 @@ def _img_tag_edits(walk: _Walk, start: int, end: int) -> list[tuple[int, int, st
                 f"image without alt text: {src[0]}",
                 'add alt="..." describing the image',
             )
-        asset = _resolve(walk, _html_unescape(src[0]), alt_text, tag.start())
+        asset = _resolve(walk, _html_unescape(src[0]), tag.start())
         if asset is None:
             title = _attribute(walk.text, tag, "title")
             label = _label(alt_text, _html_unescape(title[0]) if title else None, src[0])
@@ -458,7 +461,7 @@ def _file_label(src: str) -> str:
     return unquote(name) or "image"
 
 
-def _resolve(walk: _Walk, src: str, alt: str, offset: int) -> ImageAsset | None:
+def _resolve(walk: _Walk, src: str, offset: int) -> ImageAsset | None:
     """The asset for ``src`` (recorded once), or None with an ``unresolved-image`` warning."""
     resolution = walk.ctx.resolver.resolve(src, walk.ctx.chapter_dir)
     if resolution.path is None:
@@ -504,7 +507,7 @@ def _caption_edit(walk: _Walk, caption: re.Match[str]) -> tuple[int, int, str]:
         f"WordPress [caption] shortcode turned into a figure{dropped}",
         "write the figure as ![caption](src) on its own paragraph in the source",
     )
-    asset = _resolve(walk, src, caption_text, caption.start())
+    asset = _resolve(walk, src, caption.start())
     if asset is None:
         figure = placeholder(_plain(caption_text) or _file_label(src))
     else:
@@ -589,16 +592,6 @@ def _plain(markdown: str) -> str:
     """Rough plain text of inline Markdown, for a placeholder's label."""
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
     return re.sub(r"\\(.)", r"\1", text)
-
-
-def _display_path(ctx: ImageContext) -> str:
-    path = ctx.chapter.source_path or ctx.contents_path
-    if path is None:
-        return ctx.chapter.slug
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 def _shorten(text: str, limit: int = 80) -> str:
