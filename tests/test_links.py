@@ -216,6 +216,10 @@ def test_aliases_win_over_titles() -> None:
         ("[a](7Cs%20Workshop%20-%20Leicester)", "a"),
         ("[*a* b](javascript:alert(1))", "*a* b"),
         ("[a](data:text/html;base64,xx)", "a"),
+        ("[a](jav&#x61;script:alert(1))", "a"),
+        ("[a](JavaScript:x)", "a"),
+        ("[a](vbscript:x)", "a"),
+        ("[a](file:///etc/passwd)", "a"),
         ("[a](missing.md)", "a"),
         ("[a](../pictures/map.pdf)", "a"),
         ("[a]()", "a"),
@@ -285,6 +289,7 @@ def test_raw_html_anchors() -> None:
     )
     assert rewrite("<a href=coworking.md>a</a>") == '<a href="#coworking">a</a>'
     assert rewrite('<a class="x" href="javascript:x()">a <b>b</b></a> c') == "a <b>b</b> c"
+    assert rewrite('<a href="&#106;avascript:x()">a</a>') == "a"
     assert rewrite('<a href="http://x.org/?a=1&amp;b=2">a</a>') == (
         '<a href="http://x.org/?a=1&amp;b=2">a</a>'
     )

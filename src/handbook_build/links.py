@@ -14,6 +14,7 @@ Three jobs, all on text:
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import unicodedata
@@ -538,7 +539,7 @@ def _anchor_edits(walk: _Walk, match: re.Match[str], end: int) -> list[tuple[int
 
 
 def _html_unescape(value: str) -> str:
-    return value.replace("&amp;", "&").replace("&quot;", '"').replace("&#39;", "'")
+    return html.unescape(value)
 
 
 def _escape_text(text: str) -> str:
@@ -574,7 +575,9 @@ def _decide(ctx: LinkContext, destination: str) -> _Target:
         return _unlink("unlinked-target", "empty link target", "give the link a target")
     if destination.startswith("#"):
         return _Target(_anchor(ctx.chapter.slug, destination[1:]), internal=True)
-    scheme = _scheme_of(re.sub(r"[\s\x00-\x1f]", "", destination))
+    # Browsers ignore whitespace/controls in a scheme and pandoc decodes entities, so
+    # "jav&#x61;script:" and "java\tscript:" must be caught as well.
+    scheme = _scheme_of(re.sub(r"[\s\x00-\x1f]", "", html.unescape(destination)))
     if scheme in UNSAFE_SCHEMES:
         return _unlink(
             "unsafe-link",
