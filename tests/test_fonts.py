@@ -66,3 +66,16 @@ def test_the_reading_edition_styles_name_only_installed_fonts() -> None:
     known = installed_families()
     assert known is not None and "linux libertine o" in known
     assert installed_families() is known  # asked once per process
+
+
+def test_declarations_know_their_selector_even_in_page_margin_boxes() -> None:
+    css = """
+    html { font-family: "Body Face", serif; }
+    @page :left { @top-left { font-family: "Head Face"; content: "x" } }
+    h1, h2 { font-family: "Heading Face" }
+    """
+    assert fonts.family_declarations([css]) == [
+        ("html", "Body Face"),
+        ("@top-left", "Head Face"),
+        ("h1, h2", "Heading Face"),
+    ]

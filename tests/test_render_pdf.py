@@ -646,3 +646,17 @@ def test_missing_pango_is_a_missing_tool_error_naming_apt_get(
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # not installed at all
     with pytest.raises(MissingToolError):
         load_weasyprint()
+
+
+def test_the_manifest_font_family_sets_the_body_face_and_the_colophon(tmp_path: Path) -> None:
+    book = make_book(tmp_path)
+    pdf = dataclasses.replace(book.manifest.pdf, font_family="EB Garamond")
+    book = dataclasses.replace(book, manifest=dataclasses.replace(book.manifest, pdf=pdf))
+    result = render_pdf(book)
+    reader = pypdf.PdfReader(io.BytesIO(result.data))
+    faces = {name.split("+", 1)[-1] for name in embedded_fonts(reader)}  # drop subset tags
+    assert {"EB-Garamond", "EB-Garamond-Italic", "Linux-Biolinum-O-Bold"} <= faces
+    assert "Linux-Libertine-O" not in faces  # running heads and title follow the body face
+    colophon = squeeze(page_texts(reader)[1])
+    assert "inEBGaramond,LinuxBiolinumO,andLinuxLibertineMonoO." in colophon
+    assert not result.warnings

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 __all__ = [
     "GENERIC_FAMILIES",
     "declared_families",
+    "family_declarations",
     "first_families",
     "installed_families",
     "missing_font_families",
@@ -35,6 +36,7 @@ GENERIC_FAMILIES = frozenset(
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _FONT_FAMILY = re.compile(r"(?<![-\w])font-family\s*:\s*([^;}]+)", re.IGNORECASE)
 _FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}", re.IGNORECASE)
+_BLOCK = re.compile(r"([^{};]*)\{([^{}]*)\}")
 
 
 def _families(value: str) -> list[str]:
@@ -44,20 +46,28 @@ def _families(value: str) -> list[str]:
     return [" ".join(name.split()) for name in names if name]
 
 
-def first_families(css_texts: Iterable[str]) -> list[str]:
-    """The first family of every ``font-family`` declaration, in order, without duplicates.
+def family_declarations(css_texts: Iterable[str]) -> list[tuple[str, str]]:
+    """(selector, first family) of every ``font-family`` declaration outside ``@font-face``.
 
-    ``@font-face`` blocks are skipped: their ``font-family`` names a face, it does not use one.
-    Generic families are left out. The colophon names these.
+    Rules are read as innermost ``selector { declarations }`` blocks, which also covers the
+    margin boxes nested in ``@page``. Generic families and ``var()`` values are left out.
     """
-    found: dict[str, None] = {}
+    found: list[tuple[str, str]] = []
     for css in css_texts:
-        text = _FONT_FACE.sub("", _COMMENT.sub("", css))
-        for match in _FONT_FAMILY.finditer(text):
-            names = _families(match.group(1))
-            if names and names[0].lower() not in GENERIC_FAMILIES and "var(" not in names[0]:
-                found.setdefault(names[0], None)
-    return list(found)
+        for block in _BLOCK.finditer(_COMMENT.sub("", css)):
+            selector = " ".join(block.group(1).split())
+            if selector.lower().startswith("@font-face"):
+                continue  # its font-family names a face, it does not use one
+            for match in _FONT_FAMILY.finditer(block.group(2)):
+                names = _families(match.group(1))
+                if names and names[0].lower() not in GENERIC_FAMILIES and "var(" not in names[0]:
+                    found.append((selector, names[0]))
+    return found
+
+
+def first_families(css_texts: Iterable[str]) -> list[str]:
+    """The first family of every ``font-family`` declaration, in order, without duplicates."""
+    return list(dict.fromkeys(family for _, family in family_declarations(css_texts)))
 
 
 def declared_families(css_texts: Iterable[str]) -> set[str]:

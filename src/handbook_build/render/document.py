@@ -19,7 +19,7 @@ from pathlib import Path
 
 from handbook_build import __version__
 from handbook_build.errors import SourceError
-from handbook_build.fonts import first_families
+from handbook_build.fonts import family_declarations
 from handbook_build.model import HtmlBook, HtmlSection, Metadata, PageGeometry, TocNode
 
 __all__ = [
@@ -39,6 +39,7 @@ SectionTransform = Callable[[HtmlSection], str]
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")  # fmt: skip
+ROOT_SELECTORS = frozenset({"html", ":root", "body"})
 _EDITION_LABELS = {"pdf": "PDF edition", "print": "Print edition", "epub": "EPUB edition"}
 
 
@@ -63,7 +64,7 @@ def build_document(html_book: HtmlBook, edition: PagedEdition) -> str:
     css_texts = read_stylesheets(edition.stylesheet_paths)
     generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate)
     metadata = html_book.manifest.metadata
-    colophon = colophon_text((*css_texts, generated))
+    colophon = colophon_text(css_texts, edition.font_family)
     identifier = metadata.identifiers.get(edition.identifier_key, "")
     front = (
         title_page_html(metadata)
@@ -174,9 +175,18 @@ def copyright_page_html(
     return f'<section class="copyright-page">\n{block}\n</section>\n'
 
 
-def colophon_text(css_texts: Iterable[str]) -> str:
-    """The colophon line: the tools and the faces the styles really use, by name."""
-    families = first_families(css_texts)
+def colophon_text(css_texts: Iterable[str], body_family: str | None = None) -> str:
+    """The colophon line: the tools and the faces the styles really use, by name.
+
+    ``body_family`` (the manifest's face) replaces the family the stylesheets give the root
+    element; faces named by other rules (headings, code) are listed after it.
+    """
+    declarations = family_declarations(css_texts)
+    if body_family:
+        declarations = [(selector, family) for selector, family in declarations
+                        if selector not in ROOT_SELECTORS]  # fmt: skip
+        declarations.insert(0, ("html", body_family))
+    families = list(dict.fromkeys(family for _, family in declarations))
     faces = _join_names(tuple(families)) if families else "the system's default fonts"
     weasyprint = importlib.metadata.version("weasyprint")
     return f"Typeset with handbook-build {__version__} and WeasyPrint {weasyprint} in {faces}."
