@@ -68,7 +68,8 @@ def test_footnotes_are_inline_spans_numbered_per_chapter(html_book) -> None:  # 
     numbers = []
     for section in html_book.sections[1:]:
         element = lxml.html.fragment_fromstring(section.html)
-        numbers.append([(s.get("data-n"), s.text_content()) for s in element.find_class("footnote")])
+        notes = element.find_class("footnote")
+        numbers.append([(note.get("data-n"), note.text_content()) for note in notes])
     assert numbers == [[("1", "One."), ("2", "Two emphasised.")], [("1", "Again one.")]]
 
 

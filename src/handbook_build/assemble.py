@@ -21,9 +21,13 @@ __all__ = ["PANDOC_MARKDOWN_FORMAT", "assemble", "chapter_heading", "escape_titl
 # - tex_math_dollars off: two `$` in a paragraph (prices, shell prompts) would become TeX math;
 # - tex_math_single_backslash off: `\(` and `\[` would become math too;
 # - raw_attribute off: `` `...`{=latex} `` would be silently dropped from HTML and EPUB; with the
-#   extension off the author sees the text instead of losing it.
+#   extension off the author sees the text instead of losing it;
+# - blank_before_blockquote off, lists_without_preceding_blankline on: the handbook's editors write
+#   for GitHub, where a `>` quote or a list right under a paragraph line is a quote or a list;
+#   pandoc's default would swallow them into the paragraph with literal `>` and `-` markers.
 PANDOC_MARKDOWN_FORMAT = (
     "markdown-yaml_metadata_block-tex_math_dollars-tex_math_single_backslash-raw_attribute"
+    "-blank_before_blockquote+lists_without_preceding_blankline"
 )
 
 # Everything that could start Markdown structure inside a heading's text; `-`, `.`, `'` and `"`

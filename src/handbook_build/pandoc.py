@@ -11,11 +11,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import cast
 
+from handbook_build.assemble import PANDOC_MARKDOWN_FORMAT
 from handbook_build.errors import MissingToolError, RenderError
 
-# Why each extension is off: a `---` block anywhere would be read as YAML metadata; `$` pairs
-# (prices, shell prompts) would become TeX math; raw attributes are not needed and widen input.
-READER_FORMAT = "markdown-yaml_metadata_block-tex_math_dollars-tex_math_single_backslash"
+# One reader format for the whole project; assemble.py explains each extension.
+READER_FORMAT = PANDOC_MARKDOWN_FORMAT
 
 _HTML_ARGS = (
     "--section-divs",  # one <section> per chapter and per heading: the split points
