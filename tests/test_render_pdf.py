@@ -660,3 +660,49 @@ def test_the_manifest_font_family_sets_the_body_face_and_the_colophon(tmp_path: 
     colophon = squeeze(page_texts(reader)[1])
     assert "inEBGaramond,LinuxBiolinumO,andLinuxLibertineMonoO." in colophon
     assert not result.warnings
+
+
+def test_layout_and_write_runs_in_another_process(
+    rendered: tuple[HtmlBook, RenderedPdf, float],
+) -> None:
+    """Arguments and result cross a process boundary: chunks can be laid out in parallel."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from handbook_build.render.pdf import layout_and_write
+
+    book = evicting_book(rendered[0], 30)
+    document = build_document(book, pdf_edition(book.manifest))
+    base_url = book.output_dir.resolve().as_uri() + "/"
+    roots = (str(book.output_dir), str(STYLES_DIR))
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        result = pool.submit(layout_and_write, document, base_url, roots).result()
+    assert result.data.startswith(b"%PDF") and result.page_count >= 3
+
+
+def test_the_sample_book_through_the_real_stages(tmp_path: Path) -> None:
+    """manuscript/book.toml -> Manifest -> Book -> Manuscript -> HtmlBook -> reading PDF."""
+    from handbook_build.assemble import assemble
+    from handbook_build.htmlbook import to_html
+    from handbook_build.manifest import load_manifest
+    from handbook_build.sources import read_book
+
+    manifest = load_manifest(PROJECT_DIR / "manuscript" / "book.toml")
+    html_book = to_html(assemble(read_book(manifest, tmp_path)))
+    result = render_pdf(html_book)
+    # No warnings also means no footnote left off its call's page (layout_and_write checks).
+    assert not result.fetch_refused and not result.warnings
+    reader = pypdf.PdfReader(io.BytesIO(result.data))
+    texts = page_texts(reader)
+    entries = toc_entries(texts)
+    assert len(entries) == len(manifest.nodes)
+    for node in manifest.nodes:
+        index = dest_page_index(reader, node.slug)
+        assert index % 2 == 0, node.title  # a right-hand page
+        assert printed_folio(reader.pages[index]) == entries[node.title], node.title
+    pages = [squeeze(text) for text in texts]
+    notes = [(s.node.slug, m) for s in html_book.sections
+             for m in re.finditer(r'data-n="(\d+)">([^<]{12})', s.html)]  # fmt: skip
+    assert notes, "the sample book has footnotes"
+    for _, match in notes:
+        number, start = match.group(1), squeeze(match.group(2))
+        assert any(f"{number}.{start}" in page for page in pages), start
