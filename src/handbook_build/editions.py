@@ -39,12 +39,22 @@ def manuscript_output(manuscript: Manuscript) -> EditionOutput:
     return EditionOutput(f"{stem}.md", manuscript.text.encode("utf-8"))
 
 
-def render_edition(name: str, html_book: HtmlBook, validate: bool = False) -> EditionResult:
+def render_jobs(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The renders to run: the fillable print variant shares the print edition's layout."""
+    jobs = [name for name in formats if name not in ("md", "print-fillable")]
+    if "print-fillable" in formats and "print" not in jobs:
+        jobs.append("print")
+    return tuple(jobs)
+
+
+def render_edition(name: str, html_book: HtmlBook, validate: bool = False,
+                   formats: tuple[str, ...] = ()) -> EditionResult:
     stem = html_book.manifest.stem
     if name == "pdf":
         return _render_pdf(html_book, stem)
-    if name in ("print", "print-fillable"):
-        return _render_print(html_book, stem, fillable=name == "print-fillable")
+    if name == "print":
+        return _render_print(html_book, stem, print_ready="print" in formats or not formats,
+                             fillable="print-fillable" in formats)
     if name == "epub":
         return _render_epub(html_book, stem, validate)
     if name == "html":
@@ -69,18 +79,20 @@ def _render_pdf(html_book: HtmlBook, stem: str) -> EditionResult:
     return EditionResult((output,), _warnings(f"{stem}.pdf", tuple(rendered.warnings)))
 
 
-def _render_print(html_book: HtmlBook, stem: str, fillable: bool) -> EditionResult:
+def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
+                  fillable: bool) -> EditionResult:
     from handbook_build.render.print_pdf import render_print
 
     edition = render_print(html_book, fillable=fillable)
+    outputs: tuple[EditionOutput, ...] = ()
     if fillable:
         assert edition.fillable_pdf is not None
-        outputs: tuple[EditionOutput, ...] = (
+        outputs += (
             EditionOutput(f"{stem}-print-fillable.pdf", edition.fillable_pdf, edition.page_count),
         )
-    else:
+    if print_ready:
         preflight = edition.preflight
-        outputs = (
+        outputs += (
             EditionOutput(f"{stem}-print.pdf", edition.pdf, edition.page_count,
                           {"padding_pages": edition.padding_pages, "gutter_in": edition.gutter_in,
                            "preflight_passed": preflight.passed}),

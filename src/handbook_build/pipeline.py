@@ -84,7 +84,7 @@ def build(request: BuildRequest, progress: Progress = lambda _: None) -> BuildRe
     diagnostics = list(book.diagnostics)
     timings: list[tuple[str, float]] = []
 
-    renderable = [f for f in request.formats if f != "md"]
+    renderable = editions.render_jobs(request.formats)
     if renderable:
         progress("converting the manuscript to HTML (pandoc)")
         html_book = to_html(manuscript)
@@ -131,7 +131,8 @@ def _render_editions(
         for name in ordered:
             progress(f"rendering {name}")
             started = time.perf_counter()
-            result = editions.render_edition(name, html_book, request.validate)
+            result = editions.render_edition(name, html_book, request.validate,
+                                             request.formats)
             results.append((name, result, time.perf_counter() - started))
         return _in_request_order(results, formats)
     # fork: the workers inherit the HtmlBook instead of unpickling it, and start instantly.
@@ -139,7 +140,7 @@ def _render_editions(
     workers = min(request.jobs, len(ordered))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures: list[tuple[str, Future[tuple[editions.EditionResult, float]]]] = [
-            (name, pool.submit(_timed_render, name, html_book, request.validate))
+            (name, pool.submit(_timed_render, name, html_book, request))
             for name in ordered
         ]
         progress(f"rendering {', '.join(ordered)} in {workers} processes")
@@ -151,18 +152,18 @@ def _render_editions(
     return _in_request_order(results, formats)
 
 
-def _timed_render(name: str, html_book: HtmlBook, validate: bool) -> tuple[
+def _timed_render(name: str, html_book: HtmlBook, request: BuildRequest) -> tuple[
     editions.EditionResult, float
 ]:
     started = time.perf_counter()
-    result = editions.render_edition(name, html_book, validate)
+    result = editions.render_edition(name, html_book, request.validate, request.formats)
     return result, time.perf_counter() - started
 
 
 def _in_request_order(
-    results: list[tuple[str, editions.EditionResult, float]], formats: Sequence[str]
+    results: list[tuple[str, editions.EditionResult, float]], jobs: Sequence[str]
 ) -> list[tuple[str, editions.EditionResult, float]]:
-    return sorted(results, key=lambda item: list(formats).index(item[0]))
+    return sorted(results, key=lambda item: list(jobs).index(item[0]))
 
 
 def _enforce_strict(diagnostics: Sequence[Diagnostic], strict: bool) -> None:
