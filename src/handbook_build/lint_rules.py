@@ -284,3 +284,17 @@ def read_chapter_texts(manifest: Manifest) -> list[ChapterText]:
             continue
         texts.append(ChapterText(node, display_path(path), text.removeprefix("\ufeff")))
     return texts
+
+
+LINK_CODES = frozenset({"site-unmapped", "broken-anchor"})
+
+
+def book_link_diagnostics(book: Book) -> list[Diagnostic]:
+    """The link scans of ``check`` over a book already read, so builds report what check does."""
+    chapters = [ChapterText(c.node, display_path(c.node.source_path), c.source_text)
+                for c in book.chapters if c.node.source_path is not None]
+    index = link_index(book.manifest, chapters, book)
+    found: list[Diagnostic] = []
+    for chapter in chapters:
+        found += [d for d in scan_chapter(chapter, index) if d.code in LINK_CODES]
+    return found

@@ -20,6 +20,7 @@ from handbook_build.assemble import assemble
 from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
 from handbook_build.htmlbook import to_html
+from handbook_build.lint_rules import book_link_diagnostics
 from handbook_build.model import Diagnostic, HtmlBook, Manifest
 from handbook_build.output import ensure_output_dir, write_all
 from handbook_build.sources import read_book
@@ -78,10 +79,10 @@ def build(request: BuildRequest, progress: Progress = lambda _: None) -> BuildRe
 
     progress(f"reading {len(manifest.chapters)} chapters")
     book = read_book(manifest, output_dir)
-    _enforce_strict(book.diagnostics, request.strict)
+    diagnostics = [*book.diagnostics, *book_link_diagnostics(book)]
+    _enforce_strict(diagnostics, request.strict)
     manuscript = assemble(book)
     outputs: list[EditionOutput] = [editions.manuscript_output(manuscript)]
-    diagnostics = list(book.diagnostics)
     timings: list[tuple[str, float]] = []
 
     renderable = editions.render_jobs(request.formats)
