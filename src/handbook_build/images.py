@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
@@ -102,6 +102,7 @@ class ImageResolution:
     path: Path | None
     reason: str
     media_type: str = ""
+    refused: bool = False  # the file exists but guard.check_image found it unsafe or damaged
 
 
 def _normalize_name(name: str) -> str:
@@ -165,7 +166,10 @@ def _pick_extension(by_suffix: dict[str, Path], suffix: str) -> tuple[Path, bool
 class ImageResolver:
     """Finds the local file for an image reference; indexes the image folders once."""
 
-    def __init__(self, image_dirs: Sequence[Path], allowed_roots: Sequence[Path]) -> None:
+    def __init__(self, image_dirs: Sequence[Path], allowed_roots: Sequence[Path],
+                 check: Callable[[Path, str], str | None] | None = None) -> None:
+        # ``check(path, media_type)``: why a found file may not be used (guard.check_image).
+        self.check = check
         self.allowed_roots: tuple[Path, ...] = tuple(root.resolve() for root in allowed_roots)
         resolved = [folder.resolve() for folder in image_dirs]
         self.image_dirs: tuple[Path, ...] = tuple(f for f in resolved if self._confined(f))
@@ -244,6 +248,9 @@ class ImageResolver:
         media_type = sniff_media_type(header, real.suffix)
         if media_type is None:
             return ImageResolution(None, f"{real} is not an image ({_describe_header(header)})")
+        unsafe = self.check(real, media_type) if self.check is not None else None
+        if unsafe is not None:
+            return ImageResolution(None, f"{real.name} {unsafe}", refused=True)
         return ImageResolution(real, how, media_type)
 
     def _confined(self, path: Path) -> bool:
@@ -469,7 +476,9 @@ def _resolve(walk: _Walk, src: str, offset: int) -> ImageAsset | None:
         walk.warn(
             offset,
             "unresolved-image",
-            f"image not found: {_shorten(src)} ({resolution.reason}); shown as a placeholder",
+            f"image {'refused' if resolution.refused else 'not found'}: {_shorten(src)} "
+            f"({resolution.reason}); shown as a placeholder",
+            "replace it with a sound, self-contained image file" if resolution.refused else
             "put a copy of the file in one of the image folders, named like the URL's file",
         )
         return None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from handbook_build import markdown_fix as fix
 from handbook_build.errors import SourceError, fail_on_errors
+from handbook_build.guard import check_chapter_size, check_chapter_text, check_image
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
@@ -50,7 +51,7 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
     context = _BookContext(
         manifest=manifest,
         output_dir=output_dir,
-        resolver=ImageResolver(manifest.image_dirs, manifest.allowed_roots),
+        resolver=ImageResolver(manifest.image_dirs, manifest.allowed_roots, check_image),
         site_map=build_site_map(manifest.metadata.site_url, manifest.chapters,
                                 manifest.site_aliases),
         slug_by_file={node.source_path.name: node.slug
@@ -91,11 +92,22 @@ def read_chapter_text(node: TocNode, roots: Sequence[Path], shown: str
             shown, None, f"the chapter file leads outside the book ({resolved})",
             "keep chapters under the book's folders", code="outside-root")]
     try:
+        if not resolved.is_file():  # a FIFO or device would block or never end
+            return None, [Diagnostic(shown, None, "the chapter is not a regular file",
+                                     "list a Markdown file", code="unreadable")]
+        too_large = check_chapter_size(resolved.stat().st_size, shown)
+        if too_large is not None:
+            return None, [too_large]
         data = resolved.read_bytes()
     except OSError as error:
         return None, [Diagnostic(shown, None, f"cannot read the chapter: {error.strerror}",
                                  code="unreadable")]
-    return _decode(data, shown)
+    text, problems = _decode(data, shown)
+    if text is not None:
+        problems = check_chapter_text(text, shown)
+        if problems:
+            return None, problems
+    return text, problems
 
 
 def _decode(data: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:

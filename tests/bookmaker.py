@@ -1,0 +1,278 @@
+"""Small books for the robustness tests, written into a temporary folder, and ways to build them.
+
+``make_book`` writes ``book.toml``, ``contents.md``, ``chapters/*`` and ``images/*``; every part
+can be replaced (raw bytes are accepted everywhere, so broken encodings can be written too).
+``run_cli`` builds in-process through click's CliRunner with a wall-clock limit (``signal.alarm``)
+and ``run_cli_subprocess`` builds in a child process with a timeout and memory/CPU limits; both
+return the exit code and everything the command printed.
+
+pytest puts this folder on ``sys.path`` (rootdir-relative "prepend" import mode, no
+``__init__.py``), so tests import it as ``from bookmaker import make_book``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from click.testing import CliRunner
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CLI = PROJECT_DIR / ".venv" / "bin" / "handbook-build"
+
+DEFAULT_TOML = """\
+[book]
+title = "Test Book"
+date = 2024-03-01
+language = "en"
+stem = "book"
+
+[contents]
+file = "contents.md"
+images = ["images"]
+"""
+
+Content = str | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """A book written by ``make_book``: its folder and the paths tests poke at."""
+
+    root: Path
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "book.toml"
+
+    @property
+    def contents(self) -> Path:
+        return self.root / "contents.md"
+
+    @property
+    def chapters(self) -> Path:
+        return self.root / "chapters"
+
+    @property
+    def images(self) -> Path:
+        return self.root / "images"
+
+    def chapter(self, name: str) -> Path:
+        return self.chapters / name
+
+
+def _write(path: Path, content: Content) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_bytes(content.encode("utf-8"))
+
+
+def contents_for(names: Sequence[str]) -> str:
+    """A contents list linking each chapter file under ``chapters/``, titled by its stem."""
+    lines = ["# Test Book", ""]
+    lines += [f"- [{Path(name).stem.replace('-', ' ').title()}](chapters/{name})"
+              for name in names]
+    return "\n".join(lines) + "\n"
+
+
+def make_book(
+    root: Path,
+    chapters: Mapping[str, Content] | None = None,
+    *,
+    contents: Content | None = None,
+    toml: Content | None = None,
+    toml_extra: str = "",
+    images: Mapping[str, Content] | None = None,
+    files: Mapping[str, Content] | None = None,
+) -> Book:
+    """Write a small book under ``root`` and return it.
+
+    ``chapters``: file name -> text (default: one short chapter); ``contents``: the contents list
+    (default: every chapter in order); ``toml``: the whole book.toml (default: a valid one, with
+    ``toml_extra`` appended); ``images``: file name -> data under images/; ``files``: any other
+    path relative to ``root`` -> data.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    chapters = {"intro.md": "# Intro\n\nHello, reader.\n"} if chapters is None else chapters
+    _write(root / "book.toml", toml if toml is not None else DEFAULT_TOML + toml_extra)
+    _write(root / "contents.md", contents if contents is not None else contents_for(list(chapters)))
+    (root / "chapters").mkdir(exist_ok=True)
+    (root / "images").mkdir(exist_ok=True)
+    for name, text in chapters.items():
+        _write(root / "chapters" / name, text)
+    for name, data in (images or {}).items():
+        _write(root / "images" / name, data)
+    for name, data in (files or {}).items():
+        _write(root / name, data)
+    return Book(root)
+
+
+# --- images -------------------------------------------------------------------------------------
+
+
+def png_bytes(width: int = 4, height: int = 4, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A small, valid RGB PNG (Pillow)."""
+    import io
+
+    from PIL import Image
+
+    output = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(output, "PNG")
+    return output.getvalue()
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (len(data).to_bytes(4, "big") + kind + data
+            + zlib.crc32(kind + data).to_bytes(4, "big"))
+
+
+def bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
+    """A tiny PNG whose header declares ``width`` x ``height`` pixels (10 gigapixels by default).
+
+    The image data is a few bytes of one compressed empty row: decoding it fully would need
+    tens of gigabytes, reading the header needs nothing.
+    """
+    header = (width.to_bytes(4, "big") + height.to_bytes(4, "big")
+              + bytes([8, 0, 0, 0, 0]))  # 8-bit greyscale, deflate, no filter, no interlace
+    data = zlib.compress(b"\x00" * (width + 1), 9)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", data)
+            + _png_chunk(b"IEND", b""))
+
+
+def corrupt_png() -> bytes:
+    """A PNG signature and header followed by garbage where the image data should be."""
+    good = png_bytes(16, 16)
+    return good[:40] + b"\x13\x37" * 40
+
+
+# --- running the command line -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    exit_code: int
+    output: str  # stdout and stderr together
+    seconds: float
+    max_rss_mb: float = 0.0  # subprocess runs only
+
+    @property
+    def has_traceback(self) -> bool:
+        return "Traceback (most recent call last)" in self.output
+
+
+class BuildTimeout(Exception):
+    """The build took longer than the test allows."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Fail the current test (from the main thread) when its body runs longer than ``seconds``."""
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise BuildTimeout(f"did not finish within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def build_args(book: Book | Path, out: Path, formats: Sequence[str] = ("md",),
+               extra: Sequence[str] = ()) -> list[str]:
+    manifest = book.manifest if isinstance(book, Book) else book
+    args = ["build", str(manifest), "-o", str(out), "-j", "1"]
+    for name in formats:
+        args += ["-f", name]
+    return [*args, *extra]
+
+
+def run_cli(args: Sequence[str], timeout: int = 60) -> Run:
+    """The CLI in this process (CliRunner), stopped after ``timeout`` seconds."""
+    from handbook_build.cli import main
+
+    started = time.perf_counter()
+    with time_limit(timeout):
+        result = CliRunner().invoke(main, list(args), catch_exceptions=True)
+    output = result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        import traceback
+
+        output += "".join(traceback.format_exception(result.exception))
+        if isinstance(result.exception, BuildTimeout):
+            raise result.exception
+    return Run(result.exit_code, output, time.perf_counter() - started)
+
+
+def _limit_resources(memory_mb: int, cpu_seconds: int) -> None:
+    # Data segment (heap) rather than address space: pandoc's runtime reserves a terabyte of
+    # address space up front, which RLIMIT_AS would refuse.
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+
+
+def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH",)}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run_cli_subprocess(args: Sequence[str], timeout: float = 120, memory_mb: int = 2048,
+                       cpu_seconds: int = 240, env: Mapping[str, str] | None = None,
+                       cwd: Path | None = None) -> Run:
+    """The CLI in a child process with a timeout and memory/CPU limits; peak RSS reported."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [str(CLI), *args], capture_output=True, timeout=timeout, env=cli_env(env),
+        cwd=cwd, preexec_fn=lambda: _limit_resources(memory_mb, cpu_seconds), check=False,
+    )
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    output = completed.stdout.decode("utf-8", "replace") + completed.stderr.decode("utf-8",
+                                                                                   "replace")
+    # ru_maxrss of children is the largest of any child so far: only meaningful when it grew.
+    return Run(completed.returncode, output, seconds, max(after, before) / 1024)
+
+
+def python_cli() -> list[str]:
+    """How to start the CLI with this interpreter (for subprocess tests that need -c tricks)."""
+    return [sys.executable, "-m", "handbook_build"]
+
+
+# --- inspecting outputs -------------------------------------------------------------------------
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file under ``folder`` (hidden files included)."""
+    if not folder.exists():
+        return {}
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*")) if path.is_file()
+    }
+
+
+def temp_leftovers(folder: Path) -> list[str]:
+    """Temporary files a build may have left behind (the output module's prefix, *.tmp)."""
+    if not folder.exists():
+        return []
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
+                  if path.name.startswith(".handbook-build-") or path.suffix in (".tmp", ".part"))
