@@ -19,6 +19,7 @@ from handbook_build import cache, editions
 from handbook_build.assemble import assemble
 from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
+from handbook_build.guard import check_html_depth
 from handbook_build.htmlbook import to_html
 from handbook_build.lint_rules import book_link_diagnostics
 from handbook_build.model import Diagnostic, HtmlBook, Manifest
@@ -90,6 +91,7 @@ def build(request: BuildRequest, progress: Progress = lambda _: None) -> BuildRe
         progress("converting the manuscript to HTML (pandoc)")
         html_book = to_html(manuscript)
         diagnostics.extend(html_book.diagnostics[len(book.diagnostics):])
+        diagnostics.extend(check_html_depth(html_book.sections))  # WeasyPrint recurses per level
         _enforce_strict(diagnostics, request.strict)
         for name, result, seconds in _render_editions(html_book, renderable, request, progress):
             outputs.extend(result.outputs)
