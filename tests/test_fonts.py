@@ -79,3 +79,9 @@ def test_declarations_know_their_selector_even_in_page_margin_boxes() -> None:
         ("@top-left", "Head Face"),
         ("h1, h2", "Heading Face"),
     ]
+
+
+def test_an_embedded_family_no_style_names_is_reported() -> None:
+    css = 'html { font-family: "Linux Libertine O", serif }'
+    warnings = fonts.unnamed_family_warnings(["Linux Libertine O", "DejaVu Sans"], [css])
+    assert len(warnings) == 1 and "'DejaVu Sans'" in warnings[0]

@@ -4,8 +4,9 @@ WeasyPrint (through fontconfig) silently substitutes another face for a missing 
 DejaVu, which has no true italics: the book then looks wrong and nobody is told. This module reads
 the ``font-family`` declarations of the stylesheets and checks the first family of each against
 fontconfig's list (``fc-list : family``, asked once per process). Generic families and families
-declared by ``@font-face`` in the same styles count as available. The result is a list of warning
-messages; the pipeline turns them into errors under ``--strict``.
+declared by ``@font-face`` in the same styles count as available. After rendering, the families
+really embedded are checked the other way: a face no style names is a silent substitution for
+missing glyphs. The results are warning messages; the pipeline makes them errors under --strict.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "first_families",
     "installed_families",
     "missing_font_families",
+    "unnamed_family_warnings",
 ]
 
 GENERIC_FAMILIES = frozenset(
@@ -111,4 +113,20 @@ def missing_font_families(
         f"silently use another face; install it or change the styles"
         for family in first_families(texts)
         if family.lower() not in known and family.lower() not in declared
+    ]
+
+
+def unnamed_family_warnings(used: Iterable[str], css_texts: Iterable[str]) -> list[str]:
+    """A warning per family in ``used`` (e.g. embedded in the PDF) that no style names.
+
+    fontconfig substitutes such a face for characters the named faces lack, or for a generic
+    family (text in an SVG set in ``sans-serif``); without this check nobody would know.
+    """
+    named = {family.lower() for _, family in family_declarations(css_texts)}
+    return [
+        f"the PDF uses the font {family!r}, which no style names: fontconfig substituted it "
+        "for characters the book's faces lack or for a generic family (such as text in an "
+        "SVG set in sans-serif); name a face that has them in the styles or the image"
+        for family in used
+        if family.lower() not in named
     ]

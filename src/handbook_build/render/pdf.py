@@ -11,13 +11,14 @@ tuple of folder names) and returns a picklable ``LayoutResult``, so it can run i
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from handbook_build.errors import MissingToolError, RenderError
-from handbook_build.fonts import missing_font_families
+from handbook_build.fonts import missing_font_families, unnamed_family_warnings
 from handbook_build.model import HtmlBook, Manifest
 from handbook_build.render.document import (
     PagedEdition,
@@ -53,6 +54,7 @@ class LayoutResult:
     warnings: tuple[str, ...]
     fetch_attempts: tuple[str, ...]
     fetch_refused: tuple[str, ...]
+    font_families: tuple[str, ...] = ()  # the families of the faces embedded, sorted
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,7 @@ class RenderedPdf:
     warnings: tuple[str, ...]  # fonts missing, resources refused, CSS WeasyPrint ignored
     fetch_attempts: tuple[str, ...]  # every URL WeasyPrint asked for (proof of no network)
     fetch_refused: tuple[str, ...]
+    font_families: tuple[str, ...] = ()  # the families of the faces embedded, sorted
 
 
 def pdf_edition(manifest: Manifest) -> PagedEdition:
@@ -87,17 +90,19 @@ def render_pdf(html_book: HtmlBook, edition: PagedEdition | None = None) -> Rend
     return RenderedPdf(
         data=result.data,
         page_count=result.page_count,
-        warnings=(*font_warnings(edition), *result.warnings),
+        warnings=(*font_warnings(edition, result.font_families), *result.warnings),
         fetch_attempts=result.fetch_attempts,
         fetch_refused=result.fetch_refused,
+        font_families=result.font_families,
     )
 
 
-def font_warnings(edition: PagedEdition) -> tuple[str, ...]:
-    """A warning per font family the edition's styles name that fontconfig does not have."""
+def font_warnings(edition: PagedEdition, used: Iterable[str] = ()) -> tuple[str, ...]:
+    """Families the styles name but fontconfig lacks, and families embedded but never named."""
     css_texts = read_stylesheets(edition.stylesheet_paths)
     generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate)
-    return tuple(missing_font_families((*css_texts, generated)))
+    texts = (*css_texts, generated)
+    return (*missing_font_families(texts), *unnamed_family_warnings(used, texts))
 
 
 def layout_and_write(document_html: str, base_url: str, roots: tuple[str, ...]) -> LayoutResult:
@@ -121,6 +126,8 @@ def layout_and_write(document_html: str, base_url: str, roots: tuple[str, ...]) 
         warnings=(*captured.messages(), *notes),
         fetch_attempts=tuple(fetcher.attempts),
         fetch_refused=tuple(fetcher.refused),
+        # Known only after write_pdf: the faces WeasyPrint really embedded.
+        font_families=tuple(sorted({str(font.family) for font in document.fonts.values()})),
     )
 
 
