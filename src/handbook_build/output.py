@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -30,6 +32,34 @@ def ensure_output_dir(output_dir: Path) -> None:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
+    write_all({path: data})
+
+
+def write_all(files: Mapping[Path, bytes]) -> None:
+    """Write several outputs as one change: every file is staged (written and flushed to disk
+    under a temporary name) before the first is renamed over its target.
+
+    A full disk, a permission problem or Ctrl-C while staging leaves every previous edition as
+    it was and no temporary file behind; only the renames, which need no space, remain.
+    """
+    staged: list[tuple[str, Path]] = []
+    current = next(iter(sorted(files)), None)
+    try:
+        for path in sorted(files):
+            current = path
+            staged.append((_stage(path, files[path]), path))
+        _rename_all(staged)
+    except BaseException as error:  # KeyboardInterrupt too: never leave a temporary file behind
+        for temp_name, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_name)
+        if isinstance(error, OSError) and current is not None:
+            raise OutputError(_describe(current, error)) from error
+        raise
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """``data`` in a flushed temporary file next to ``path``; its name."""
     descriptor, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -37,19 +67,24 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp_name, 0o644)
-        os.replace(temp_name, path)
-    except BaseException as error:  # KeyboardInterrupt too: never leave a temporary file behind
+    except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
-        if isinstance(error, OSError):
-            raise OutputError(_describe(path, error)) from error
         raise
+    return temp_name
 
 
-def write_all(files: Mapping[Path, bytes]) -> None:
-    """Write several outputs; each one atomically, in a stable order."""
-    for path in sorted(files):
-        write_atomic(path, files[path])
+def _rename_all(staged: list[tuple[str, Path]]) -> None:
+    """Rename every staged file over its target, with Ctrl-C held back until all are done."""
+    blockable = threading.current_thread() is threading.main_thread()
+    if blockable:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        for temp_name, path in staged:
+            os.replace(temp_name, path)
+    finally:
+        if blockable:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _describe(path: Path, error: OSError) -> str:
