@@ -215,7 +215,10 @@ def _source_date_epoch() -> dt.date | None:
     value = os.environ.get("SOURCE_DATE_EPOCH", "")
     if not value.isdigit():
         return None
-    return dt.datetime.fromtimestamp(int(value), tz=dt.UTC).date()
+    try:
+        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC).date()
+    except (OverflowError, ValueError, OSError):  # beyond year 9999: not a usable date
+        return None
 
 
 # --- collecting diagnostics -------------------------------------------------------------------
@@ -487,7 +490,8 @@ def _read_date(reader: _Reader) -> dt.date:
     if value is None:
         reader.error(("book",), "book.date is missing", DATE_HINT, code="missing-date")
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
+        # Reproducible builds: SOURCE_DATE_EPOCH, when set, is the date every output claims.
+        return _source_date_epoch() or value
     return UNSET_DATE  # a value of the wrong type was reported by the schema check
 
 
