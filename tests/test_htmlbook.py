@@ -98,3 +98,11 @@ def test_a_section_lost_in_conversion_is_an_error(tmp_path: Path) -> None:
     book = Book(manifest, (), (), (), tmp_path)
     with pytest.raises(RenderError, match="sections missing after conversion: second"):
         to_html(Manuscript(book, TEXT.split("# Second")[0]))
+
+
+def test_titles_take_pandoc_typography(tmp_path: Path) -> None:
+    nodes = (TocNode("chapter", "Theory -- Practice", 1, "tp", 1, Path("/x/tp.md")),)
+    text = '# Theory -- Practice {#tp .chapter data-depth="1"}\n\nBody.\n'
+    html_book = to_html(Manuscript(Book(_manifest(tmp_path, nodes), (), (), (), tmp_path), text))
+    assert html_book.sections[0].node.title == "Theory – Practice"
+    assert html_book.manifest.nodes[0].title == "Theory – Practice"

@@ -7,6 +7,7 @@ and typography agree everywhere. Raw HTML is sanitized here, once, before any re
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import lxml.html
 from lxml.html import HtmlElement
@@ -32,6 +33,7 @@ def to_html(manuscript: Manuscript) -> HtmlBook:
             raise RenderError(f"{book.manifest.contents_path}: pandoc produced a section "
                               f"'{element.get('id')}' that is not in the contents; "
                               "this is a bug in assembly, please report it")
+        node = _typeset_title(element, node)
         _normalize_section(element, node)
         section_html = lxml.html.tostring(element, encoding="unicode")
         sanitized = sanitize_html(section_html)
@@ -39,13 +41,27 @@ def to_html(manuscript: Manuscript) -> HtmlBook:
             diagnostics.append(_dropped_warning(node, dropped))
         sections.append(HtmlSection(node, sanitized.html, _headings(element)))
     _check_complete(book.manifest.nodes, sections, str(book.manifest.contents_path))
-    return HtmlBook(book.manifest, tuple(sections), book.images,
+    manifest = replace(book.manifest, nodes=tuple(section.node for section in sections))
+    return HtmlBook(manifest, tuple(sections), book.images,
                     book.diagnostics + tuple(diagnostics), book.output_dir)
 
 
 def _top_level_sections(html: str) -> list[HtmlElement]:
     fragments = lxml.html.fragments_fromstring(html) if html.strip() else []
     return [f for f in fragments if isinstance(f, HtmlElement) and f.tag == "section"]
+
+
+def _typeset_title(element: HtmlElement, node: TocNode) -> TocNode:
+    """Take the title as pandoc set it (smart quotes and dashes, Markdown resolved to text).
+
+    Every edition shows titles outside the body too (contents, running heads, bookmarks, nav):
+    using pandoc's version there keeps "Theory -- Practice" from printing two hyphens.
+    """
+    heading = element.find("h1")
+    if heading is None:
+        return node
+    title = " ".join(heading.text_content().split())
+    return replace(node, title=title) if title and title != node.title else node
 
 
 def _normalize_section(element: HtmlElement, node: TocNode) -> None:
