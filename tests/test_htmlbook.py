@@ -104,5 +104,5 @@ def test_titles_take_pandoc_typography(tmp_path: Path) -> None:
     nodes = (TocNode("chapter", "Theory -- Practice", 1, "tp", 1, Path("/x/tp.md")),)
     text = '# Theory -- Practice {#tp .chapter data-depth="1"}\n\nBody.\n'
     html_book = to_html(Manuscript(Book(_manifest(tmp_path, nodes), (), (), (), tmp_path), text))
-    assert html_book.sections[0].node.title == "Theory – Practice"
-    assert html_book.manifest.nodes[0].title == "Theory – Practice"
+    assert html_book.sections[0].node.title == "Theory \u2013 Practice"
+    assert html_book.manifest.nodes[0].title == "Theory \u2013 Practice"
