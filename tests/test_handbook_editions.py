@@ -1,0 +1,124 @@
+"""The real handbook, every edition built once: own-site links internal, images embedded, report.
+
+Skipped when the corpus is absent. Expectations are computed from the sources (which own-site
+links map to a chapter, which images have a local copy), never hard-coded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from handbook_build.links import build_site_map
+from handbook_build.manifest import load_manifest
+from handbook_build.model import Manifest
+from handbook_build.pipeline import BuildReport, BuildRequest, build
+
+pytestmark = [pytest.mark.corpus, pytest.mark.slow]
+URL = re.compile(r"https?://[^\s)\]>\"']+")
+
+
+@pytest.fixture(scope="session")
+def handbook(corpus_dir: Path, project_dir: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> tuple[Manifest, Path, BuildReport]:
+    manifest = load_manifest(project_dir / "editions" / "peeragogy-v3" / "book.toml", corpus_dir)
+    out = tmp_path_factory.mktemp("handbook")
+    report = build(BuildRequest(manifest, out, ("md", "pdf", "print", "epub"), jobs=2))
+    return manifest, out, report
+
+
+def _mapped_site_urls(manifest: Manifest) -> Counter[str]:
+    """Own-site page links in the sources that name a chapter of the book: slug -> count."""
+    site_map = build_site_map(manifest.metadata.site_url, manifest.chapters,
+                              manifest.site_aliases)
+    mapped: Counter[str] = Counter()
+    for node in manifest.chapters:
+        assert node.source_path is not None
+        for url in URL.findall(node.source_path.read_text(encoding="utf-8")):
+            target = site_map.lookup(url.rstrip(".,;"))
+            if target is not None and "wp-content" not in url:
+                mapped[url.rstrip(".,;")] += 1
+    return mapped
+
+
+def _epub_hrefs(epub_path: Path) -> list[str]:
+    hrefs: list[str] = []
+    with zipfile.ZipFile(epub_path) as archive:
+        for name in archive.namelist():
+            if name.endswith(".xhtml"):
+                hrefs += re.findall(r'href="([^"]+)"', archive.read(name).decode("utf-8"))
+    return hrefs
+
+
+def test_own_site_links_to_chapters_are_internal_in_the_epub(handbook) -> None:  # type: ignore[no-untyped-def]
+    manifest, out, _ = handbook
+    mapped = _mapped_site_urls(manifest)
+    assert sum(mapped.values()) >= 50, "the corpus should have many own-site chapter links"
+    hrefs = _epub_hrefs(out / f"{manifest.stem}.epub")
+    left_external = [h for h in hrefs if h.rstrip(".,;") in mapped]
+    assert left_external == []
+    internal = [h for h in hrefs if not h.startswith(("http:", "https:", "mailto:"))]
+    assert len(internal) >= sum(mapped.values())
+
+
+def test_own_site_links_to_chapters_are_internal_in_the_pdf(handbook) -> None:  # type: ignore[no-untyped-def]
+    manifest, out, _ = handbook
+    mapped = _mapped_site_urls(manifest)
+    reader = PdfReader(out / f"{manifest.stem}.pdf")
+    uris, internal = [], 0
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            if action is None:
+                internal += 1  # a /Dest link
+            elif action.get("/S") == "/URI":
+                uris.append(str(action["/URI"]))
+            else:
+                internal += 1
+    assert [u for u in uris if u.rstrip(".,;") in mapped] == []
+    assert internal >= sum(mapped.values())
+
+
+def test_print_edition_gives_page_numbers_for_internal_links(handbook) -> None:  # type: ignore[no-untyped-def]
+    manifest, out, _ = handbook
+    reader = PdfReader(out / f"{manifest.stem}-print.pdf")
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    see_pages = re.findall(r"see p\.\s*(\d+)", text)
+    assert len(see_pages) >= sum(_mapped_site_urls(manifest).values()) // 2
+    assert all(1 <= int(number) <= len(reader.pages) for number in see_pages)
+    assert not any(page.get("/Annots") for page in reader.pages)
+
+
+def test_images_with_local_copies_are_embedded(handbook) -> None:  # type: ignore[no-untyped-def]
+    manifest, out, report = handbook
+    unresolved = {f"{d.location()}: {d.message}" for d in report.diagnostics
+                  if d.code == "unresolved-image"}
+    with zipfile.ZipFile(out / f"{manifest.stem}.epub") as archive:
+        images = [n for n in archive.namelist() if "/images/" in n and "cover" not in n]
+    assert len(images) >= 40
+    assert all(not h.startswith("http") for h in re.findall(
+        r'src="([^"]+)"', "".join(_epub_xhtml_texts(out / f"{manifest.stem}.epub"))))
+    document = json.loads((out / f"{manifest.stem}-report.json").read_text())
+    assert len(document["unresolved_images"]) == len(unresolved) > 0
+
+
+def _epub_xhtml_texts(epub_path: Path) -> list[str]:
+    with zipfile.ZipFile(epub_path) as archive:
+        return [archive.read(n).decode("utf-8") for n in archive.namelist()
+                if n.endswith(".xhtml")]
+
+
+def test_report_lists_pages_and_unmapped_site_links(handbook) -> None:  # type: ignore[no-untyped-def]
+    manifest, out, _ = handbook
+    document = json.loads((out / f"{manifest.stem}-report.json").read_text())
+    pages = {f["name"]: f["pages"] for f in document["files"]}
+    assert pages[f"{manifest.stem}.pdf"] == len(PdfReader(out / f"{manifest.stem}.pdf").pages)
+    assert pages[f"{manifest.stem}-print.pdf"] % 2 == 0
+    assert document["unmapped_site_links"], "the corpus links to site pages not in the book"
+    assert all("maps to no chapter" in line for line in document["unmapped_site_links"])
