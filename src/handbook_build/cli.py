@@ -87,7 +87,9 @@ def build_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
     manifest = _load(manifest_path, source_dir)
     request = BuildRequest(manifest, output_dir, tuple(dict.fromkeys(formats)) or ALL_FORMATS,
                            strict, validate, jobs)
-    report = _run(lambda: build(request, progress=_progress(quiet)))
+    reporter = _Reporter(quiet)
+    report = _run(lambda: build(request, progress=reporter.line, advance=reporter.bar))
+    reporter.finish()
     if not quiet:
         _print_summary(report)
 
@@ -153,6 +155,38 @@ def _run(action: Callable[[], T]) -> T:
     except HandbookError as error:
         error.show()
         sys.exit(error.exit_code)
+
+
+class _Reporter:
+    """Progress lines on stderr, and a bar while editions render when stderr is a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.is_terminal = sys.stderr.isatty()
+        self.bar_shown = False
+
+    def line(self, message: str) -> None:
+        if not self.quiet:
+            self._clear_bar()
+            click.echo(f"· {message}", err=True)
+
+    def bar(self, done: int, total: int) -> None:
+        if self.quiet or not self.is_terminal or total == 0:
+            return
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        click.echo(f"\r  rendering [{bar}] {done}/{total} editions", err=True, nl=False)
+        self.bar_shown = True
+
+    def finish(self) -> None:
+        self._clear_bar()
+
+    def _clear_bar(self) -> None:
+        if self.bar_shown:
+            click.echo("\r" + " " * (self.WIDTH + 40) + "\r", err=True, nl=False)
+            self.bar_shown = False
 
 
 def _progress(quiet: bool) -> Callable[[str], None]:

@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 ALL_FORMATS = ("md", "html", "pdf", "print", "epub")
 OPTIONAL_FORMATS = ("print-fillable",)
 Progress = Callable[[str], None]
+Advance = Callable[[int, int], None]  # (editions rendered, editions in all): drives a progress bar
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,8 @@ class BuildReport:
         return tuple(d for d in self.diagnostics if d.severity == "warning")
 
 
-def build(request: BuildRequest, progress: Progress = lambda _: None) -> BuildReport:
+def build(request: BuildRequest, progress: Progress = lambda _: None,
+          advance: Advance = lambda done, total: None) -> BuildReport:
     started = time.perf_counter()
     manifest = request.manifest
     output_dir = request.output_dir.resolve()
@@ -93,7 +95,8 @@ def build(request: BuildRequest, progress: Progress = lambda _: None) -> BuildRe
         diagnostics.extend(html_book.diagnostics[len(book.diagnostics):])
         diagnostics.extend(check_html_depth(html_book.sections))  # WeasyPrint recurses per level
         _enforce_strict(diagnostics, request.strict)
-        for name, result, seconds in _render_editions(html_book, renderable, request, progress):
+        for name, result, seconds in _render_editions(html_book, renderable, request, progress,
+                                                         advance):
             outputs.extend(result.outputs)
             diagnostics.extend(result.diagnostics)
             timings.append((name, seconds))
@@ -125,7 +128,8 @@ def _unchanged_report(output_dir: Path, state: cache.BuildState, started: float)
 
 
 def _render_editions(
-    html_book: HtmlBook, formats: Sequence[str], request: BuildRequest, progress: Progress
+    html_book: HtmlBook, formats: Sequence[str], request: BuildRequest, progress: Progress,
+    advance: Advance,
 ) -> list[tuple[str, editions.EditionResult, float]]:
     """Render each edition in its own process (2 cores: the two PDFs run side by side)."""
     ordered = sorted(formats, key=editions.expected_cost, reverse=True)
@@ -137,6 +141,7 @@ def _render_editions(
             result = editions.render_edition(name, html_book, request.validate,
                                              request.formats)
             results.append((name, result, time.perf_counter() - started))
+            advance(len(results), len(ordered))
         return _in_request_order(results, formats)
     # fork: the workers inherit the HtmlBook instead of unpickling it, and start instantly.
     context = multiprocessing.get_context("fork")
@@ -147,11 +152,14 @@ def _render_editions(
             for name in ordered
         ]
         progress(f"rendering {', '.join(ordered)} in {workers} processes")
+        names = {future: name for name, future in futures}
+        advance(0, len(ordered))
         results = []
-        for name, future in futures:
+        for future in as_completed(names):
             result, seconds = future.result()
-            progress(f"rendered {name} in {seconds:.1f} s")
-            results.append((name, result, seconds))
+            results.append((names[future], result, seconds))
+            advance(len(results), len(ordered))
+            progress(f"rendered {names[future]} in {seconds:.1f} s")
     return _in_request_order(results, formats)
 
 
