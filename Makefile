@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-HANDBOOK_SOURCE ?= ../shared/corpus/peeragogy-handbook-v3
+HANDBOOK_SOURCE ?= $(abspath ../shared/corpus/peeragogy-handbook-v3)
 export HANDBOOK_SOURCE
 
 .PHONY: all book handbook test lint typecheck check bench clean system-deps distclean
