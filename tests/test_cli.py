@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from handbook_build import __version__
@@ -36,3 +37,14 @@ def test_missing_manifest_is_a_content_error_without_traceback(tmp_path: Path) -
     assert f"{missing}: no such file or folder" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_handbook_source_variable_does_not_redirect_other_books(
+    tmp_path: Path, project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HANDBOOK_SOURCE is for manifests that name it (${HANDBOOK_SOURCE:-...}), not for all."""
+    monkeypatch.setenv("HANDBOOK_SOURCE", str(tmp_path / "elsewhere"))
+    result = CliRunner().invoke(main, ["build", str(project_dir / "manuscript" / "book.toml"),
+                                       "-o", str(tmp_path / "out"), "-f", "md", "-q"])
+    assert result.exit_code == 0, result.output
+    assert any((tmp_path / "out").glob("*.md"))

@@ -59,8 +59,8 @@ def main() -> None:
 def _source_option(function: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--source", "source_dir", type=click.Path(file_okay=False, path_type=Path),
-        envvar="HANDBOOK_SOURCE", default=None,
-        help="Folder holding the chapters (overrides [contents] source; env HANDBOOK_SOURCE).",
+        default=None,
+        help="Folder holding the chapters (overrides [contents] source in book.toml).",
     )(function)
 
 
