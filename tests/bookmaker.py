@@ -123,7 +123,8 @@ def make_book(
 # --- images -------------------------------------------------------------------------------------
 
 
-def png_bytes(width: int = 4, height: int = 4, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+def png_bytes(width: int = 4, height: int = 4,
+              color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
     """A small, valid RGB PNG (Pillow)."""
     import io
 
@@ -276,3 +277,37 @@ def temp_leftovers(folder: Path) -> list[str]:
         return []
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
                   if path.name.startswith(".handbook-build-") or path.suffix in (".tmp", ".part"))
+
+
+def readable_bytes(path: Path) -> bytes:
+    """Everything an output holds, uncompressed: EPUB entries unzipped, PDF streams decoded."""
+    data = path.read_bytes()
+    if path.suffix == ".epub":
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            return b"\n".join([data, *(archive.read(name) + name.encode()
+                                       for name in archive.namelist())])
+    if path.suffix == ".pdf":
+        import io
+
+        from pypdf import PdfReader
+        from pypdf.generic import IndirectObject, StreamObject
+
+        parts = [data]
+        reader = PdfReader(io.BytesIO(data))
+        numbers = {(number, 0) for number in reader.xref_objStm}
+        numbers |= {(number, generation) for generation, table in reader.xref.items()
+                    for number in table}
+        for number, generation in sorted(numbers):
+            obj = reader.get_object(IndirectObject(number, generation, reader))
+            if obj is None:
+                continue
+            if isinstance(obj, StreamObject):
+                try:
+                    parts.append(obj.get_data())
+                except Exception:  # images with filters pypdf cannot undo
+                    parts.append(obj._data)
+            parts.append(repr(obj).encode("utf-8", "replace"))
+        return b"\n".join(parts)
+    return data

@@ -271,28 +271,30 @@ def check_chapter_text(text: str, shown: str) -> list[Diagnostic]:
     """Errors for lists/quotes nested deeper than ``MAX_NESTING`` and raw HTML deeper than
     ``MAX_RAW_HTML_DEPTH``, each at the line where the limit is first passed."""
     problems: list[Diagnostic] = []
-    depth, line = _block_nesting(text)
+    depth, line = _block_nesting(text, MAX_NESTING)
     if depth > MAX_NESTING:
         problems.append(Diagnostic(
-            shown, line, f"lists and block quotes nest {depth} levels deep here (at most "
-            f"{MAX_NESTING})", "flatten the list: readers cannot follow that many levels",
+            shown, line, f"lists and block quotes nest more than {MAX_NESTING} levels deep "
+            f"from here ({depth} at the deepest)",
+            "flatten the list: readers cannot follow that many levels",
             code="nesting-too-deep"))
-    depth, line = _raw_html_nesting(text)
+    depth, line = _raw_html_nesting(text, MAX_RAW_HTML_DEPTH)
     if depth > MAX_RAW_HTML_DEPTH:
         problems.append(Diagnostic(
-            shown, line, f"raw HTML elements nest {depth} deep here (at most "
-            f"{MAX_RAW_HTML_DEPTH})", "write it as Markdown or close the open tags",
+            shown, line, f"raw HTML elements nest more than {MAX_RAW_HTML_DEPTH} deep from "
+            f"here ({depth} at the deepest)", "write it as Markdown or close the open tags",
             code="nesting-too-deep"))
     return problems
 
 
-def _block_nesting(text: str) -> tuple[int, int]:
-    """(deepest list + quote nesting, its first line), outside fenced code blocks.
+def _block_nesting(text: str, limit: int) -> tuple[int, int]:
+    """(deepest list + quote nesting, first line nested deeper than ``limit``), outside fenced
+    code blocks.
 
     An estimate that errs low: an item is nested under the open items indented less than it,
     and a line of unindented prose ends every open list.
     """
-    deepest, deepest_line = 0, 1
+    deepest, first_over = 0, 1
     fence = ""
     indents: list[int] = []
     quotes_before = 0
@@ -327,17 +329,19 @@ def _block_nesting(text: str) -> tuple[int, int]:
                 indents.pop()
             indents.append(width)
             depth = quotes + len(indents)
-        if depth > deepest:
-            deepest, deepest_line = depth, number
-    return deepest, deepest_line
+        if depth > limit and deepest <= limit:
+            first_over = number
+        deepest = max(deepest, depth)
+    return deepest, first_over
 
 
-def _raw_html_nesting(text: str) -> tuple[int, int]:
-    """(deepest raw HTML nesting, its first line), counting only elements that really nest."""
+def _raw_html_nesting(text: str, limit: int) -> tuple[int, int]:
+    """(deepest raw HTML nesting, first line nested deeper than ``limit``), counting only
+    elements that really nest."""
     if "<" not in text:
         return 0, 1
     stack: list[str] = []
-    deepest, deepest_line = 0, 1
+    deepest, first_over = 0, 1
     for match in _TAG.finditer(text):
         closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
         if name in _NOT_NESTING or self_closing:
@@ -348,9 +352,10 @@ def _raw_html_nesting(text: str) -> tuple[int, int]:
                     pass
             continue
         stack.append(name)
-        if len(stack) > deepest:
-            deepest, deepest_line = len(stack), text.count("\n", 0, match.start()) + 1
-    return deepest, deepest_line
+        if len(stack) > limit and deepest <= limit:
+            first_over = text.count("\n", 0, match.start()) + 1
+        deepest = max(deepest, len(stack))
+    return deepest, first_over
 
 
 # --- the final HTML -----------------------------------------------------------------------------
