@@ -238,19 +238,32 @@ def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 def run_cli_subprocess(args: Sequence[str], timeout: float = 120, memory_mb: int = 2048,
                        cpu_seconds: int = 240, env: Mapping[str, str] | None = None,
                        cwd: Path | None = None) -> Run:
-    """The CLI in a child process with a timeout and memory/CPU limits; peak RSS reported."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """The CLI in a child process with a timeout and memory/CPU limits; its peak RSS reported
+    (the child's own or its children's, such as pandoc, whichever is larger)."""
+    import tempfile
+
     started = time.perf_counter()
-    completed = subprocess.run(
-        [str(CLI), *args], capture_output=True, timeout=timeout, env=cli_env(env),
-        cwd=cwd, preexec_fn=lambda: _limit_resources(memory_mb, cpu_seconds), check=False,
-    )
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    output = completed.stdout.decode("utf-8", "replace") + completed.stderr.decode("utf-8",
-                                                                                   "replace")
-    # ru_maxrss of children is the largest of any child so far: only meaningful when it grew.
-    return Run(completed.returncode, output, seconds, max(after, before) / 1024)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            [str(CLI), *args], stdout=out, stderr=err, env=cli_env(env), cwd=cwd,
+            preexec_fn=lambda: _limit_resources(memory_mb, cpu_seconds),
+        )
+        while True:  # os.wait4 rather than Popen.wait: it returns this child's resource usage
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - started > timeout:
+                process.kill()
+                os.wait4(process.pid, 0)
+                process.returncode = -9
+                raise subprocess.TimeoutExpired(process.args, timeout)
+            time.sleep(0.02)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        output = (out.read().decode("utf-8", "replace") + err.read().decode("utf-8", "replace"))
+    return Run(process.returncode, output, seconds, usage.ru_maxrss / 1024)
 
 
 def python_cli() -> list[str]:

@@ -238,6 +238,7 @@ def test_five_megabyte_chapter_is_refused_quickly(tmp_path: Path) -> None:
     assert_fails(run, tmp_path / "out", r"big\.md:1: the chapter is 4\.\d MB, more than the 1 MB",
                  r"split it into several chapters", line=1)
     assert run.seconds < 30
+    assert run.max_rss_mb < 512, f"peak memory {run.max_rss_mb:.0f} MB"
 
 
 @pytest.mark.parametrize(("kind", "line"), [("list", 19), ("quote", 35), ("html", 3)])
@@ -278,6 +279,7 @@ def test_ten_thousand_footnotes_build(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = run_cli_subprocess(build_args(book, out, ("md", "html")), timeout=150, memory_mb=2048)
     assert_builds(run)
+    assert run.max_rss_mb < 1536, f"peak memory {run.max_rss_mb:.0f} MB"
     page = lxml.html.fromstring(html_of(out))
     ids = [element.get("id") for element in page.iter() if element.get("id")]
     assert len(ids) == len(set(ids))
@@ -409,6 +411,7 @@ def test_decompression_bomb_png(tmp_path: Path) -> None:
                   r"\(bomb\.png declares 100000 x 100000 pixels .*decompression bomb")
     _assert_placeholder(out, "bomb.png")
     assert (out / "book.pdf").read_bytes().startswith(b"%PDF")
+    assert run.max_rss_mb < 1024, f"peak memory {run.max_rss_mb:.0f} MB"
 
 
 @pytest.mark.parametrize("src", ["file:///etc/passwd", "/etc/passwd", "<file:///etc/passwd>",
