@@ -103,8 +103,7 @@ def _check_uncached(path: Path, size: int, media_type: str) -> str | None:
             return f"cannot be read ({error.strerror})"
         return check_svg_bytes(data)
     if size > MAX_IMAGE_BYTES:
-        return (f"is {size / 1e6:.0f} MB (at most {MAX_IMAGE_BYTES // 10**6} MB); "
-                "export it smaller")
+        return f"is {size / 1e6:.0f} MB (at most {MAX_IMAGE_BYTES // 10**6} MB)"
     return _check_raster(path)
 
 
@@ -139,8 +138,7 @@ def _check_raster(path: Path) -> str | None:
 def _bomb_reason(width: int, height: int) -> str:
     pixels = width * height
     return (f"declares {width} x {height} pixels ({pixels / 1e6:,.0f} megapixels, at most "
-            f"{MAX_IMAGE_PIXELS // 10**6}): a decompression bomb or far too large to print; "
-            "scale it down")
+            f"{MAX_IMAGE_PIXELS // 10**6}): a decompression bomb or far too large to print")
 
 
 def _declared_size(path: Path) -> tuple[int, int]:
@@ -183,7 +181,7 @@ def check_svg_bytes(data: bytes) -> str | None:
     from lxml import etree
 
     if re.search(rb"<!ENTITY", data, re.IGNORECASE):
-        return "declares XML entities (<!ENTITY>), which could read other files; remove them"
+        return "declares XML entities (<!ENTITY>), which could read other files"
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              dtd_validation=False, huge_tree=False, remove_comments=True,
                              remove_blank_text=False)
@@ -201,7 +199,7 @@ def check_svg_bytes(data: bytes) -> str | None:
             if isinstance(element, etree._ProcessingInstruction):
                 return f"has a <?{element.target} ...?> instruction that could load another file"
             if isinstance(element, etree._Entity):
-                return "uses an XML entity; remove it"
+                return "uses an XML entity"
             continue
         problem = _element_problem(element)
         if problem is not None:
@@ -215,19 +213,18 @@ def _element_problem(element: object) -> str | None:
     assert isinstance(element, etree._Element)
     name = _local(str(element.tag))
     if name.lower() in _FORBIDDEN_ELEMENTS:
-        return f"contains a <{name}> element; images must not run code or embed other documents"
+        return f"contains a <{name}> element (images must not run code or embed documents)"
     if name == "style" and element.text and _CSS_URL.search(element.text):
-        return "has a <style> that loads another file (url(...) or @import); inline it"
+        return "has a <style> that loads another file (url(...) or @import)"
     for attribute, value in element.attrib.items():
         local = _local(str(attribute)).lower()
         if local.startswith("on"):
-            return f"has an event handler ({local}=...) on <{name}>; remove it"
+            return f"has an event handler ({local}=...) on <{name}>"
         if local in _REFERENCE_ATTRIBUTES and not _internal_reference(str(value)):
             shown = str(value) if len(str(value)) <= 80 else str(value)[:77] + "..."
-            return (f"refers to {shown!r} outside the image (<{name} {local}>); embed it or "
-                    "export the SVG with its images included")
+            return f"refers to {shown!r} outside the image (<{name} {local}>)"
         if local == "style" and _CSS_URL.search(str(value)):
-            return f"has a style on <{name}> that loads another file (url(...)); inline it"
+            return f"has a style on <{name}> that loads another file (url(...))"
     return None
 
 

@@ -10,6 +10,7 @@ together, so one build lists every problem at once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,8 +72,25 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
         for asset in normalized.assets:
             images.setdefault(asset.src, asset)
         chapters.append(Chapter(node, normalized.markdown, text))
+    diagnostics += _check_cover(manifest)
     fail_on_errors(diagnostics, SourceError)
     return Book(manifest, tuple(chapters), tuple(images.values()), tuple(diagnostics), output_dir)
+
+
+def _check_cover(manifest: Manifest) -> list[Diagnostic]:
+    """The cover image goes through the same safety check as the chapters' images."""
+    cover = manifest.metadata.cover_image
+    if cover is None:
+        return []
+    unsafe = check_image(cover if cover.is_absolute() else manifest.root_dir / cover)
+    if unsafe is None:
+        return []
+    try:
+        shown = os.path.relpath(manifest.manifest_path)
+    except ValueError:
+        shown = str(manifest.manifest_path)
+    return [Diagnostic(shown, None, f"the cover image {cover.name} {unsafe}",
+                       "set book.cover to a sound PNG or JPEG file", code="bad-cover")]
 
 
 def read_chapter_text(node: TocNode, roots: Sequence[Path], shown: str
