@@ -20,9 +20,11 @@ from handbook_build.sanitize import sanitize_html
 log = logging.getLogger(__name__)
 
 
-def to_html(manuscript: Manuscript) -> HtmlBook:
+def to_html(manuscript: Manuscript, cache_dir: Path | None = None) -> HtmlBook:
+    """``cache_dir`` (``<output>/.cache``): convert only the sections changed since the last
+    build (html_cache.py); the HTML is the same as from one pandoc run over the manuscript."""
     book = manuscript.book
-    html = markdown_to_html(manuscript.text)
+    html = _convert(manuscript, cache_dir)
     elements = _top_level_sections(html)
     nodes_by_slug = {node.slug: node for node in book.manifest.nodes}
     sections: list[HtmlSection] = []
@@ -44,6 +46,16 @@ def to_html(manuscript: Manuscript) -> HtmlBook:
     manifest = replace(book.manifest, nodes=tuple(section.node for section in sections))
     return HtmlBook(manifest, tuple(sections), book.images,
                     book.diagnostics + tuple(diagnostics), book.output_dir)
+
+
+def _convert(manuscript: Manuscript, cache_dir: Path | None) -> str:
+    if cache_dir is not None:
+        from handbook_build import html_cache
+
+        cached = html_cache.convert(manuscript, cache_dir)
+        if cached is not None:
+            return cached.html
+    return markdown_to_html(manuscript.text)
 
 
 def _top_level_sections(html: str) -> list[HtmlElement]:

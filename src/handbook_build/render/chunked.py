@@ -1,0 +1,1093 @@
+"""Paged editions in chunks: laid out in pieces, cached per chunk, merged into one PDF.
+
+Why a book can be cut: every part and chapter opens on a right-hand page (``break-before:
+right``), so the layout of a run of sections does not depend on what precedes it except through
+three things, each put back here:
+
+- folios: a run document sets its first body page's ``page`` counter (``@page :nth(3)
+  { counter-reset: page N }``; a run starts with the book's title page, which sets the running
+  heads' strings as in the whole book, then a blank verso, then the sections on page 3);
+- page numbers printed from other parts of the book (``target-counter()`` in the contents and in
+  the print edition's "see p. N"): the rules using it are copied with ``attr(data-hb-tc)`` in
+  its place and the links get the number, so the same glyphs are set without the target;
+- the blank verso between two chunks: ``pdf_merge.Blank``, a blank page of the edition.
+
+A *group* is a few consecutive sections; its pages, written as their own PDF, are a *chunk*.
+Chunks are cached under ``<output>/.cache/chunks/<edition>`` by a hash of everything that
+shapes them (the group's HTML, the head with every stylesheet, the images it uses, the fonts
+installed, tool versions and this package's code, its first folio and the page numbers it
+prints from elsewhere). A build walks the groups in order: a cached chunk is reused; a group
+whose page count is known (it was laid out before, at another first folio) is laid out again
+later, in parallel with the others; groups never seen are laid out together, in runs of about
+``run_chars`` characters (a clean build is a few runs, in one process, sequentially: each run's
+first folio follows from the runs before). The front matter (title, copyright, contents) is
+laid out last, with the final numbers. Then ``pdf_merge`` joins the chunks and puts back links,
+named destinations, outline and metadata. A clean build and a rebuild go through the same
+chunks, so they give the same bytes; a run and a group laid out alone give the same chunk
+(tests/test_chunked.py checks it, and the whole book against a single-pass layout).
+
+When a stylesheet uses something a cut book cannot reproduce (``counter(pages)``, other counters
+or ``target-*`` functions, document-wide ``:nth()`` pages), ``analyse_styles`` says why and the
+caller renders in one pass as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import cssselect2  # type: ignore[import-untyped]
+import tinycss2  # type: ignore[import-untyped]
+import tinyhtml5  # type: ignore[import-untyped]
+
+from handbook_build import cache as build_cache
+from handbook_build.errors import RenderError
+from handbook_build.model import HtmlBook, HtmlSection, Manifest, Metadata, TocNode
+from handbook_build.render import pdf_merge
+from handbook_build.render.document import (
+    PagedEdition,
+    body_html,
+    colophon_text,
+    copyright_page_html,
+    geometry_css,
+    head_html,
+    read_stylesheets,
+    title_page_html,
+    toc_html,
+)
+from handbook_build.render.pdf_merge import Blank, Bookmark, Chunk, Link, PageInfo
+
+__all__ = [
+    "CHUNK_DIR",
+    "BookLayout",
+    "ChunkStats",
+    "Paged",
+    "StyleSupport",
+    "analyse_styles",
+    "layout_book",
+    "paged_for",
+    "plan_groups",
+    "render_reading_pdf",
+]
+
+log = logging.getLogger(__name__)
+
+CHUNK_DIR = "chunks"
+GROUP_CHARS = 40_000  # a group: sections until about this much HTML (about 20 reading pages)
+RUN_CHARS = 320_000  # a run laid out in one document: memory grows with it
+TITLE_PAGES = 2  # a run document: title page, blank verso, then the first section on page 3
+MAX_PASSES = 4  # rounds of "lay out what is stale" before giving up on printed page numbers
+TC_ATTRIBUTE = "data-hb-tc"
+PX_TO_PT = 0.75  # WeasyPrint: 72 PDF points per 96 CSS pixels
+
+
+# --- what a stylesheet allows ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StyleSupport:
+    """Whether a cut book lays out like the whole one, and the CSS that makes it so."""
+
+    reason: str = ""  # empty: supported
+    override_css: str = ""  # target-counter rules with attr(data-hb-tc) in place
+    link_selectors: tuple[str, ...] = ()  # elements whose target-counter we supply
+    counter_style: str = "decimal"
+
+    @property
+    def supported(self) -> bool:
+        return not self.reason
+
+
+_COUNTER_NAMES = re.compile(r"(?<![-\w])counters?\(\s*([-\w]+)")
+_COUNTER_PROPERTIES = re.compile(r"\bcounter-(?:reset|set|increment)\s*:\s*([^;}]*)")
+_TARGET_FUNCTIONS = re.compile(r"\btarget-(?:counters|text)\s*\(")
+_PAGE_NTH = re.compile(r"@page[^{]*:nth\(([^)]*)\)")
+_STYLES = ("decimal", "lower-roman", "upper-roman")
+
+
+def analyse_styles(css_texts: Iterable[str]) -> StyleSupport:
+    """Check the edition's stylesheets and derive the override rules for ``target-counter``."""
+    texts = [_without_comments(text) for text in css_texts]
+    joined = "\n".join(texts)
+    for name in _COUNTER_NAMES.findall(joined):
+        if name not in ("page", "list-item"):
+            return StyleSupport(f"counter({name}) may run across chunks")
+    for value in _COUNTER_PROPERTIES.findall(joined):
+        names = [token for token in value.split() if not token.lstrip("-").isdigit()]
+        if any(name not in ("page", "none", "list-item") for name in names):
+            return StyleSupport(f"counter-reset/set/increment '{value.strip()}' may run across "
+                                "chunks")
+    if "counter(pages" in joined or _TARGET_FUNCTIONS.search(joined):
+        return StyleSupport("counter(pages), target-counters() or target-text() need the whole "
+                            "book")
+    for argument in _PAGE_NTH.findall(joined):
+        if " of " not in f" {argument} ":
+            return StyleSupport(f"@page :nth({argument}) counts pages of the whole document")
+    overrides: list[str] = []
+    selectors: list[str] = []
+    styles: set[str] = set()
+    for text in texts:
+        for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
+            if rule.type == "at-rule" and "target-counter" in tinycss2.serialize(
+                    rule.content or []):
+                return StyleSupport(f"target-counter() inside @{rule.lower_at_keyword}")
+            if rule.type != "qualified-rule":
+                continue
+            found = _target_counter_rule(rule, styles)
+            if found is None:
+                continue
+            if isinstance(found, str):
+                return StyleSupport(found)
+            subject, override = found
+            selectors.extend(subject)
+            overrides.append(override)
+    if len(styles) > 1:
+        return StyleSupport(f"target-counter() with several counter styles: {sorted(styles)}")
+    return StyleSupport("", "\n".join(overrides) + ("\n" if overrides else ""),
+                        tuple(selectors), next(iter(styles), "decimal"))
+
+
+def _without_comments(text: str) -> str:
+    return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+
+
+def _target_counter_rule(rule: Any, styles: set[str]) -> tuple[list[str], str] | str | None:
+    """(subject selectors, override rule) for a rule whose content uses target-counter()."""
+    declarations = tinycss2.parse_declaration_list(rule.content, skip_comments=True,
+                                                   skip_whitespace=True)
+    for declaration in declarations:
+        if declaration.type != "declaration" or declaration.lower_name != "content":
+            continue
+        value = list(declaration.value)
+        if not any(t.type == "function" and t.lower_name == "target-counter" for t in value):
+            continue
+        replaced = []
+        for token in value:
+            if token.type == "function" and token.lower_name == "target-counter":
+                arguments = [a for a in token.arguments
+                             if a.type not in ("whitespace", "comment")]
+                parts = _split_commas(arguments)
+                if (len(parts) not in (2, 3) or len(parts[0]) != 1
+                        or parts[0][0].type != "function" or parts[0][0].lower_name != "attr"
+                        or "href" not in tinycss2.serialize(parts[0][0].arguments)
+                        or len(parts[1]) != 1 or parts[1][0].type != "ident"
+                        or parts[1][0].lower_value != "page"):
+                    return f"unsupported target-counter({tinycss2.serialize(token.arguments)})"
+                style = parts[2][0].lower_value if len(parts) == 3 else "decimal"
+                if style not in _STYLES:
+                    return f"target-counter() with counter style {style}"
+                styles.add(style)
+                replaced.append(f"attr({TC_ATTRIBUTE})")
+            else:
+                replaced.append(tinycss2.serialize([token]))
+        prelude = tinycss2.serialize(rule.prelude).strip()
+        subjects, marked = [], []
+        for selector in _split_selector_list(prelude):
+            subject, pseudo = _split_pseudo(selector)
+            subjects.append(subject)
+            marked.append(f"{subject}[{TC_ATTRIBUTE}]{pseudo}")
+        important = " !important" if declaration.important else ""
+        return subjects, f"{', '.join(marked)} {{ content:{''.join(replaced)}{important}; }}"
+    return None
+
+
+def _split_commas(tokens: list[Any]) -> list[list[Any]]:
+    parts: list[list[Any]] = [[]]
+    for token in tokens:
+        if token.type == "literal" and token.value == ",":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
+
+
+def _split_selector_list(prelude: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for character in prelude:
+        if character in "([":
+            depth += 1
+        elif character in ")]":
+            depth -= 1
+        if character == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += character
+    parts.append(current.strip())
+    return [part for part in parts if part]
+
+
+_PSEUDO_ELEMENT = re.compile(r"(::?(?:after|before|marker)|::[-\w]+)$")
+
+
+def _split_pseudo(selector: str) -> tuple[str, str]:
+    match = _PSEUDO_ELEMENT.search(selector)
+    if match is None:
+        return selector, ""
+    return selector[: match.start()], match.group(1)
+
+
+# --- the edition as data ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Paged:
+    """Everything a worker needs to lay out an edition's documents (picklable)."""
+
+    edition: str  # "pdf", "print": the cache folder
+    lang: str
+    head: str  # <head>...</head>: metadata and every stylesheet, as build_document makes it
+    title_page: str  # the book's title page section
+    front: str  # title page, copyright page and contents
+    sections: tuple[str, ...]  # each section's HTML as the edition shows it
+    slugs: tuple[str, ...]
+    base_url: str
+    roots: tuple[str, ...]
+    support: StyleSupport
+    grey_images: bool = False  # the print edition's fetcher serves raster images in grey
+    repair_notes: bool = False  # the reading PDF keeps notes on their call's page (pdf.py)
+    pdf_variant: str | None = None
+    document_seed: str | None = None  # pod.fixed_document_id for the print file's XMP id
+    salt: str = ""  # tools, code, fonts, style folder: anything else that shapes a page
+    run_chars: int = RUN_CHARS
+    group_chars: int = GROUP_CHARS
+
+
+def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
+              extra_head_css: str = "", grey_images: bool = False, repair_notes: bool = False,
+              pdf_variant: str | None = None, document_seed: str | None = None) -> Paged:
+    """The pieces ``document.build_document`` joins, kept apart (see ``whole_document``)."""
+    manifest = html_book.manifest
+    metadata = manifest.metadata
+    css_texts = read_stylesheets(edition.stylesheet_paths)
+    generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate)
+    head = head_html(metadata, (*css_texts, generated))
+    if extra_head_css:
+        # As print_pdf.py does: the edition's generated block goes last in <head>.
+        head = head.replace("</head>", f"<style>\n{extra_head_css}</style>\n</head>", 1)
+    colophon = colophon_text((*css_texts, generated))
+    identifier = metadata.identifiers.get(edition.identifier_key, "")
+    title = title_page_html(metadata)
+    front = (title + copyright_page_html(metadata, edition.identifier_key, identifier, colophon)
+             + toc_html(section.node for section in html_book.sections))
+    support = analyse_styles((*css_texts, generated, extra_head_css))
+    return Paged(
+        edition=name, lang=metadata.language, head=head, title_page=title, front=front,
+        sections=tuple(edition.transform_section(section) for section in html_book.sections),
+        slugs=tuple(section.node.slug for section in html_book.sections),
+        base_url=_directory_url(html_book.output_dir),
+        roots=tuple(str(root) for root in (*manifest.allowed_roots, manifest.styles_dir)),
+        support=support, grey_images=grey_images, repair_notes=repair_notes,
+        pdf_variant=pdf_variant, document_seed=document_seed,
+        salt=_salt(manifest, html_book),
+    )
+
+
+def whole_document(paged: Paged) -> str:
+    """The single-pass document: what ``build_document`` gives for the same edition."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(paged.lang)}">\n{paged.head}\n<body>\n'
+        f'<div class="front-matter">\n{paged.front}</div>\n'
+        f'<div class="body-matter">\n{_body(paged.sections)}</div>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def _body(sections: Sequence[str]) -> str:
+    return body_html([HtmlSection(_NO_NODE, html) for html in sections])
+
+
+def _directory_url(directory: Path) -> str:
+    return directory.resolve().as_uri().rstrip("/") + "/"
+
+
+def _salt(manifest: Manifest, html_book: HtmlBook) -> str:
+    """Everything outside the documents' text that shapes a chunk, as one hash."""
+    digest = hashlib.sha256()
+    digest.update(build_cache.tool_versions().encode())
+    digest.update(build_cache._font_folders_state().encode())
+    for root in (build_cache.PACKAGE_DIR, manifest.styles_dir):
+        for path in build_cache._files_under(root, html_book.output_dir.resolve()):
+            if root != build_cache.PACKAGE_DIR or path.suffix in (".py", ".lua", ".css"):
+                digest.update(f"{path.relative_to(root)}\n".encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    images = sorted((asset.src, str(asset.path)) for asset in html_book.images)
+    for src, image_path in images:
+        digest.update(f"{src}\n".encode())
+        with contextlib.suppress(OSError):
+            digest.update(hashlib.sha256(Path(image_path).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+# --- groups -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    index: int
+    first: int  # index of its first section
+    html: str  # its sections joined as in the whole document's body
+    slug: str  # id of its first section: where its pages start
+    ids: frozenset[str]
+    targets: tuple[str, ...]  # ids of other groups whose page number it prints (sorted)
+    content_key: str  # without first folio and printed numbers
+
+
+def plan_groups(sizes: Sequence[int], kinds: Sequence[str], limit: int = GROUP_CHARS
+                ) -> list[range]:
+    """Consecutive sections, a new group once the current one holds ``limit`` characters or a
+    part opens (a part is a natural cut and keeps boundaries where edits do not move them)."""
+    groups: list[range] = []
+    start, size = 0, 0
+    for index, (length, kind) in enumerate(zip(sizes, kinds, strict=True)):
+        if index > start and (size >= limit or kind == "part"):
+            groups.append(range(start, index))
+            start, size = index, 0
+        size += length
+    if sizes:
+        groups.append(range(start, len(sizes)))
+    return groups
+
+
+_ID = re.compile(r'\sid="([^"]+)"')
+_HREF = re.compile(r'\shref="#([^"]+)"')
+_A_TAG = re.compile(r"<a(?=[\s>])")
+
+
+def _groups(paged: Paged, kinds: Sequence[str]) -> list[Group]:
+    sizes = [len(html) for html in paged.sections]
+    groups = []
+    for number, span in enumerate(plan_groups(sizes, kinds, paged.group_chars)):
+        htmls = list(paged.sections[span.start:span.stop])
+        if span.start == 0:
+            htmls[0] = f'<div class="body-start">\n{htmls[0]}\n</div>'
+        html = "\n".join(htmls)
+        ids = frozenset(_ID.findall(html))
+        targets = tuple(sorted({t for t in _marked_targets(paged, html) if t not in ids}))
+        key = _hash(paged.salt, paged.edition, paged.head, paged.title_page, html)
+        groups.append(Group(number, span.start, html, paged.slugs[span.start], ids, targets, key))
+    return groups
+
+
+def _marked_targets(paged: Paged, html: str) -> list[str]:
+    """Targets of the links in ``html`` that print a page number (a target-counter rule)."""
+    return [target for target, marked in _links_marked(paged, html) if marked]
+
+
+def _links_marked(paged: Paged, html: str) -> list[tuple[str, bool]]:
+    """(target, prints its page number) for each <a> of ``html``, in document order."""
+    if not paged.support.link_selectors or "<a" not in html:
+        return [("", False)] * len(_A_TAG.findall(html))
+    document = (f'<html><body><div class="front-matter"></div><div class="body-matter">{html}'
+                "</div></body></html>")
+    root = tinyhtml5.parse(document)
+    matcher = cssselect2.Matcher()
+    for selector in paged.support.link_selectors:
+        for compiled in cssselect2.compile_selector_list(selector):
+            matcher.add_selector(compiled, selector)
+    found = []
+    for element in cssselect2.ElementWrapper.from_html_root(root).iter_subtree():
+        if element.local_name != "a":
+            continue
+        href = element.etree_element.get("href") or ""
+        marked = href.startswith("#") and bool(matcher.match(element))
+        found.append((href[1:], marked))
+    return found
+
+
+def _mark_links(paged: Paged, html: str, values: Mapping[str, str]) -> str:
+    """``html`` with data-hb-tc="N" on each page-number link whose target is in ``values``."""
+    if not values:
+        return html
+    links = _links_marked(paged, html)
+    positions = [m.end() for m in _A_TAG.finditer(html)]
+    if len(positions) != len(links):
+        raise RenderError("chunked layout: the links of a section could not be matched; "
+                          "this is a bug, please report it")
+    out, last = [], 0
+    for position, (target, marked) in zip(positions, links, strict=True):
+        if marked and target in values:
+            out.append(html[last:position])
+            out.append(f' {TC_ATTRIBUTE}="{escape(values[target])}"')
+            last = position
+    out.append(html[last:])
+    return "".join(out)
+
+
+def format_counter(value: int, style: str) -> str:
+    if style == "decimal" or value <= 0:
+        return str(value)
+    numerals = (("m", 1000), ("cm", 900), ("d", 500), ("cd", 400), ("c", 100), ("xc", 90),
+                ("l", 50), ("xl", 40), ("x", 10), ("ix", 9), ("v", 5), ("iv", 4), ("i", 1))
+    text = ""
+    for letters, amount in numerals:
+        while value >= amount:
+            text += letters
+            value -= amount
+    return text.upper() if style == "upper-roman" else text
+
+
+# --- laying out a run (in a worker) -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RunJob:
+    groups: tuple[Group, ...]
+    start: int  # folio of the first body page
+    values: tuple[tuple[str, str], ...]  # printed page numbers of targets outside the run
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChunk:
+    """A group's chunk: the PDF, its pages' links/anchors/bookmarks, what shaped it."""
+
+    data: bytes
+    pages: tuple[PageInfo, ...]
+    start: int
+    values: tuple[tuple[str, str], ...]  # the page numbers it prints from other groups
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def anchors(self) -> Iterator[tuple[str, int]]:
+        """(anchor, page offset in the chunk)."""
+        for offset, info in enumerate(self.pages):
+            for name, _, _ in info.anchors:
+                yield name, offset
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    chunks: tuple[GroupChunk, ...]
+    warnings: tuple[str, ...]
+    fetch_attempts: tuple[str, ...]
+    fetch_refused: tuple[str, ...]
+    seconds: float
+
+
+def run_document(paged: Paged, job: RunJob, title_pages: int = TITLE_PAGES) -> str:
+    """Title page, then the groups' sections; folios start at ``job.start``."""
+    values = dict(job.values)
+    html = "\n".join(_mark_links(paged, group.html, values) for group in job.groups)
+    page_rule = (f"@page :nth({title_pages + 1}) {{ counter-reset: page {job.start}; }}\n"
+                 if job.groups[0].first != 0 else "")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(paged.lang)}">\n'
+        f"{_head(paged, page_rule)}\n<body>\n"
+        f'<div class="front-matter">\n{paged.title_page}</div>\n'
+        f'<div class="body-matter">\n{html}\n</div>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def front_document(paged: Paged, values: Mapping[str, str]) -> str:
+    front = _mark_links(paged, paged.front, values)
+    return (f'<!DOCTYPE html>\n<html lang="{escape(paged.lang)}">\n{_head(paged, "")}\n'
+            f'<body>\n<div class="front-matter">\n{front}</div>\n</body>\n</html>\n')
+
+
+def blank_document(paged: Paged) -> str:
+    """Three pages: the second is a blank verso as the edition styles it (``@page :blank``)."""
+    return (f'<!DOCTYPE html>\n<html lang="{escape(paged.lang)}">\n{_head(paged, "")}\n'
+            '<body>\n<div style="height: 1px"></div><div style="break-before: right; '
+            'height: 1px"></div>\n</body>\n</html>\n')
+
+
+def _head(paged: Paged, page_rule: str) -> str:
+    extra = paged.support.override_css + page_rule
+    if not extra:
+        return paged.head
+    return paged.head.replace("</head>", f"<style>\n{extra}</style>\n</head>", 1)
+
+
+class _Renderer:
+    """One process's WeasyPrint: fetcher, image cache and warnings shared by its documents."""
+
+    def __init__(self, paged: Paged) -> None:
+        from handbook_build.render.pdf import load_weasyprint
+
+        self.weasyprint = load_weasyprint()
+        self.paged = paged
+        self.fetcher = _fetcher(paged)
+        self.cache: dict[str, Any] = {}
+
+    def layout(self, document_html: str) -> tuple[Any, tuple[str, ...]]:
+        from handbook_build.render.pdf import _CapturedWarnings
+
+        with _CapturedWarnings() as captured:
+            try:
+                html = self.weasyprint.HTML(string=document_html, base_url=self.paged.base_url,
+                                            url_fetcher=self.fetcher)
+                document = html.render(cache=self.cache)
+                if self.paged.repair_notes:
+                    document = self._repair_notes(html, document)
+            except RenderError:
+                raise
+            except Exception as error:  # WeasyPrint raises anything from deep in layout
+                raise RenderError(f"WeasyPrint failed: {type(error).__name__}: {error}"
+                                  ) from error
+        return document, captured.messages()
+
+    def _repair_notes(self, html: Any, document: Any) -> Any:
+        """pdf.py's repair of notes evicted from their call's page, on this document."""
+        from handbook_build.render.pdf import (
+            NOTE_REPAIR_PASSES,
+            _push_closing_block,
+            misplaced_footnotes,
+        )
+
+        for _ in range(NOTE_REPAIR_PASSES):
+            pushed = [_push_closing_block(html, document.pages[page])
+                      for page, _ in misplaced_footnotes(document)]  # fmt: skip
+            if not any(pushed):
+                break
+            document = html.render(cache=self.cache)
+        return document
+
+    def write(self, document: Any, pages: Sequence[Any]) -> bytes:
+        from handbook_build.render.pdf import _CapturedWarnings
+
+        options: dict[str, Any] = {}
+        if self.paged.pdf_variant:
+            options["pdf_variant"] = self.paged.pdf_variant
+        if self.paged.document_seed is not None:
+            from handbook_build.pod import fixed_document_id
+
+            options["finisher"] = fixed_document_id(self.paged.document_seed)
+        with _CapturedWarnings():
+            data: bytes = document.copy([_bare(page) for page in pages]).write_pdf(**options)
+        return bytes(data)
+
+
+def _fetcher(paged: Paged) -> Any:
+    roots = tuple(Path(root) for root in paged.roots)
+    if paged.grey_images:
+        from handbook_build.render.print_pdf import _grey_fetcher
+
+        return _grey_fetcher(roots)
+    from handbook_build.fetch import ConfinedFetcher
+
+    return ConfinedFetcher(roots=list(roots))
+
+
+def _bare(page: Any) -> Any:
+    """The page without what the merge writes for the whole book."""
+    stripped = copy.copy(page)
+    stripped.links = []
+    stripped.anchors = {}
+    stripped.bookmarks = []
+    return stripped
+
+
+def page_info(page: Any) -> PageInfo:
+    """A WeasyPrint page's links, anchors and bookmarks in PDF user space (as it writes them)."""
+    height = page.height
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        return PX_TO_PT * x, PX_TO_PT * (height - y)
+
+    links = []
+    for kind, target, rectangle, _ in page.links:
+        if kind in ("internal", "external"):
+            x1, y1 = point(rectangle[0], rectangle[1])
+            x2, y2 = point(rectangle[2], rectangle[3])
+            links.append(Link(kind, str(target), (x1, y1, x2, y2)))
+    anchors = tuple((str(name), *point(x, y)) for name, (x, y, _, _) in page.anchors.items())
+    bookmarks = tuple(Bookmark(int(level), str(label), *point(x, y), closed=state == "closed")
+                      for level, label, (x, y), state in page.bookmarks)
+    return PageInfo(tuple(links), anchors, bookmarks)
+
+
+_RENDERERS: dict[str, _Renderer] = {}
+
+
+def _renderer(paged: Paged) -> _Renderer:
+    key = _hash(paged.salt, paged.edition, paged.head, paged.base_url, *paged.roots,
+                str(paged.grey_images))
+    if key not in _RENDERERS:
+        _RENDERERS.clear()
+        _RENDERERS[key] = _Renderer(paged)
+    return _RENDERERS[key]
+
+
+def layout_run(paged: Paged, job: RunJob) -> RunResult:
+    """Lay out ``job``'s groups in one document and cut its pages into one chunk per group."""
+    started = time.perf_counter()
+    renderer = _renderer(paged)
+    attempts = len(renderer.fetcher.attempts)
+    refused = len(renderer.fetcher.refused)
+    title_pages = TITLE_PAGES
+    document, warnings = renderer.layout(run_document(paged, job, title_pages))
+    firsts = _first_pages(document.pages, [group.slug for group in job.groups])
+    if firsts[0] != title_pages and job.groups[0].first != 0:
+        # The title page took more (or fewer) pages than expected: put the folio reset on the
+        # page where the first section really starts.
+        title_pages = firsts[0]
+        document, warnings = renderer.layout(run_document(paged, job, title_pages))
+        firsts = _first_pages(document.pages, [group.slug for group in job.groups])
+    pages = document.pages
+    ends = [*firsts[1:], len(pages)]
+    chunks = []
+    start = job.start
+    values = dict(job.values)
+    spans = []
+    for first, end in zip(firsts, ends, strict=True):
+        while end - 1 > first and pages[end - 1]._page_box.page_type.blank:
+            end -= 1
+        spans.append((first, end, start))
+        start = next_start(start, end - first)
+    folios: dict[str, int] = {}
+    for first, end, group_start in spans:
+        for offset, page in enumerate(pages[first:end]):
+            for name in page.anchors:
+                folios.setdefault(name, group_start + offset)
+    style = paged.support.counter_style
+    notes = _misplaced_notes(paged, document)
+    for group, (first, end, group_start) in zip(job.groups, spans, strict=True):
+        used = []
+        for target in group.targets:
+            if target in values:
+                used.append((target, values[target]))
+            elif target in folios:
+                used.append((target, format_counter(folios[target], style)))
+        chunk_pages = pages[first:end]
+        chunks.append(GroupChunk(
+            data=renderer.write(document, chunk_pages),
+            pages=tuple(page_info(page) for page in chunk_pages),
+            start=group_start, values=tuple(used),
+            warnings=(*warnings, *notes),
+        ))
+    return RunResult(tuple(chunks), (*warnings, *notes),
+                     tuple(renderer.fetcher.attempts[attempts:]),
+                     tuple(renderer.fetcher.refused[refused:]), time.perf_counter() - started)
+
+
+def _misplaced_notes(paged: Paged, document: Any) -> tuple[str, ...]:
+    if not paged.repair_notes:
+        return ()
+    from handbook_build.render.pdf import _note_label, misplaced_footnotes
+
+    return tuple(f"footnote {_note_label(element)} is not on the page of its call"
+                 for _, element in misplaced_footnotes(document))
+
+
+def _first_pages(pages: Sequence[Any], slugs: Sequence[str]) -> list[int]:
+    wanted = {slug: None for slug in slugs}
+    found: dict[str, int] = {}
+    for index, page in enumerate(pages):
+        for name in page.anchors:
+            if name in wanted and name not in found:
+                found[name] = index
+    missing = [slug for slug in slugs if slug not in found]
+    if missing:
+        raise RenderError(f"chunked layout: section '{missing[0]}' has no page; "
+                          "this is a bug, please report it")
+    firsts = [found[slug] for slug in slugs]
+    if firsts != sorted(firsts):
+        raise RenderError("chunked layout: sections out of order; this is a bug, please report it")
+    return firsts
+
+
+def next_start(start: int, pages: int) -> int:
+    """The folio where the next chunk opens: on a right-hand page, after a blank if needed."""
+    return start + pages + pages % 2
+
+
+def layout_front(paged: Paged, values: tuple[tuple[str, str], ...]) -> GroupChunk:
+    renderer = _renderer(paged)
+    document, warnings = renderer.layout(front_document(paged, dict(values)))
+    return GroupChunk(renderer.write(document, document.pages),
+                      tuple(page_info(page) for page in document.pages), 1, values, warnings)
+
+
+def layout_blank(paged: Paged) -> GroupChunk:
+    renderer = _renderer(paged)
+    document, _ = renderer.layout(blank_document(paged))
+    if len(document.pages) != 3 or not document.pages[1]._page_box.page_type.blank:
+        raise RenderError("chunked layout: the edition's blank page could not be made")
+    return GroupChunk(renderer.write(document, document.pages[1:2]), (PageInfo(),), 0, ())
+
+
+# --- the cache ----------------------------------------------------------------------------------
+
+class ChunkCache:
+    """``<output>/.cache/chunks/<edition>``: <key>.pdf + <key>.json, and what a group's content
+    is known to need (pages, anchors) under info-<content key>.json."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.used: set[str] = set()
+
+    def load(self, key: str) -> GroupChunk | None:
+        if self.folder is None:
+            return None
+        try:
+            meta = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            data = (self.folder / f"{key}.pdf").read_bytes()
+            if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+                return None
+            chunk = GroupChunk(
+                data, tuple(pdf_merge.page_info_from_json(p) for p in meta["pages"]),
+                int(meta["start"]), tuple((str(k), str(v)) for k, v in meta["values"]),
+                tuple(str(w) for w in meta.get("warnings", ())),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        self._use(f"{key}.json", f"{key}.pdf")
+        return chunk
+
+    def store(self, key: str, chunk: GroupChunk, content_key: str | None = None) -> None:
+        if self.folder is None:
+            return
+        meta = {
+            "sha256": hashlib.sha256(chunk.data).hexdigest(),
+            "pages": [pdf_merge.page_info_to_json(info) for info in chunk.pages],
+            "start": chunk.start, "values": [list(v) for v in chunk.values],
+            "warnings": list(chunk.warnings),
+        }
+        _write_file(self.folder / f"{key}.pdf", chunk.data)
+        _write_file(self.folder / f"{key}.json", json.dumps(meta).encode())
+        self._use(f"{key}.json", f"{key}.pdf")
+        if content_key is not None:
+            info = {"pages": len(chunk.pages), "anchors": list(chunk.anchors)}
+            _write_file(self.folder / f"info-{content_key}.json", json.dumps(info).encode())
+            self._use(f"info-{content_key}.json")
+
+    def info(self, content_key: str) -> tuple[int, list[tuple[str, int]]] | None:
+        """(page count, anchors with page offsets) of a group laid out before."""
+        if self.folder is None:
+            return None
+        try:
+            raw = json.loads((self.folder / f"info-{content_key}.json").read_text("utf-8"))
+            result = int(raw["pages"]), [(str(a), int(o)) for a, o in raw["anchors"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        self._use(f"info-{content_key}.json")
+        return result
+
+    def load_map(self) -> dict[str, int]:
+        if self.folder is None:
+            return {}
+        try:
+            raw = json.loads((self.folder / "pagemap.json").read_text("utf-8"))
+            return {str(k): int(v) for k, v in raw.items()}
+        except (OSError, ValueError, AttributeError, TypeError):
+            return {}
+
+    def store_map(self, folios: Mapping[str, int]) -> None:
+        if self.folder is not None:
+            _write_file(self.folder / "pagemap.json", json.dumps(dict(folios)).encode())
+            self._use("pagemap.json")
+
+    def _use(self, *names: str) -> None:
+        self.used.update(names)
+        if self.folder is not None:
+            for name in names:
+                with contextlib.suppress(OSError):
+                    os.utime(self.folder / name)
+
+    def prune(self, keep_factor: int = 3) -> None:
+        """Drop the least recently used files beyond ``keep_factor`` x what this build used."""
+        if self.folder is None:
+            return
+        try:
+            spare = [p for p in self.folder.iterdir() if p.name not in self.used]
+        except OSError:
+            return
+        allowed = (keep_factor - 1) * max(len(self.used), 1)
+        if len(spare) <= allowed:
+            return
+        spare.sort(key=lambda p: p.stat().st_mtime_ns)
+        for path in spare[: len(spare) - allowed]:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+
+def _hash(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def chunk_key(paged: Paged, group: Group, start: int, values: Iterable[tuple[str, str]]) -> str:
+    return _hash(group.content_key, str(start), *(f"{k}={v}" for k, v in sorted(values)))
+
+
+# --- the book ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ChunkStats:
+    groups: int
+    reused: int  # chunks taken from the cache
+    laid_out: int  # groups laid out in this build
+    runs: int  # WeasyPrint documents laid out for the body
+    passes: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookLayout:
+    """The merged parts of an edition, before the merge (the print edition pads them)."""
+
+    parts: tuple[Chunk | Blank, ...]
+    page_count: int
+    folios: dict[str, int]  # anchor -> page counter value
+    warnings: tuple[str, ...]
+    fetch_attempts: tuple[str, ...]
+    fetch_refused: tuple[str, ...]
+    stats: ChunkStats
+    blank: GroupChunk | None = None
+
+    def merge(self, *, links: bool = True, seed: bytes = b"") -> bytes:
+        return pdf_merge.merge(self.parts, links=links, seed=seed)
+
+
+RunFunction = Callable[[Paged, Sequence[RunJob]], list[RunResult]]
+
+
+def layout_book(paged: Paged, kinds: Sequence[str], cache_dir: Path | None, jobs: int = 2,
+                run_jobs: RunFunction | None = None) -> BookLayout:
+    """Lay out (or take from the cache) every chunk of ``paged`` and return the parts to merge."""
+    if not paged.support.supported:
+        raise RenderError(f"chunked layout not possible: {paged.support.reason}")
+    cache = ChunkCache(cache_dir / CHUNK_DIR / paged.edition if cache_dir is not None else None)
+    groups = _groups(paged, kinds)
+    runner = run_jobs or (lambda p, batch: _run_jobs(p, batch, jobs))
+    style = paged.support.counter_style
+    guess = cache.load_map()
+    warnings: list[str] = []
+    attempts: list[str] = []
+    refused: list[str] = []
+    chunks: list[GroupChunk | None] = [None] * len(groups)
+    laid_out, runs, reused = 0, 0, 0
+    passes = 0
+    for passes in range(1, MAX_PASSES + 1):  # noqa: B007 - reported in the stats
+        chunks = [None] * len(groups)
+        deferred: list[tuple[int, int]] = []  # (group, start): page count known, lay out later
+        folios = dict(guess)
+        index, start = 0, 1
+        while index < len(groups):
+            group = groups[index]
+            values = _values(group, folios, style)
+            key = chunk_key(paged, group, start, values)
+            hit = cache.load(key)
+            if hit is not None:
+                chunks[index] = hit
+                reused += 1
+                _learn(folios, hit.anchors, start)
+                start = next_start(start, len(hit.pages))
+                index += 1
+                continue
+            known = cache.info(group.content_key)
+            if known is not None:
+                deferred.append((index, start))
+                _learn(folios, known[1], start)
+                start = next_start(start, known[0])
+                index += 1
+                continue
+            # Never laid out: lay it out now, with the following unknown groups as one run.
+            stop, size = index + 1, len(group.html)
+            while (stop < len(groups) and size < paged.run_chars
+                   and cache.info(groups[stop].content_key) is None):
+                size += len(groups[stop].html)
+                stop += 1
+            run = groups[index:stop]
+            job = RunJob(tuple(run), start, _outside_values(run, folios, style))
+            (result,) = runner(paged, [job])
+            runs += 1
+            laid_out += len(run)
+            _collect(result, warnings, attempts, refused)
+            for group_here, chunk in zip(run, result.chunks, strict=True):
+                chunks[group_here.index] = chunk
+                _learn(folios, chunk.anchors, chunk.start)
+                cache.store(chunk_key(paged, group_here, chunk.start, chunk.values), chunk,
+                            group_here.content_key)
+            last = result.chunks[-1]
+            start = next_start(last.start, len(last.pages))
+            index = stop
+        if deferred:
+            batch = [RunJob((groups[i],), s, _values(groups[i], folios, style))
+                     for i, s in deferred]
+            results = runner(paged, batch)
+            runs += len(batch)
+            laid_out += len(batch)
+            for (i, _), result in zip(deferred, results, strict=True):
+                _collect(result, warnings, attempts, refused)
+                (chunk,) = result.chunks
+                chunks[i] = chunk
+                cache.store(chunk_key(paged, groups[i], chunk.start, chunk.values), chunk,
+                            groups[i].content_key)
+        final = _final_folios(chunks)
+        stale = _stale(groups, chunks, final, style)
+        if not stale:
+            break
+        log.info("chunked %s: %d chunks print page numbers that moved; again", paged.edition,
+                 len(stale))
+        guess = final
+    else:
+        raise RenderError(f"chunked layout of the {paged.edition} edition did not settle after "
+                          f"{MAX_PASSES} passes (page numbers keep moving)")
+    body = [chunk for chunk in chunks if chunk is not None]
+    folios = _final_folios(chunks)
+    front_values = _front_values(paged, folios, style)
+    front_key = _hash(paged.salt, paged.edition, paged.head, "front", paged.front,
+                      *(f"{k}={v}" for k, v in front_values))
+    front = cache.load(front_key)
+    if front is None:
+        front = layout_front(paged, front_values)
+        cache.store(front_key, front)
+        warnings.extend(front.warnings)
+    for name, offset in front.anchors:
+        folios.setdefault(name, 1 + offset)
+    blank_key = _hash(paged.salt, paged.edition, paged.head, "blank")
+    blank = cache.load(blank_key)
+    if blank is None:
+        blank = layout_blank(paged)
+        cache.store(blank_key, blank)
+    parts: list[Chunk | Blank] = []
+    blank_chunk = Chunk(blank.data, blank.pages)
+    sequence = [front, *body]
+    for position, chunk in enumerate(sequence):
+        parts.append(Chunk(chunk.data, chunk.pages))
+        if position < len(sequence) - 1 and len(chunk.pages) % 2:
+            parts.append(blank_chunk)
+    for chunk in body:
+        warnings.extend(chunk.warnings)
+    cache.store_map(folios)
+    cache.prune()
+    page_count = sum(len(part.pages) for part in parts if isinstance(part, Chunk))
+    stats = ChunkStats(len(groups), reused, laid_out, runs, passes)
+    return BookLayout(tuple(parts), page_count, folios, tuple(dict.fromkeys(warnings)),
+                      tuple(attempts), tuple(refused), stats, blank)
+
+
+def _values(group: Group, folios: Mapping[str, int], style: str) -> tuple[tuple[str, str], ...]:
+    return tuple((t, format_counter(folios[t], style)) for t in group.targets if t in folios)
+
+
+def _outside_values(run: Sequence[Group], folios: Mapping[str, int], style: str
+                    ) -> tuple[tuple[str, str], ...]:
+    inside = frozenset().union(*(group.ids for group in run))
+    wanted = sorted({t for group in run for t in group.targets if t not in inside})
+    return tuple((t, format_counter(folios[t], style)) for t in wanted if t in folios)
+
+
+def _learn(folios: dict[str, int], anchors: Iterable[tuple[str, int]], start: int) -> None:
+    for name, offset in anchors:
+        folios[name] = start + offset
+
+
+def _final_folios(chunks: Sequence[GroupChunk | None]) -> dict[str, int]:
+    folios: dict[str, int] = {}
+    for chunk in chunks:
+        if chunk is not None:
+            for name, offset in chunk.anchors:
+                folios.setdefault(name, chunk.start + offset)
+    return folios
+
+
+def _stale(groups: Sequence[Group], chunks: Sequence[GroupChunk | None],
+           folios: Mapping[str, int], style: str) -> list[int]:
+    """Groups whose printed page numbers or first folio no longer match the book."""
+    stale = []
+    start = 1
+    for group, chunk in zip(groups, chunks, strict=True):
+        if chunk is None:
+            stale.append(group.index)
+            continue
+        expected = _values(group, folios, style)
+        if chunk.start != start or tuple(sorted(chunk.values)) != tuple(sorted(expected)):
+            stale.append(group.index)
+        start = next_start(start, len(chunk.pages))
+    return stale
+
+
+def _front_values(paged: Paged, folios: Mapping[str, int], style: str
+                  ) -> tuple[tuple[str, str], ...]:
+    targets = sorted({t for t in _marked_targets(paged, paged.front)})
+    return tuple((t, format_counter(folios[t], style)) for t in targets if t in folios)
+
+
+def _collect(result: RunResult, warnings: list[str], attempts: list[str],
+             refused: list[str]) -> None:
+    warnings.extend(result.warnings)
+    attempts.extend(result.fetch_attempts)
+    refused.extend(result.fetch_refused)
+
+
+def _run_jobs(paged: Paged, batch: Sequence[RunJob], jobs: int) -> list[RunResult]:
+    """Lay out runs here, or side by side in forked processes when there are several."""
+    if len(batch) == 1 or jobs <= 1:
+        return [layout_run(paged, job) for job in batch]
+    context = multiprocessing.get_context("fork")
+    workers = min(jobs, len(batch))
+    # Consecutive jobs in one task each, so a process keeps its fonts and images warm.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_layout_runs, paged, list(batch[i::workers]))
+                   for i in range(workers)]
+        by_worker = [future.result() for future in futures]
+    results: list[RunResult | None] = [None] * len(batch)
+    for worker, worker_results in enumerate(by_worker):
+        for offset, result in enumerate(worker_results):
+            results[worker + offset * workers] = result
+    return [result for result in results if result is not None]
+
+
+def _layout_runs(paged: Paged, batch: Sequence[RunJob]) -> list[RunResult]:
+    return [layout_run(paged, job) for job in batch]
+
+
+# --- the reading PDF ------------------------------------------------------------------------------
+
+def render_reading_pdf(html_book: HtmlBook, cache_dir: Path | None, jobs: int = 2) -> Any:
+    """The reading PDF (``RenderedPdf``) through cached chunks; None if its styles do not allow
+    cutting (the caller then lays it out in one pass)."""
+    from handbook_build.render.pdf import RenderedPdf, font_warnings, pdf_edition
+
+    edition = pdf_edition(html_book.manifest)
+    paged = paged_for(html_book, edition, "pdf", repair_notes=True)
+    if not paged.support.supported:
+        log.info("reading PDF in one pass: %s", paged.support.reason)
+        return None
+    kinds = [section.node.kind for section in html_book.sections]
+    book = layout_book(paged, kinds, cache_dir, jobs)
+    data = book.merge(seed=_seed(html_book.manifest.metadata, "pdf"))
+    return RenderedPdf(
+        data=data, page_count=book.page_count,
+        warnings=(*font_warnings(edition), *book.warnings),
+        fetch_attempts=book.fetch_attempts, fetch_refused=book.fetch_refused,
+    )
+
+
+def _seed(metadata: Metadata, edition: str) -> bytes:
+    return f"{edition}\0{metadata.identifiers.get(edition, '')}\0{metadata.title}".encode()
+
+
+_NO_NODE = TocNode("chapter", "", 1, "-", 0)  # body_html only reads each section's html
+
+__all__ += ["ChunkCache", "GroupChunk", "RunJob", "RunResult", "blank_document",
+            "chunk_key", "format_counter", "front_document", "layout_run", "next_start",
+            "page_info", "run_document", "whole_document"]
