@@ -153,6 +153,17 @@ def bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
             + _png_chunk(b"IEND", b""))
 
 
+def cut_stream_png(width: int = 64, height: int = 64) -> bytes:
+    """A PNG whose chunks are all well-formed (CRCs right) but whose image data stops halfway:
+    ``verify()`` passes, only decoding finds it damaged."""
+    rows = b"".join(b"\x00" + bytes((x * 7 + y) % 256 for x in range(width))
+                    for y in range(height))
+    data = zlib.compress(rows, 9)
+    header = (width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0]))
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", data[: len(data) // 2]) + _png_chunk(b"IEND", b""))
+
+
 def corrupt_png() -> bytes:
     """A PNG signature and header followed by garbage where the image data should be."""
     good = png_bytes(16, 16)

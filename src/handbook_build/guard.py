@@ -108,6 +108,17 @@ def _check_uncached(path: Path, size: int, media_type: str) -> str | None:
 
 
 def _check_raster(path: Path) -> str | None:
+    from PIL import ImageFile
+
+    # WeasyPrint sets this on import, for the whole process: a check must not inherit it.
+    saved, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        return _decode_checked(path)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
+def _decode_checked(path: Path) -> str | None:
     from PIL import Image
 
     with warnings.catch_warnings():
