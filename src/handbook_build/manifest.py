@@ -610,7 +610,11 @@ def _read_source_dir(reader: _Reader, root_dir: Path, override: Path | None) -> 
     expanded = _expand_environment(reader, raw)
     if expanded is None:
         return None
-    path = (root_dir / expanded).resolve()
+    path = _resolved(root_dir / expanded)
+    if path is None:
+        reader.error(("contents", "source"), f"contents.source {expanded!r} is a symbolic link "
+                     "loop", "point the link at a real folder", code="symlink-loop")
+        return None
     if not path.is_dir():
         reader.error(("contents", "source"), f"contents.source folder {expanded!r} does not "
                      "exist", f"looked for {display_path(path)}; fix the path or set the "
@@ -641,7 +645,11 @@ def _expand_environment(reader: _Reader, raw: str) -> str | None:
 def _confined_path(reader: _Reader, key: tuple[str, ...], base_dir: Path, relative: str,
                    roots: tuple[Path, ...]) -> Path | None:
     """``base_dir / relative`` resolved, or None with an error if it leaves the book's roots."""
-    path = (base_dir / relative).resolve()
+    path = _resolved(base_dir / relative)
+    if path is None:
+        reader.error(key, f"{'.'.join(key)} {relative!r} is a symbolic link loop",
+                     "point the link at a real file or folder", code="symlink-loop")
+        return None
     if confined(path, roots):
         return path
     reader.error(key, f"{'.'.join(key)} {relative!r} leaves the book's folders",
@@ -651,8 +659,16 @@ def _confined_path(reader: _Reader, key: tuple[str, ...], base_dir: Path, relati
 
 def confined(path: Path, roots: Iterable[Path]) -> bool:
     """Whether the resolved ``path`` lies under one of ``roots`` (symlinks already followed)."""
-    resolved = path.resolve()
-    return any(resolved.is_relative_to(root) for root in roots)
+    resolved = _resolved(path)
+    return resolved is not None and any(resolved.is_relative_to(root) for root in roots)
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path.resolve()``, or None for a symlink loop (pathlib raises RuntimeError for one)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
 
 
 def outside_roots_hint(roots: Iterable[Path]) -> str:
