@@ -72,18 +72,27 @@ def _warnings(source: str, messages: tuple[str, ...]) -> tuple[Diagnostic, ...]:
 
 
 def _render_pdf(html_book: HtmlBook, stem: str) -> EditionResult:
+    from handbook_build.cache import cache_dir
+    from handbook_build.render.chunked import render_reading_pdf
     from handbook_build.render.pdf import render_pdf
 
-    rendered = render_pdf(html_book)
+    # In cached chunks under <output>/.cache; in one pass if the styles do not allow cutting.
+    rendered = render_reading_pdf(html_book, cache_dir(html_book.output_dir)) or render_pdf(
+        html_book)
     output = EditionOutput(f"{stem}.pdf", rendered.data, rendered.page_count)
     return EditionResult((output,), _warnings(f"{stem}.pdf", tuple(rendered.warnings)))
 
 
 def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
                   fillable: bool) -> EditionResult:
+    from handbook_build.cache import cache_dir
+    from handbook_build.render.chunked import render_print_edition
     from handbook_build.render.print_pdf import render_print
 
-    edition = render_print(html_book, fillable=fillable)
+    # In cached chunks like the reading PDF; with the fillable variant, in one pass.
+    edition = None if fillable else render_print_edition(html_book,
+                                                         cache_dir(html_book.output_dir))
+    edition = edition or render_print(html_book, fillable=fillable)
     outputs: tuple[EditionOutput, ...] = ()
     if fillable:
         assert edition.fillable_pdf is not None

@@ -91,7 +91,7 @@ def build(request: BuildRequest, progress: Progress = lambda _: None,
     renderable = editions.render_jobs(request.formats)
     if renderable:
         progress("converting the manuscript to HTML (pandoc)")
-        html_book = to_html(manuscript)
+        html_book = to_html(manuscript, cache.ensure_cache_dir(output_dir))
         diagnostics.extend(html_book.diagnostics[len(book.diagnostics):])
         diagnostics.extend(check_html_depth(html_book.sections))  # WeasyPrint recurses per level
         _enforce_strict(diagnostics, request.strict)

@@ -51,9 +51,10 @@ from pathlib import Path
 from typing import Any
 
 import cssselect2  # type: ignore[import-untyped]
+import lxml.html
 import tinycss2  # type: ignore[import-untyped]
-import tinyhtml5  # type: ignore[import-untyped]
 
+from handbook_build import __version__
 from handbook_build import cache as build_cache
 from handbook_build.errors import RenderError
 from handbook_build.model import HtmlBook, HtmlSection, Manifest, Metadata, TocNode
@@ -89,9 +90,13 @@ log = logging.getLogger(__name__)
 CHUNK_DIR = "chunks"
 GROUP_CHARS = 40_000  # a group: sections until about this much HTML (about 20 reading pages)
 RUN_CHARS = 320_000  # a run laid out in one document: memory grows with it
+# The print edition prints "see p. N" for targets anywhere: a later run's pages are unknown
+# while a run is laid out, so its chunks pointing there are laid out again. Longer runs there.
+PRINT_RUN_CHARS = 800_000
 TITLE_PAGES = 2  # a run document: title page, blank verso, then the first section on page 3
 MAX_PASSES = 4  # rounds of "lay out what is stale" before giving up on printed page numbers
 TC_ATTRIBUTE = "data-hb-tc"
+PLACEHOLDER = "0"  # printed for a target whose page is not known yet
 PX_TO_PT = 0.75  # WeasyPrint: 72 PDF points per 96 CSS pixels
 
 
@@ -267,7 +272,8 @@ class Paged:
 
 def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
               extra_head_css: str = "", grey_images: bool = False, repair_notes: bool = False,
-              pdf_variant: str | None = None, document_seed: str | None = None) -> Paged:
+              pdf_variant: str | None = None, document_seed: str | None = None,
+              run_chars: int = RUN_CHARS) -> Paged:
     """The pieces ``document.build_document`` joins, kept apart (see ``whole_document``)."""
     manifest = html_book.manifest
     metadata = manifest.metadata
@@ -291,7 +297,7 @@ def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
         roots=tuple(str(root) for root in (*manifest.allowed_roots, manifest.styles_dir)),
         support=support, grey_images=grey_images, repair_notes=repair_notes,
         pdf_variant=pdf_variant, document_seed=document_seed,
-        salt=_salt(manifest, html_book),
+        salt=_salt(manifest, html_book), run_chars=run_chars,
     )
 
 
@@ -313,16 +319,27 @@ def _directory_url(directory: Path) -> str:
     return directory.resolve().as_uri().rstrip("/") + "/"
 
 
+# The code that turns a document into pages (what comes before is in the documents' text).
+_CODE = ("render/chunked.py", "render/document.py", "render/pdf.py", "render/print_pdf.py",
+         "render/print_transform.py", "render/cover_pdf.py", "fetch.py", "pod.py", "proof.py",
+         "fonts.py")
+
+
 def _salt(manifest: Manifest, html_book: HtmlBook) -> str:
     """Everything outside the documents' text that shapes a chunk, as one hash."""
     digest = hashlib.sha256()
     digest.update(build_cache.tool_versions().encode())
     digest.update(build_cache._font_folders_state().encode())
-    for root in (build_cache.PACKAGE_DIR, manifest.styles_dir):
-        for path in build_cache._files_under(root, html_book.output_dir.resolve()):
-            if root != build_cache.PACKAGE_DIR or path.suffix in (".py", ".lua", ".css"):
-                digest.update(f"{path.relative_to(root)}\n".encode())
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest.update(__version__.encode())
+    for name in _CODE:
+        with contextlib.suppress(OSError):
+            digest.update(name.encode() + (build_cache.PACKAGE_DIR / name).read_bytes())
+    styles = manifest.styles_dir.resolve()
+    for path in build_cache._files_under(manifest.styles_dir, html_book.output_dir.resolve()):
+        if styles not in path.resolve().parents:
+            continue  # a link out of the folder: not ours to read
+        digest.update(f"{path.relative_to(manifest.styles_dir)}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     images = sorted((asset.src, str(asset.path)) for asset in html_book.images)
     for src, image_path in images:
         digest.update(f"{src}\n".encode())
@@ -389,11 +406,29 @@ def _links_marked(paged: Paged, html: str) -> list[tuple[str, bool]]:
     """(target, prints its page number) for each <a> of ``html``, in document order."""
     if not paged.support.link_selectors or "<a" not in html:
         return [("", False)] * len(_A_TAG.findall(html))
-    document = (f'<html><body><div class="front-matter"></div><div class="body-matter">{html}'
-                "</div></body></html>")
-    root = tinyhtml5.parse(document)
+    front = html is paged.front
+    key = (paged.support.link_selectors, hashlib.sha256(html.encode()).digest() + bytes(front))
+    found = _MARKED.get(key)
+    if found is None:
+        found = _match_links(paged.support.link_selectors, html, front)
+        if len(_MARKED) > 512:
+            _MARKED.clear()
+        _MARKED[key] = found
+    return found
+
+
+_MARKED: dict[tuple[tuple[str, ...], bytes], list[tuple[str, bool]]] = {}
+
+
+def _match_links(selectors: Sequence[str], html: str, front: bool) -> list[tuple[str, bool]]:
+    # The HTML inside the structure of the whole document, so selectors naming ancestors
+    # (.body-matter, .front-matter) match as they do there.
+    inside = (f'<div class="front-matter">{html}</div><div class="body-matter"></div>' if front
+              else f'<div class="front-matter"></div><div class="body-matter">{html}</div>')
+    document = f"<html><body>{inside}</body></html>"
+    root = lxml.html.document_fromstring(document)
     matcher = cssselect2.Matcher()
-    for selector in paged.support.link_selectors:
+    for selector in selectors:
         for compiled in cssselect2.compile_selector_list(selector):
             matcher.add_selector(compiled, selector)
     found = []
@@ -727,6 +762,10 @@ class ChunkCache:
         self.folder = folder
         self.used: set[str] = set()
 
+    @classmethod
+    def for_edition(cls, cache_dir: Path | None, edition: str) -> ChunkCache:
+        return cls(cache_dir / CHUNK_DIR / edition if cache_dir is not None else None)
+
     def load(self, key: str) -> GroupChunk | None:
         if self.folder is None:
             return None
@@ -773,6 +812,24 @@ class ChunkCache:
             return None
         self._use(f"info-{content_key}.json")
         return result
+
+    def load_blob(self, key: str) -> bytes | None:
+        """A cached byte string (a cover, a proof sheet) stored with its digest."""
+        if self.folder is None:
+            return None
+        try:
+            data = (self.folder / f"{key}.bin").read_bytes()
+        except OSError:
+            return None
+        if len(data) < 32 or hashlib.sha256(data[32:]).digest() != data[:32]:
+            return None
+        self._use(f"{key}.bin")
+        return data[32:]
+
+    def store_blob(self, key: str, data: bytes) -> None:
+        if self.folder is not None:
+            _write_file(self.folder / f"{key}.bin", hashlib.sha256(data).digest() + data)
+            self._use(f"{key}.bin")
 
     def load_map(self) -> dict[str, int]:
         if self.folder is None:
@@ -868,12 +925,11 @@ class BookLayout:
 RunFunction = Callable[[Paged, Sequence[RunJob]], list[RunResult]]
 
 
-def layout_book(paged: Paged, kinds: Sequence[str], cache_dir: Path | None, jobs: int = 2,
+def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int = 2,
                 run_jobs: RunFunction | None = None) -> BookLayout:
     """Lay out (or take from the cache) every chunk of ``paged`` and return the parts to merge."""
     if not paged.support.supported:
         raise RenderError(f"chunked layout not possible: {paged.support.reason}")
-    cache = ChunkCache(cache_dir / CHUNK_DIR / paged.edition if cache_dir is not None else None)
     groups = _groups(paged, kinds)
     runner = run_jobs or (lambda p, batch: _run_jobs(p, batch, jobs))
     style = paged.support.counter_style
@@ -888,6 +944,7 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache_dir: Path | None, jobs
         chunks = [None] * len(groups)
         deferred: list[tuple[int, int]] = []  # (group, start): page count known, lay out later
         folios = dict(guess)
+        learned: set[str] = set()
         index, start = 0, 1
         while index < len(groups):
             group = groups[index]
@@ -897,14 +954,14 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache_dir: Path | None, jobs
             if hit is not None:
                 chunks[index] = hit
                 reused += 1
-                _learn(folios, hit.anchors, start)
+                _learn(folios, hit.anchors, start, learned)
                 start = next_start(start, len(hit.pages))
                 index += 1
                 continue
             known = cache.info(group.content_key)
             if known is not None:
                 deferred.append((index, start))
-                _learn(folios, known[1], start)
+                _learn(folios, known[1], start, learned)
                 start = next_start(start, known[0])
                 index += 1
                 continue
@@ -922,14 +979,14 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache_dir: Path | None, jobs
             _collect(result, warnings, attempts, refused)
             for group_here, chunk in zip(run, result.chunks, strict=True):
                 chunks[group_here.index] = chunk
-                _learn(folios, chunk.anchors, chunk.start)
+                _learn(folios, chunk.anchors, chunk.start, learned)
                 cache.store(chunk_key(paged, group_here, chunk.start, chunk.values), chunk,
                             group_here.content_key)
             last = result.chunks[-1]
             start = next_start(last.start, len(last.pages))
             index = stop
         if deferred:
-            batch = [RunJob((groups[i],), s, _values(groups[i], folios, style))
+            batch = [RunJob((groups[i],), s, _outside_values([groups[i]], folios, style))
                      for i, s in deferred]
             results = runner(paged, batch)
             runs += len(batch)
@@ -956,6 +1013,7 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache_dir: Path | None, jobs
     front_key = _hash(paged.salt, paged.edition, paged.head, "front", paged.front,
                       *(f"{k}={v}" for k, v in front_values))
     front = cache.load(front_key)
+    front_reused = front is not None
     if front is None:
         front = layout_front(paged, front_values)
         cache.store(front_key, front)
@@ -977,9 +1035,11 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache_dir: Path | None, jobs
     for chunk in body:
         warnings.extend(chunk.warnings)
     cache.store_map(folios)
-    cache.prune()
     page_count = sum(len(part.pages) for part in parts if isinstance(part, Chunk))
     stats = ChunkStats(len(groups), reused, laid_out, runs, passes)
+    log.info("%s: %d chunks, %d reused, %d laid out in %d documents (%d passes), front %s",
+             paged.edition, stats.groups, stats.reused, stats.laid_out, stats.runs, stats.passes,
+             "reused" if front_reused else "laid out")
     return BookLayout(tuple(parts), page_count, folios, tuple(dict.fromkeys(warnings)),
                       tuple(attempts), tuple(refused), stats, blank)
 
@@ -990,14 +1050,22 @@ def _values(group: Group, folios: Mapping[str, int], style: str) -> tuple[tuple[
 
 def _outside_values(run: Sequence[Group], folios: Mapping[str, int], style: str
                     ) -> tuple[tuple[str, str], ...]:
+    """The numbers a run prints for targets outside it; a target not placed yet gets a
+    placeholder (the chunk is then stale and laid out again once the target has a page)."""
     inside = frozenset().union(*(group.ids for group in run))
     wanted = sorted({t for group in run for t in group.targets if t not in inside})
-    return tuple((t, format_counter(folios[t], style)) for t in wanted if t in folios)
+    return tuple((t, format_counter(folios[t], style) if t in folios else PLACEHOLDER)
+                 for t in wanted)
 
 
-def _learn(folios: dict[str, int], anchors: Iterable[tuple[str, int]], start: int) -> None:
+def _learn(folios: dict[str, int], anchors: Iterable[tuple[str, int]], start: int,
+           learned: set[str]) -> None:
+    """Place a chunk's anchors: over a guess, but a name placed earlier in the book wins (a
+    split element has an anchor on each of its pages; WeasyPrint keeps the first)."""
     for name, offset in anchors:
-        folios[name] = start + offset
+        if name not in learned:
+            folios[name] = start + offset
+            learned.add(name)
 
 
 def _final_folios(chunks: Sequence[GroupChunk | None]) -> dict[str, int]:
@@ -1073,8 +1141,10 @@ def render_reading_pdf(html_book: HtmlBook, cache_dir: Path | None, jobs: int = 
         log.info("reading PDF in one pass: %s", paged.support.reason)
         return None
     kinds = [section.node.kind for section in html_book.sections]
-    book = layout_book(paged, kinds, cache_dir, jobs)
+    cache = ChunkCache.for_edition(cache_dir, "pdf")
+    book = layout_book(paged, kinds, cache, jobs)
     data = book.merge(seed=_seed(html_book.manifest.metadata, "pdf"))
+    cache.prune()
     return RenderedPdf(
         data=data, page_count=book.page_count,
         warnings=(*font_warnings(edition), *book.warnings),
@@ -1091,3 +1161,125 @@ _NO_NODE = TocNode("chapter", "", 1, "-", 0)  # body_html only reads each sectio
 __all__ += ["ChunkCache", "GroupChunk", "RunJob", "RunResult", "blank_document",
             "chunk_key", "format_counter", "front_document", "layout_run", "next_start",
             "page_info", "run_document", "whole_document"]
+
+
+# --- the print edition ----------------------------------------------------------------------------
+
+def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int = 2,
+                         profile: Any = None) -> Any:
+    """The print edition (``print_pdf.PrintEdition``) through cached chunks, following
+    ``print_pdf.render_print`` step by step: gutter for the final page count (laid out again
+    when the count needs a wider one), padding pages, a link-free file (PDF/X where the profile
+    wants it), preflight, cover, proof. None when the styles do not allow cutting."""
+    from handbook_build.pod import get_profile
+    from handbook_build.preflight import Layout, run_preflight
+    from handbook_build.proof import render_proof
+    from handbook_build.render import print_pdf
+    from handbook_build.render.cover_pdf import cover_geometry as cover_geometry_of
+    from handbook_build.render.cover_pdf import render_cover
+
+    manifest = html_book.manifest
+    settings = manifest.print
+    profile = profile or get_profile(settings.profile)
+    gutter = max(settings.geometry.inner_in, profile.gutter_for(profile.min_pages))
+    sizes = print_pdf.image_sizes(html_book)
+    kinds = [section.node.kind for section in html_book.sections]
+    seed = print_pdf._seed(manifest)
+    cache = ChunkCache.for_edition(cache_dir, "print")
+    passes = 0
+    while True:
+        passes += 1
+        geometry = print_pdf.print_geometry(settings, gutter)
+        paged = paged_for(
+            html_book, print_pdf.print_edition(manifest, geometry, sizes), "print",
+            extra_head_css=print_pdf.generated_css(settings, profile),
+            grey_images=settings.paper != "color", pdf_variant=profile.pdf_variant,
+            document_seed=seed, run_chars=PRINT_RUN_CHARS,
+        )
+        if not paged.support.supported:
+            log.info("print edition in one pass: %s", paged.support.reason)
+            return None
+        book = layout_book(paged, kinds, cache, jobs)
+        final_count = profile.padded_count(book.page_count)
+        required = max(settings.geometry.inner_in, profile.gutter_for(final_count))
+        if required <= gutter + 1e-9 or passes == print_pdf.MAX_LAYOUT_PASSES:
+            break
+        log.info("%d pages need a %.3f in gutter, laid out with %.3f: again",
+                 final_count, required, gutter)  # fmt: skip
+        gutter = required
+    padding = final_count - book.page_count
+    parts = list(book.parts)
+    if padding:
+        parts.append(_padding_chunk(paged, geometry, profile, book.page_count, padding, cache))
+    pdf = pdf_merge.merge(parts, links=False, seed=seed.encode())
+    trim = (geometry.width_in, geometry.height_in)
+    preflight = run_preflight(pdf, profile, Layout(trim, final_count, padding, gutter))
+    # The cover depends on the page count, not on the pages: laid out again only when its
+    # inputs change; the proof sheet only when one of the pages it shows changed.
+    cover_key = _hash(paged.salt, "cover", repr(manifest.metadata), repr(profile),
+                      settings.paper, repr(trim), str(final_count),
+                      _file_digest(manifest.metadata.cover_image))
+    cover_geometry = cover_geometry_of(manifest.metadata, profile, settings.paper, trim,
+                                       final_count)
+    cover_pdf = cache.load_blob(cover_key)
+    if cover_pdf is None:
+        cover = render_cover(manifest.metadata, profile, settings.paper, trim, final_count,
+                             manifest.styles_dir, print_pdf._roots(manifest))
+        cover_pdf, cover_geometry = cover.pdf, cover.geometry
+        cache.store_blob(cover_key, cover_pdf)
+    proof_key = _proof_key(paged.salt, parts, final_count)
+    proof_png = cache.load_blob(proof_key)
+    if proof_png is None:
+        proof_png = render_proof(pdf)
+        cache.store_blob(proof_key, proof_png)
+    cache.prune()
+    return print_pdf.PrintEdition(
+        pdf=pdf, page_count=final_count, padding_pages=padding, gutter_in=gutter,
+        preflight=preflight, cover_pdf=cover_pdf, proof_png=proof_png,
+        fillable_pdf=None, spine_width_in=cover_geometry.spine_width_in,
+        layout_passes=passes, warnings=book.warnings,
+    )
+
+
+def _file_digest(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def _proof_key(salt: str, parts: Sequence[Chunk | Blank], page_count: int) -> str:
+    """The proof sheet's inputs: the chunks holding the pages it shows, and the page count."""
+    import inspect
+
+    from handbook_build.proof import render_proof, spreads_of
+
+    spreads = inspect.signature(render_proof).parameters["spread_count"].default
+    shown = {n for spread in spreads_of(page_count, spreads) for n in spread if n is not None}
+    digests, number = [], 1
+    for part in parts:
+        count = len(part.pages) if isinstance(part, Chunk) else 1
+        if isinstance(part, Chunk) and any(number <= n < number + count for n in shown):
+            digests.append(f"{number}:{hashlib.sha256(part.data).hexdigest()}")
+        number += count
+    return _hash(salt, "proof", str(page_count), *digests)
+
+
+def _padding_chunk(paged: Paged, geometry: Any, profile: Any, after: int, count: int,
+                   cache: ChunkCache) -> Chunk:
+    """print_pdf's padding pages (truly blank, right or left as they fall), as a chunk."""
+    from handbook_build.render import print_pdf
+
+    key = _hash(paged.salt, paged.edition, paged.head, "padding", repr(geometry),
+                repr(profile), str(after % 2), str(count))
+    chunk = cache.load(key)
+    if chunk is None:
+        pages = print_pdf._blank_pages(geometry, profile, after, count)
+        renderer = _renderer(paged)
+        document, _ = renderer.layout(blank_document(paged))
+        chunk = GroupChunk(renderer.write(document, pages), tuple(PageInfo() for _ in pages),
+                           0, ())
+        cache.store(key, chunk)
+    return Chunk(chunk.data, chunk.pages)
