@@ -200,6 +200,10 @@ def time_limit(seconds: int) -> Iterator[None]:
     signal.alarm(seconds)
     try:
         yield
+    except BuildTimeout as error:
+        # A fresh exception: one raised from a signal handler can carry a traceback entry
+        # without a line number (CPython 3.11), which pytest cannot format.
+        raise BuildTimeout(str(error)) from None
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
@@ -227,7 +231,7 @@ def run_cli(args: Sequence[str], timeout: int = 60) -> Run:
 
         output += "".join(traceback.format_exception(result.exception))
         if isinstance(result.exception, BuildTimeout):
-            raise result.exception
+            raise BuildTimeout(str(result.exception)) from None
     return Run(result.exit_code, output, time.perf_counter() - started)
 
 
@@ -295,12 +299,21 @@ def tree_hashes(folder: Path) -> dict[str, str]:
     }
 
 
+def edition_hashes(folder: Path) -> dict[str, str]:
+    """``tree_hashes`` without the build cache (``.cache/``, safe to delete, may be refreshed
+    by a build that then fails): the editions and the report."""
+    return {name: digest for name, digest in tree_hashes(folder).items()
+            if not name.startswith(".cache")}
+
+
 def temp_leftovers(folder: Path) -> list[str]:
-    """Temporary files a build may have left behind (the output module's prefix, *.tmp)."""
+    """Temporary files a build may have left behind anywhere under ``folder`` (the output
+    module's ``.handbook-build-*``, the caches' ``.tmp-*``, ``*.tmp``, ``*.part``)."""
     if not folder.exists():
         return []
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
-                  if path.name.startswith(".handbook-build-") or path.suffix in (".tmp", ".part"))
+                  if path.name.startswith((".handbook-build-", ".tmp"))
+                  or path.suffix in (".tmp", ".part"))
 
 
 def readable_bytes(path: Path) -> bytes:

@@ -21,10 +21,10 @@ from bookmaker import (
     PROJECT_DIR,
     build_args,
     cli_env,
+    edition_hashes,
     make_book,
     run_cli,
     temp_leftovers,
-    tree_hashes,
 )
 from handbook_build import editions, output
 from handbook_build.errors import RenderError
@@ -47,21 +47,15 @@ def _edit(manifest: Path) -> None:
                        encoding="utf-8")
 
 
-def _editions(folder: Path) -> dict[str, str]:
-    """Hashes of the editions and the report (the build cache may be rewritten)."""
-    return {name: digest for name, digest in tree_hashes(folder).items()
-            if not name.startswith(".cache")}
-
-
 def test_a_failing_source_leaves_the_previous_editions(tmp_path: Path) -> None:
     book = make_book(tmp_path / "b")
     out = tmp_path / "out"
     assert run_cli(build_args(book, out, FORMATS)).exit_code == 0
-    before = tree_hashes(out)
+    before = edition_hashes(out)
     book.chapter("intro.md").write_bytes(b"# Intro\n\n\xff broken\n")
     run = run_cli(build_args(book, out, FORMATS))
     assert run.exit_code == 1 and not run.has_traceback, run.output
-    assert tree_hashes(out) == before
+    assert edition_hashes(out) == before
     assert temp_leftovers(out) == []
 
 
@@ -70,7 +64,7 @@ def test_a_failing_renderer_leaves_the_previous_editions(
     book = make_book(tmp_path / "b")
     out = tmp_path / "out"
     assert run_cli(build_args(book, out, FORMATS)).exit_code == 0
-    before = tree_hashes(out)
+    before = edition_hashes(out)
     book.chapter("intro.md").write_text("# Intro\n\nChanged.\n")
     real = editions.render_edition
 
@@ -83,7 +77,7 @@ def test_a_failing_renderer_leaves_the_previous_editions(
     run = run_cli(build_args(book, out, FORMATS))
     assert run.exit_code == 1 and not run.has_traceback, run.output
     assert "the EPUB renderer failed" in run.output
-    assert tree_hashes(out) == before
+    assert edition_hashes(out) == before
     assert temp_leftovers(out) == []
 
 
@@ -91,11 +85,11 @@ def test_strict_warnings_leave_the_previous_editions(tmp_path: Path) -> None:
     book = make_book(tmp_path / "b")
     out = tmp_path / "out"
     assert run_cli(build_args(book, out, FORMATS)).exit_code == 0
-    before = tree_hashes(out)
+    before = edition_hashes(out)
     book.chapter("intro.md").write_text("# Intro\n\n![](../images/missing.png)\n")
     run = run_cli(build_args(book, out, FORMATS, ["--strict"]))
     assert run.exit_code == 1 and not run.has_traceback, run.output
-    assert tree_hashes(out) == before
+    assert edition_hashes(out) == before
 
 
 def test_ctrl_c_while_writing_leaves_the_previous_editions(
@@ -103,7 +97,7 @@ def test_ctrl_c_while_writing_leaves_the_previous_editions(
     book = make_book(tmp_path / "b")
     out = tmp_path / "out"
     assert run_cli(build_args(book, out, FORMATS)).exit_code == 0
-    before = tree_hashes(out)
+    before = edition_hashes(out)
     book.chapter("intro.md").write_text("# Intro\n\nChanged.\n")
     real_stage = output._stage
     staged: list[Path] = []
@@ -118,7 +112,7 @@ def test_ctrl_c_while_writing_leaves_the_previous_editions(
     run = run_cli(build_args(book, out, FORMATS))
     assert run.exit_code == 130, run.output
     assert "interrupted; the previous editions were left as they were" in run.output
-    assert tree_hashes(out) == before
+    assert edition_hashes(out) == before
     assert temp_leftovers(out) == []
 
 
@@ -142,7 +136,7 @@ def test_ctrl_c_mid_render_exits_130_and_keeps_the_previous_editions(
     args[args.index("-j") + 1] = jobs
     first = subprocess.run(args, capture_output=True, env=cli_env(), timeout=300, check=False)
     assert first.returncode == 0, first.stderr.decode()
-    before = _editions(out)
+    before = edition_hashes(out)
     _edit(sample_copy)
     # A session of its own, and the signal to the whole group: what Ctrl-C in a terminal does.
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -168,7 +162,7 @@ def test_ctrl_c_mid_render_exits_130_and_keeps_the_previous_editions(
     assert process.returncode == 130, stderr
     assert "interrupted; the previous editions were left as they were" in stderr
     assert "Traceback" not in stderr
-    assert _editions(out) == before
+    assert edition_hashes(out) == before
     assert temp_leftovers(out) == []
     time.sleep(0.2)
     assert _processes_mentioning(str(out)) == [], "worker processes outlived the build"
