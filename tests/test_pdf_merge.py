@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from handbook_build.render import pdf_merge
-from handbook_build.render.chunked import page_info
+from handbook_build.render.chunked import font_refs, page_info
 from handbook_build.render.pdf_merge import Blank, Bookmark, Chunk, Link, PageInfo
 
 weasyprint = pytest.importorskip("weasyprint")
@@ -162,3 +162,47 @@ def test_page_records_round_trip_through_json() -> None:
         bookmarks=(Bookmark(2, "Title \u2013 \u00fc", 1.0, 2.0, closed=True),),
     )
     assert pdf_merge.page_info_from_json(pdf_merge.page_info_to_json(info)) == info
+
+
+def test_fonts_cut_per_chunk_become_one_font_again() -> None:
+    html = (f'<html><head><meta charset="utf-8">{STYLE}</head><body>'
+            '<p>Alpha beta gamma.</p><p class="new"><em>Delta</em> epsilon zeta!</p>'
+            '<p class="new">Eta theta, <strong>iota</strong>.</p></body></html>')
+    document = weasyprint.HTML(string=html).render()
+    files: dict[tuple[str, int, int], str] = {}
+    programs: dict[str, bytes] = {}
+    chunks = []
+    for page in document.pages:
+        copied = document.copy([page])
+        data = copied.write_pdf()
+        chunks.append(Chunk(data, (page_info(page),),
+                            tuple(font_refs(copied.fonts.values(), files, programs))))
+    assert all(c.fonts for c in chunks)
+    separate = reader(pdf_merge.merge(chunks))
+    merged_bytes = pdf_merge.merge(chunks, font_programs=programs.get)
+    merged = reader(merged_bytes)
+
+    def font_objects(pdf: PdfReader) -> set[int]:
+        found = set()
+        for page in pdf.pages:
+            for ref in page["/Resources"]["/Font"].values():
+                found.add(ref.idnum)
+        return found
+
+    assert len(font_objects(merged)) < len(font_objects(separate))
+    assert len(merged_bytes) < len(pdf_merge.merge(chunks))
+    whole = reader(document.write_pdf())
+    for page, expected in zip(merged.pages, whole.pages, strict=True):
+        assert page.extract_text() == expected.extract_text()
+    import pypdfium2 as pdfium
+
+    def pixels(data: bytes) -> list[bytes]:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            return [pdf[i].render(scale=1).to_pil().tobytes() for i in range(len(pdf))]
+        finally:
+            pdf.close()
+
+    assert pixels(merged_bytes) == pixels(document.write_pdf())
+    # Without the font files the chunks keep their own subsets.
+    assert pdf_merge.merge(chunks, font_programs=lambda sha: None) == pdf_merge.merge(chunks)

@@ -45,7 +45,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -491,6 +491,10 @@ class GroupChunk:
     start: int
     values: tuple[tuple[str, str], ...]  # the page numbers it prints from other groups
     warnings: tuple[str, ...] = ()
+    fonts: tuple[pdf_merge.FontRef, ...] = ()  # fonts the merge may join with other chunks'
+
+    def part(self) -> Chunk:
+        return Chunk(self.data, self.pages, self.fonts)
 
     @property
     def anchors(self) -> Iterator[tuple[str, int]]:
@@ -507,6 +511,7 @@ class RunResult:
     fetch_attempts: tuple[str, ...]
     fetch_refused: tuple[str, ...]
     seconds: float
+    programs: dict[str, bytes] = field(default_factory=dict)  # font files, by sha256
 
 
 def run_document(paged: Paged, job: RunJob, title_pages: int = TITLE_PAGES) -> str:
@@ -554,6 +559,8 @@ class _Renderer:
         self.paged = paged
         self.fetcher = _fetcher(paged)
         self.cache: dict[str, Any] = {}
+        self.programs: dict[str, bytes] = {}  # whole font files by sha256
+        self.font_files: dict[tuple[str, int, int], str] = {}
 
     def layout(self, document_html: str) -> tuple[Any, tuple[str, ...]]:
         from handbook_build.render.pdf import _CapturedWarnings
@@ -588,7 +595,9 @@ class _Renderer:
             document = html.render(cache=self.cache)
         return document
 
-    def write(self, document: Any, pages: Sequence[Any]) -> bytes:
+    def write(self, document: Any, pages: Sequence[Any]
+              ) -> tuple[bytes, tuple[pdf_merge.FontRef, ...]]:
+        """The pages as a PDF, and the fonts in it that the merge may join across chunks."""
         from handbook_build.render.pdf import _CapturedWarnings
 
         options: dict[str, Any] = {}
@@ -598,9 +607,37 @@ class _Renderer:
             from handbook_build.pod import fixed_document_id
 
             options["finisher"] = fixed_document_id(self.paged.document_seed)
+        copied = document.copy([_bare(page) for page in pages])
         with _CapturedWarnings():
-            data: bytes = document.copy([_bare(page) for page in pages]).write_pdf(**options)
-        return bytes(data)
+            data: bytes = copied.write_pdf(**options)
+        return bytes(data), tuple(self._font_refs(copied.fonts.values()))
+
+    def _font_refs(self, fonts: Iterable[Any]) -> Iterator[pdf_merge.FontRef]:
+        return font_refs(fonts, self.font_files, self.programs)
+
+
+def font_refs(fonts: Iterable[Any], files: dict[tuple[str, int, int], str],
+              programs: dict[str, bytes]) -> Iterator[pdf_merge.FontRef]:
+    """The fonts of a written WeasyPrint document the merge may join with other chunks': plain
+    outline fonts (no bitmap, colour, variation or missing glyph), by the file they come from.
+    ``files`` and ``programs`` remember the files already read (by face, by sha256)."""
+    from weasyprint.text.fonts import get_hb_object_data
+
+    for font in fonts:
+        if (getattr(font, "bitmap", True) or getattr(font, "missing", True)
+                or getattr(font, "used_in_forms", True)
+                or "fvar" in getattr(font, "tables", ("fvar",))
+                or any(getattr(font, name, None) for name in ("png", "svg", "colr"))):
+            continue
+        memo = (str(font.hash), int(getattr(font, "index", 0)), id(font.hb_face))
+        if memo not in files:
+            program = get_hb_object_data(font.hb_face)
+            if not program:
+                continue
+            sha = hashlib.sha256(program).hexdigest()
+            programs[sha] = bytes(program)
+            files[memo] = sha
+        yield str(font.hash), files[memo], memo[1]
 
 
 def _fetcher(paged: Paged) -> Any:
@@ -695,15 +732,16 @@ def layout_run(paged: Paged, job: RunJob) -> RunResult:
             elif target in folios:
                 used.append((target, format_counter(folios[target], style)))
         chunk_pages = pages[first:end]
+        data, fonts = renderer.write(document, chunk_pages)
         chunks.append(GroupChunk(
-            data=renderer.write(document, chunk_pages),
-            pages=tuple(page_info(page) for page in chunk_pages),
-            start=group_start, values=tuple(used),
-            warnings=(*warnings, *notes),
+            data=data, pages=tuple(page_info(page) for page in chunk_pages),
+            start=group_start, values=tuple(used), warnings=(*warnings, *notes), fonts=fonts,
         ))
+    shas = {sha for chunk in chunks for _, sha, _ in chunk.fonts}
     return RunResult(tuple(chunks), (*warnings, *notes),
                      tuple(renderer.fetcher.attempts[attempts:]),
-                     tuple(renderer.fetcher.refused[refused:]), time.perf_counter() - started)
+                     tuple(renderer.fetcher.refused[refused:]), time.perf_counter() - started,
+                     {sha: renderer.programs[sha] for sha in shas})
 
 
 def _misplaced_notes(paged: Paged, document: Any) -> tuple[str, ...]:
@@ -740,8 +778,9 @@ def next_start(start: int, pages: int) -> int:
 def layout_front(paged: Paged, values: tuple[tuple[str, str], ...]) -> GroupChunk:
     renderer = _renderer(paged)
     document, warnings = renderer.layout(front_document(paged, dict(values)))
-    return GroupChunk(renderer.write(document, document.pages),
-                      tuple(page_info(page) for page in document.pages), 1, values, warnings)
+    data, fonts = renderer.write(document, document.pages)
+    return GroupChunk(data, tuple(page_info(page) for page in document.pages), 1, values,
+                      warnings, fonts)
 
 
 def layout_blank(paged: Paged) -> GroupChunk:
@@ -749,7 +788,8 @@ def layout_blank(paged: Paged) -> GroupChunk:
     document, _ = renderer.layout(blank_document(paged))
     if len(document.pages) != 3 or not document.pages[1]._page_box.page_type.blank:
         raise RenderError("chunked layout: the edition's blank page could not be made")
-    return GroupChunk(renderer.write(document, document.pages[1:2]), (PageInfo(),), 0, ())
+    data, _ = renderer.write(document, document.pages[1:2])
+    return GroupChunk(data, (PageInfo(),), 0, ())
 
 
 # --- the cache ----------------------------------------------------------------------------------
@@ -778,6 +818,7 @@ class ChunkCache:
                 data, tuple(pdf_merge.page_info_from_json(p) for p in meta["pages"]),
                 int(meta["start"]), tuple((str(k), str(v)) for k, v in meta["values"]),
                 tuple(str(w) for w in meta.get("warnings", ())),
+                tuple((str(k), str(h), int(i)) for k, h, i in meta.get("fonts", ())),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -791,7 +832,7 @@ class ChunkCache:
             "sha256": hashlib.sha256(chunk.data).hexdigest(),
             "pages": [pdf_merge.page_info_to_json(info) for info in chunk.pages],
             "start": chunk.start, "values": [list(v) for v in chunk.values],
-            "warnings": list(chunk.warnings),
+            "warnings": list(chunk.warnings), "fonts": [list(f) for f in chunk.fonts],
         }
         _write_file(self.folder / f"{key}.pdf", chunk.data)
         _write_file(self.folder / f"{key}.json", json.dumps(meta).encode())
@@ -812,6 +853,24 @@ class ChunkCache:
             return None
         self._use(f"info-{content_key}.json")
         return result
+
+    def store_font(self, sha: str, program: bytes) -> None:
+        """A whole font file the chunks were cut from (shared by the editions' caches)."""
+        if self.folder is not None:
+            path = self.folder.parent / "fonts" / f"{sha}.font"
+            if not path.exists():
+                _write_file(path, program)
+            with contextlib.suppress(OSError):
+                os.utime(path)
+
+    def font(self, sha: str) -> bytes | None:
+        if self.folder is None:
+            return None
+        try:
+            program = (self.folder.parent / "fonts" / f"{sha}.font").read_bytes()
+        except OSError:
+            return None
+        return program if hashlib.sha256(program).hexdigest() == sha else None
 
     def load_blob(self, key: str) -> bytes | None:
         """A cached byte string (a cover, a proof sheet) stored with its digest."""
@@ -917,9 +976,11 @@ class BookLayout:
     fetch_refused: tuple[str, ...]
     stats: ChunkStats
     blank: GroupChunk | None = None
+    programs: Callable[[str], bytes | None] | None = None  # font files for the merge
 
     def merge(self, *, links: bool = True, seed: bytes = b"") -> bytes:
-        return pdf_merge.merge(self.parts, links=links, seed=seed)
+        return pdf_merge.merge(self.parts, links=links, seed=seed,
+                               font_programs=self.programs)
 
 
 RunFunction = Callable[[Paged, Sequence[RunJob]], list[RunResult]]
@@ -937,6 +998,7 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
     warnings: list[str] = []
     attempts: list[str] = []
     refused: list[str] = []
+    programs: dict[str, bytes] = {}  # font files met in this build
     chunks: list[GroupChunk | None] = [None] * len(groups)
     laid_out, runs, reused = 0, 0, 0
     passes = 0
@@ -976,7 +1038,7 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
             (result,) = runner(paged, [job])
             runs += 1
             laid_out += len(run)
-            _collect(result, warnings, attempts, refused)
+            _collect(result, warnings, attempts, refused, programs, cache)
             for group_here, chunk in zip(run, result.chunks, strict=True):
                 chunks[group_here.index] = chunk
                 _learn(folios, chunk.anchors, chunk.start, learned)
@@ -992,7 +1054,7 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
             runs += len(batch)
             laid_out += len(batch)
             for (i, _), result in zip(deferred, results, strict=True):
-                _collect(result, warnings, attempts, refused)
+                _collect(result, warnings, attempts, refused, programs, cache)
                 (chunk,) = result.chunks
                 chunks[i] = chunk
                 cache.store(chunk_key(paged, groups[i], chunk.start, chunk.values), chunk,
@@ -1025,11 +1087,15 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
     if blank is None:
         blank = layout_blank(paged)
         cache.store(blank_key, blank)
+    for sha, program in _renderer(paged).programs.items() if not front_reused else ():
+        if sha not in programs:
+            programs[sha] = program
+            cache.store_font(sha, program)
     parts: list[Chunk | Blank] = []
-    blank_chunk = Chunk(blank.data, blank.pages)
+    blank_chunk = blank.part()
     sequence = [front, *body]
     for position, chunk in enumerate(sequence):
-        parts.append(Chunk(chunk.data, chunk.pages))
+        parts.append(chunk.part())
         if position < len(sequence) - 1 and len(chunk.pages) % 2:
             parts.append(blank_chunk)
     for chunk in body:
@@ -1041,7 +1107,8 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
              paged.edition, stats.groups, stats.reused, stats.laid_out, stats.runs, stats.passes,
              "reused" if front_reused else "laid out")
     return BookLayout(tuple(parts), page_count, folios, tuple(dict.fromkeys(warnings)),
-                      tuple(attempts), tuple(refused), stats, blank)
+                      tuple(attempts), tuple(refused), stats, blank,
+                      lambda sha: programs.get(sha) or cache.font(sha))
 
 
 def _values(group: Group, folios: Mapping[str, int], style: str) -> tuple[tuple[str, str], ...]:
@@ -1100,10 +1167,14 @@ def _front_values(paged: Paged, folios: Mapping[str, int], style: str
 
 
 def _collect(result: RunResult, warnings: list[str], attempts: list[str],
-             refused: list[str]) -> None:
+             refused: list[str], programs: dict[str, bytes], cache: ChunkCache) -> None:
     warnings.extend(result.warnings)
     attempts.extend(result.fetch_attempts)
     refused.extend(result.fetch_refused)
+    for sha, program in result.programs.items():
+        if sha not in programs:
+            programs[sha] = program
+            cache.store_font(sha, program)
 
 
 def _run_jobs(paged: Paged, batch: Sequence[RunJob], jobs: int) -> list[RunResult]:
@@ -1211,7 +1282,7 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
     parts = list(book.parts)
     if padding:
         parts.append(_padding_chunk(paged, geometry, profile, book.page_count, padding, cache))
-    pdf = pdf_merge.merge(parts, links=False, seed=seed.encode())
+    pdf = pdf_merge.merge(parts, links=False, seed=seed.encode(), font_programs=book.programs)
     trim = (geometry.width_in, geometry.height_in)
     preflight = run_preflight(pdf, profile, Layout(trim, final_count, padding, gutter))
     # The cover depends on the page count, not on the pages: laid out again only when its
@@ -1279,7 +1350,7 @@ def _padding_chunk(paged: Paged, geometry: Any, profile: Any, after: int, count:
         pages = print_pdf._blank_pages(geometry, profile, after, count)
         renderer = _renderer(paged)
         document, _ = renderer.layout(blank_document(paged))
-        chunk = GroupChunk(renderer.write(document, pages), tuple(PageInfo() for _ in pages),
-                           0, ())
+        data, _ = renderer.write(document, pages)
+        chunk = GroupChunk(data, tuple(PageInfo() for _ in pages), 0, ())
         cache.store(key, chunk)
-    return Chunk(chunk.data, chunk.pages)
+    return chunk.part()
