@@ -326,8 +326,6 @@ def test_duplicate_heading_ids_are_made_unique(tmp_path: Path) -> None:
     _unique_ids_and_resolvable_links(out)
 
 
-@pytest.mark.xfail(strict=True, reason="ids of raw HTML elements are not prefixed with the "
-                   "chapter slug: <span id=x> in two chapters gives two id=x in the book")
 def test_duplicate_raw_html_ids_are_made_unique(tmp_path: Path) -> None:
     text = '# A\n\n<span id="x">raw</span> and <div id="note">more</div>\n\n[to x](#x)\n'
     book = make_book(tmp_path / "b", chapters={"one.md": text, "two.md": text})

@@ -150,8 +150,6 @@ def test_whole_books_have_unique_ids_and_no_chapter_file_links(bodies: list[str]
         assert note.get("id", "").startswith("fn-")
 
 
-@pytest.mark.xfail(strict=True, reason="links.rewrite_links maps other.md#anchor to "
-                   "#other--anchor without checking that the anchor exists: a dangling href")
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(bodies=["# Alpha\n", "# Beta\n", "See [alpha](alpha.md#nope).\n"])
 @given(BOOKS)

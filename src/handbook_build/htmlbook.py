@@ -13,7 +13,9 @@ from pathlib import Path
 import lxml.html
 from lxml.html import HtmlElement
 
+from handbook_build.contents import display_path
 from handbook_build.errors import RenderError
+from handbook_build.html_ids import make_ids_unique, repair_internal_links
 from handbook_build.model import Diagnostic, HtmlBook, HtmlSection, Manuscript, TocNode
 from handbook_build.pandoc import markdown_to_html
 from handbook_build.sanitize import sanitize_html
@@ -28,8 +30,7 @@ def to_html(manuscript: Manuscript, cache_dir: Path | None = None) -> HtmlBook:
     html = _convert(manuscript, cache_dir)
     elements = _top_level_sections(html)
     nodes_by_slug = {node.slug: node for node in book.manifest.nodes}
-    sections: list[HtmlSection] = []
-    diagnostics: list[Diagnostic] = []
+    placed: list[tuple[TocNode, HtmlElement]] = []
     for element in elements:
         node = nodes_by_slug.get(str(element.get("id", "")))
         if node is None:
@@ -38,6 +39,11 @@ def to_html(manuscript: Manuscript, cache_dir: Path | None = None) -> HtmlBook:
                               "this is a bug in assembly, please report it")
         node = _typeset_title(element, node)
         _normalize_section(element, node)
+        placed.append((node, element))
+    make_ids_unique(placed)
+    diagnostics = repair_internal_links(placed)
+    sections: list[HtmlSection] = []
+    for node, element in placed:
         section_html = lxml.html.tostring(element, encoding="unicode")
         sanitized = sanitize_html(section_html)
         for dropped in sanitized.dropped:
@@ -107,7 +113,7 @@ def _headings(element: HtmlElement) -> tuple[tuple[int, str, str], ...]:
 
 
 def _dropped_warning(node: TocNode, dropped: str) -> Diagnostic:
-    path = str(node.source_path) if node.source_path else node.title
+    path = display_path(node.source_path) if node.source_path else node.title
     return Diagnostic(path, None, f"raw HTML {dropped} removed", "write it as Markdown",
                       severity="warning", code="raw-html-dropped")
 
