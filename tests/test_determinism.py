@@ -38,10 +38,12 @@ class Built:
                 if path.is_file()}
 
 
-def _build(manifest: Path, root: Path, out: Path, seed: str, env: dict[str, str] | None = None
-           ) -> Built:
+def _build(manifest: Path, root: Path, out: Path, seed: str, env: dict[str, str] | None = None,
+           jobs: int = 1) -> Built:
+    args = build_args(manifest, out, EDITIONS)
+    args[args.index("-j") + 1] = str(jobs)
     completed = subprocess.run(
-        [str(CLI), *build_args(manifest, out, EDITIONS)], capture_output=True, timeout=600,
+        [str(CLI), *args], capture_output=True, timeout=600,
         env=cli_env({"PYTHONHASHSEED": seed, **(env or {})}), check=False, cwd=root,
     )
     stderr = completed.stderr.decode("utf-8", "replace")
@@ -180,7 +182,7 @@ def test_the_real_handbook_is_byte_identical_across_builds(tmp_path: Path,
         root = tmp_path / name
         root.mkdir()
         builds.append(_build(HANDBOOK_MANIFEST, root, root / "out", seed,
-                             {"HANDBOOK_SOURCE": str(corpus_dir)}))
+                             {"HANDBOOK_SOURCE": str(corpus_dir)}, jobs=2))
     _compare(*builds)
     for name in builds[1].files():
         found = _absolute_paths(readable_bytes(builds[1].out / name), builds[1])
