@@ -114,11 +114,30 @@ def build(request: BuildRequest, progress: Progress = lambda _: None,
         details=_merged_details(outputs),
     )
     files[report_path] = _report_json(report, manifest)
-    progress(f"writing {len(files)} files to {output_dir}")
-    write_all(files)
+    changed = _changed_files(files, previous)
+    progress(f"writing {len(changed)} of {len(files)} files to {output_dir}")
+    write_all(changed)
     state = cache.state_bytes(fingerprint, {path.name: data for path, data in files.items()})
     write_all({cache.ensure_cache_dir(output_dir) / cache.STATE_FILE: state})
     return report
+
+
+def _changed_files(files: dict[Path, bytes], previous: cache.BuildState | None
+                   ) -> dict[Path, bytes]:
+    """The outputs whose bytes differ from the file there (an edit rewrites only those)."""
+    if previous is None:
+        return files
+    changed = {}
+    for path, data in files.items():
+        digest = previous.outputs.get(path.name)
+        if digest is not None and digest == cache.file_digest(data):
+            try:
+                if cache.file_digest(path.read_bytes()) == digest:
+                    continue
+            except OSError:
+                pass
+        changed[path] = data
+    return changed
 
 
 def _unchanged_report(output_dir: Path, state: cache.BuildState, started: float) -> BuildReport:

@@ -88,7 +88,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHUNK_DIR = "chunks"
-GROUP_CHARS = 40_000  # a group: sections until about this much HTML (about 20 reading pages)
+# A group: sections until about this much HTML (5-8 pages). An edit lays out its group again;
+# fonts are joined by the merge, so small groups cost little more than big ones.
+GROUP_CHARS = 12_000
 RUN_CHARS = 320_000  # a run laid out in one document: memory grows with it
 # The print edition prints "see p. N" for targets anywhere: a later run's pages are unknown
 # while a run is laid out, so its chunks pointing there are laid out again. Longer runs there.

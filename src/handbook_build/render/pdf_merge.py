@@ -110,12 +110,15 @@ def merge(parts: Sequence[Part], *, document_from: int = 0, links: bool = True,
     document_source: Any = None
     header = "%PDF-1.7"
     font_tables: list[tuple[Chunk, list[Any]]] = []
+    readers: dict[int, Any] = {}
     for index, part in enumerate(parts):
         if isinstance(part, Blank):
             _add_blank(writer)
             page_infos.append(PageInfo())
             continue
-        reader = PdfReader(io.BytesIO(part.data))
+        reader = readers.get(id(part.data))
+        if reader is None:  # a repeated part (the blank verso) is read once
+            reader = readers[id(part.data)] = PdfReader(io.BytesIO(part.data))
         if len(reader.pages) != len(part.pages):
             raise ValueError(f"chunk {index}: {len(reader.pages)} pages but "
                              f"{len(part.pages)} page records")
