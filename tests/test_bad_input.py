@@ -651,9 +651,6 @@ def test_unusable_cover_image(tmp_path: Path, data: bytes, reason: str) -> None:
     assert edition_hashes(tmp_path / "out") == {}
 
 
-@pytest.mark.xfail(strict=True, reason="the .md manuscript keeps raw HTML as written (script, "
-                   "iframe, on* attributes): only the rendered editions are sanitized; the fix "
-                   "belongs in the chapter transforms (markdown_fix)")
 def test_raw_html_is_sanitized_in_the_manuscript_too(tmp_path: Path) -> None:
     text = "# Raw\n\n<script>alert(1)</script>\n\n<p onclick=\"alert(2)\">x</p>\n"
     book = make_book(tmp_path / "b", chapters={"raw.md": text})

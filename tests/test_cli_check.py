@@ -123,9 +123,11 @@ def test_source_option_and_environment(tmp_path: Path) -> None:
     result = run("--strict", "--source", "elsewhere", "book/book.toml")
     assert result.exit_code == 1
     assert result.output.startswith("elsewhere/one.md:2: warning:")
+    # HANDBOOK_SOURCE is read only by manifests that name it (${HANDBOOK_SOURCE:-...}): it must
+    # not redirect a book that does not, or `make test`'s export would check the wrong book.
     env = CliRunner(env={"HANDBOOK_SOURCE": "elsewhere"}).invoke(
         main, ["check", "--strict", "book/book.toml"])
-    assert env.exit_code == 1
+    assert env.exit_code == 0
 
 
 def test_bare_contents_file_warns_about_defaulted_metadata(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ from handbook_build.errors import SourceError, fail_on_errors
 from handbook_build.guard import check_chapter_size, check_chapter_text, check_image
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
+from handbook_build.markdown_html import sanitize_markdown_html
+from handbook_build.markdown_scan import column_of, line_of
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
 
 __all__ = ["EMPTY_CHAPTER_NOTE", "read_book", "read_chapter_text"]
@@ -164,6 +166,14 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         assets.extend(result.assets)
         return fix.Fixed(result.markdown, result.diagnostics)
 
+    def raw_html(markdown: str) -> fix.Fixed:
+        cleaned = sanitize_markdown_html(markdown)
+        return fix.Fixed(cleaned.text, tuple(
+            Diagnostic(shown, line_of(markdown, offset), f"raw HTML {what} removed",
+                       "write it as Markdown", "warning", "raw-html-dropped",
+                       column_of(markdown, offset))
+            for offset, what in cleaned.removed))
+
     def links(markdown: str) -> fix.Fixed:
         result = rewrite_links(markdown, LinkContext(
             node, chapter_dir, context.slug_by_file, context.site_map, manifest.contents_path))
@@ -176,6 +186,7 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: fix.inline_reference_links(t, shown),
         images,
         links,
+        raw_html,  # after images and links, which check their own src/href and keep columns
         lambda t: fix.relabel_footnotes(t, shown, node.slug),
         lambda t: fix.shift_headings(t, shown, node.slug, node.title),
         lambda t: fix.close_open_blocks(t, shown),
