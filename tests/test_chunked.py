@@ -368,3 +368,30 @@ def test_real_handbook_chunked_is_the_single_pass_book(corpus_dir: Path,
     rebuilt = chunked.render_reading_pdf(changed, cache)
     clean = chunked.render_reading_pdf(changed, tmp_path / "clean")
     assert rebuilt is not None and clean is not None and rebuilt.data == clean.data
+
+
+def _group(index: int, size: int, ids: tuple[str, ...] = (), targets: tuple[str, ...] = ()
+           ) -> chunked.Group:
+    return chunked.Group(index, index, "x" * size, f"g{index}", frozenset(ids), targets, str(index))
+
+
+def test_runs_are_cut_where_fewest_groups_point_across() -> None:
+    # g0 and g1 print page numbers of g3; a cut after g3 or g4 leaves nothing pointing across.
+    groups = [_group(0, 10, ("a",), ("d",)), _group(1, 10, ("b",), ("d",)), _group(2, 10, ("c",)),
+              _group(3, 10, ("d",)), _group(4, 10, ("e",)), _group(5, 10, ("f",))]
+    owners = {anchor: g.index for g in groups for anchor in g.ids}
+    assert chunked._run_stop(groups, 0, 45, owners, lambda g: True) == 5
+    assert chunked._run_stop(groups, 0, 30, owners, lambda g: True) == 3  # 2 across either way
+    assert chunked._run_stop(groups, 0, 1000, owners, lambda g: True) == 6  # the whole book
+    assert chunked._run_stop(groups, 0, 1000, owners, lambda g: g.index < 2) == 2
+
+
+def test_groups_laid_out_again_share_documents() -> None:
+    groups = [_group(i, 10) for i in range(8)]
+    deferred = [(1, 3), (2, 5), (3, 7), (4, 9), (6, 13)]
+    runs = chunked._deferred_runs(deferred, groups, jobs=2, limit=1000)
+    assert [[i for i, _ in run] for run in runs] == [[1, 2, 3, 4], [6]]
+    runs = chunked._deferred_runs(deferred[:4], groups, jobs=2, limit=1000)
+    assert [[i for i, _ in run] for run in runs] == [[1, 2], [3, 4]]
+    runs = chunked._deferred_runs(deferred[:4], groups, jobs=1, limit=15)
+    assert all(len(run) == 1 for run in runs)
