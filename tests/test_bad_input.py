@@ -286,8 +286,6 @@ def test_ten_thousand_footnotes_build(tmp_path: Path) -> None:
     assert len(page.find_class("footnotes")[0]) == 10_000
 
 
-@pytest.mark.xfail(strict=True, reason="markdown_fix.line_origins matches lines with difflib, "
-                   "quadratic on a chapter whose definitions move: 8-20 s for 10,000 footnotes")
 def test_ten_thousand_footnotes_read_in_seconds(tmp_path: Path) -> None:
     book = make_book(tmp_path / "b", chapters={"notes.md": _footnotes(10_000)})
     run = run_cli_subprocess(build_args(book, tmp_path / "out", ("md",)), timeout=5)

@@ -79,6 +79,34 @@ def line_origins(before: str, after: str) -> tuple[int, ...]:
     old, new = before.split("\n"), after.split("\n")
     if len(old) == len(new):
         return tuple(range(1, len(new) + 1))
+    # Only the changed middle needs matching: difflib is quadratic, and a chapter of 10,000
+    # footnotes whose definitions move would take seconds. Same-line prefix and suffix are free.
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while (tail < min(len(old), len(new)) - head
+           and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]):
+        tail += 1
+    origins = list(range(1, head + 1))
+    middle_old, middle_new = old[head:len(old) - tail], new[head:len(new) - tail]
+    if middle_old:
+        origins += [head + line for line in _match_lines(middle_old, middle_new)]
+    else:  # pure insertion: the new lines belong to the line before them
+        origins += [max(head, 1)] * len(middle_new)
+    origins += [len(old) - tail + offset + 1 for offset in range(tail)]
+    return tuple(origins)
+
+
+_DIFF_LIMIT = 4000  # lines; beyond it, proportional mapping (approximate, but linear)
+
+
+def _match_lines(old: list[str], new: list[str]) -> list[int]:
+    """1-based lines of ``old`` for each line of ``new`` (relative to the changed region)."""
+    if not new:
+        return []
+    if len(old) * len(new) > _DIFF_LIMIT * _DIFF_LIMIT // 4:
+        return [1 + (j * len(old)) // len(new) for j in range(len(new))]
     origins = [1] * len(new)
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -89,7 +117,7 @@ def line_origins(before: str, after: str) -> tuple[int, ...]:
                 origins[j] = i1 + min(j - j1, i2 - i1 - 1) + 1
             else:  # inserted lines belong to the line before them
                 origins[j] = max(i1, 1)
-    return tuple(origins)
+    return origins
 
 
 def compose_origins(first: Sequence[int], second: Sequence[int]) -> tuple[int, ...]:
