@@ -57,8 +57,9 @@ def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[s
     digest.update(_font_folders_state().encode())
     roots = {*manifest.allowed_roots, *manifest.image_dirs, manifest.styles_dir, PACKAGE_DIR}
     excluded = output_dir.resolve()
+    confined_to = tuple(root.resolve() for root in roots)
     for root in sorted(roots):
-        for path in _files_under(root, excluded):
+        for path in _files_under(root, excluded, confined_to):
             digest.update(f"{path}\n".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -76,9 +77,13 @@ def _font_folders_state() -> str:
     return ";".join(sorted(stamps))
 
 
-def _files_under(root: Path, excluded: Path) -> Iterator[Path]:
+def _files_under(root: Path, excluded: Path,
+                 confined_to: tuple[Path, ...] | None = None) -> Iterator[Path]:
+    """Regular files under ``root`` whose real location is inside one of the roots: a symlink
+    out of the book is never read (the build refuses it too), and a FIFO never blocks us."""
     if not root.is_dir():
         return
+    confined_to = confined_to or (root.resolve(),)
     for folder, subfolders, files in os.walk(root):
         current = Path(folder)
         subfolders[:] = sorted(
@@ -87,7 +92,11 @@ def _files_under(root: Path, excluded: Path) -> Iterator[Path]:
         )
         for name in sorted(files):
             path = current / name
-            if path.is_file():
+            try:
+                real = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                continue  # dangling link or symlink loop: the build reports it if it is used
+            if real.is_file() and any(real.is_relative_to(top) for top in confined_to):
                 yield path
 
 

@@ -268,7 +268,14 @@ def _chapter_node(
     diagnostics: list[Diagnostic],
 ) -> TocNode | None:
     target = item.target or ""
-    path = (base_dir / target).resolve()
+    try:
+        path = (base_dir / target).resolve()
+    except (RuntimeError, OSError):  # a symlink loop: Path.resolve raises instead of returning
+        diagnostics.append(Diagnostic(
+            shown, item.line, f"chapter {target} is a symlink loop",
+            "point the link at a real chapter file", code="symlink-loop",
+        ))
+        return None
     slug = chapter_slug(target)
     if path in by_path:
         first = by_path[path]
