@@ -464,9 +464,11 @@ def test_raw_html_is_sanitized_in_every_edition(tmp_path: Path, case: str) -> No
     html, epub = html_of(out), epub_text(out)
     body = html[html.index('<section id="raw"'):]
     assert "Before." in body and "After." in body
+    manuscript = (out / "book.md").read_text(encoding="utf-8")
     for needle in forbidden:
         assert needle.lower() not in body.lower(), f"{needle} in the HTML edition"
         assert needle.lower() not in epub.lower(), f"{needle} in the EPUB edition"
+        assert needle.lower() not in manuscript.lower(), f"{needle} in the manuscript"
 
 
 # --- fonts --------------------------------------------------------------------------------------
