@@ -336,23 +336,52 @@ def _salt(manifest: Manifest, html_book: HtmlBook) -> str:
     """Everything outside the documents' text that shapes a chunk, as one hash."""
     digest = hashlib.sha256()
     digest.update(build_cache.tool_versions().encode())
-    digest.update(build_cache._font_folders_state().encode())
+    digest.update(_font_folders_state().encode())
     digest.update(__version__.encode())
     for name in _CODE:
         with contextlib.suppress(OSError):
             digest.update(name.encode() + (build_cache.PACKAGE_DIR / name).read_bytes())
-    styles = manifest.styles_dir.resolve()
-    for path in build_cache._files_under(manifest.styles_dir, html_book.output_dir.resolve()):
-        if styles not in path.resolve().parents:
-            continue  # a link out of the folder: not ours to read
-        digest.update(f"{path.relative_to(manifest.styles_dir)}\n".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, path in _style_files(manifest.styles_dir):
+        digest.update(f"{name}\n".encode())
+        with contextlib.suppress(OSError):
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     images = sorted((asset.src, str(asset.path)) for asset in html_book.images)
     for src, image_path in images:
         digest.update(f"{src}\n".encode())
         with contextlib.suppress(OSError):
             digest.update(hashlib.sha256(Path(image_path).read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _style_files(folder: Path) -> Iterator[tuple[str, Path]]:
+    """Regular files of the styles folder (which url() may name), never a link out of it."""
+    try:
+        top = folder.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return
+    for current, subfolders, files in os.walk(top):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        for name in sorted(files):
+            path = Path(current) / name
+            try:
+                real = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                continue
+            if real.is_file() and real.is_relative_to(top):
+                yield str(path.relative_to(top)), real
+
+
+def _font_folders_state() -> str:
+    """Installing or removing a font changes its folder's mtime (as cache.py notices it)."""
+    folders = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
+               Path.home() / ".local" / "share" / "fonts", Path.home() / ".fonts"]
+    stamps = []
+    for top in folders:
+        if top.is_dir():
+            for folder, _, _ in os.walk(top):
+                with contextlib.suppress(OSError):
+                    stamps.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
+    return ";".join(sorted(stamps))
 
 
 # --- groups -------------------------------------------------------------------------------------
