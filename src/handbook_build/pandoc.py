@@ -6,6 +6,7 @@ pandoc comes from the ``pypandoc-binary`` wheel; no system pandoc is needed or u
 from __future__ import annotations
 
 import functools
+import logging
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -13,6 +14,11 @@ from typing import cast
 
 from handbook_build.assemble import PANDOC_MARKDOWN_FORMAT
 from handbook_build.errors import MissingToolError, RenderError
+
+# pypandoc relays pandoc's stderr warnings ("Div ... unclosed") as log records with positions in
+# the assembled manuscript, which mean nothing to an editor; the chapter transforms report the
+# same problems at the chapter's own lines, so pandoc's copies are kept out of the output.
+logging.getLogger("pypandoc").setLevel(logging.ERROR)
 
 # One reader format for the whole project; assemble.py explains each extension.
 READER_FORMAT = PANDOC_MARKDOWN_FORMAT
