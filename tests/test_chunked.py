@@ -395,3 +395,15 @@ def test_groups_laid_out_again_share_documents() -> None:
     assert [[i for i, _ in run] for run in runs] == [[1, 2], [3, 4]]
     runs = chunked._deferred_runs(deferred[:4], groups, jobs=1, limit=15)
     assert all(len(run) == 1 for run in runs)
+
+
+def test_see_page_numbers_of_the_front_matter(sample: HtmlBook, tmp_path: Path) -> None:
+    """A chapter pointing at the contents prints its page number, laid out after the body."""
+    from handbook_build.render.print_pdf import render_print
+
+    book = edited(sample, "why-peers", '<p>Back to the <a href="#contents">contents</a>.</p>')
+    chunks = chunked.render_print_edition(book, tmp_path / ".cache")
+    assert chunks is not None
+    single = render_print(book)
+    assert_same_book(single.pdf, chunks.pdf)
+    assert any("(see p.\u00a03)" in text for text in pdf_summary(chunks.pdf)["texts"])

@@ -1039,6 +1039,9 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
     chunks: list[GroupChunk | None] = [None] * len(groups)
     laid_out, runs, reused = 0, 0, 0
     passes = 0
+    final: dict[str, int] = {}
+    front: GroupChunk | None = None
+    front_reused = False
     for passes in range(1, MAX_PASSES + 1):  # noqa: B007 - reported in the stats
         chunks = [None] * len(groups)
         deferred: list[tuple[int, int]] = []  # (group, start): page count known, lay out later
@@ -1095,29 +1098,32 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
                     chunks[i] = chunk
                     cache.store(chunk_key(paged, groups[i], chunk.start, chunk.values), chunk,
                                 groups[i].content_key)
+        # The front matter last: its contents print the body's final page numbers. Its own
+        # anchors are numbered from 1, like its pages.
         final = _final_folios(chunks)
+        front_values = _front_values(paged, final, style)
+        front_key = _hash(paged.salt, paged.edition, paged.head, "front", paged.front,
+                          *(f"{k}={v}" for k, v in front_values))
+        front = cache.load(front_key)
+        front_reused = front is not None
+        if front is None:
+            front = layout_front(paged, front_values)
+            cache.store(front_key, front)
+            warnings.extend(front.warnings)
+        for name, offset in front.anchors:
+            final.setdefault(name, 1 + offset)
         stale = _stale(groups, chunks, final, style)
         if not stale:
             break
         log.info("chunked %s: %d chunks print page numbers that moved; again", paged.edition,
                  len(stale))
         guess = final
+        reused = 0
     else:
         raise RenderError(f"chunked layout of the {paged.edition} edition did not settle after "
                           f"{MAX_PASSES} passes (page numbers keep moving)")
     body = [chunk for chunk in chunks if chunk is not None]
-    folios = _final_folios(chunks)
-    front_values = _front_values(paged, folios, style)
-    front_key = _hash(paged.salt, paged.edition, paged.head, "front", paged.front,
-                      *(f"{k}={v}" for k, v in front_values))
-    front = cache.load(front_key)
-    front_reused = front is not None
-    if front is None:
-        front = layout_front(paged, front_values)
-        cache.store(front_key, front)
-        warnings.extend(front.warnings)
-    for name, offset in front.anchors:
-        folios.setdefault(name, 1 + offset)
+    folios = final
     blank_key = _hash(paged.salt, paged.edition, paged.head, "blank")
     blank = cache.load(blank_key)
     if blank is None:
@@ -1127,6 +1133,7 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
         if sha not in programs:
             programs[sha] = program
             cache.store_font(sha, program)
+    assert front is not None  # the loop ran at least once
     parts: list[Chunk | Blank] = []
     blank_chunk = blank.part()
     sequence = [front, *body]
