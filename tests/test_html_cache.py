@@ -132,3 +132,14 @@ def test_real_handbook_cached_equals_one_pandoc_run(corpus_dir: Path, tmp_path: 
     cold = html_cache.convert(manuscript, tmp_path / ".cache")
     assert cold is not None and cold.stats.pandoc_runs == 2  # both cores on a clean build
     assert to_html(manuscript, tmp_path / ".cache") == to_html(manuscript)
+
+
+def test_long_books_are_converted_in_bounded_batches() -> None:
+    missing = [(i, (f"s{i}", "x" * 50_000)) for i in range(20)]  # a million characters
+    batches = html_cache._batches(missing)
+    assert len(batches) == 4
+    assert [i for batch in batches for i, _ in batch] == list(range(20))  # order kept
+    assert all(sum(len(text) for _, (_, text) in batch) <= html_cache.MAX_BATCH_CHARS
+               for batch in batches)
+    assert len(html_cache._batches(missing[:2])) == 2  # two cores for a short book
+    assert len(html_cache._batches([(0, ("a", "short"))])) == 1

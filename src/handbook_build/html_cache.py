@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -39,6 +40,8 @@ CACHE_SUBDIR = "html"
 SUFFIX = ".html"
 # Below this many Markdown characters a second pandoc process costs more than it saves.
 PARALLEL_MIN_CHARS = 60_000
+MAX_BATCH_CHARS = 250_000
+PANDOC_PROCESSES = 2
 # Keep at most this many times the entries the current book uses (older versions of chapters
 # stay useful for an undo; the rest is pruned).
 KEEP_FACTOR = 3
@@ -98,7 +101,8 @@ def convert(manuscript: Manuscript, cache_dir: Path) -> Convert | None:
     missing = [index for index in range(len(pieces)) if index not in found]
     batches = _batches([(index, pieces[index]) for index in missing])
     if batches:
-        with ThreadPoolExecutor(max_workers=len(batches)) as pool:  # pandoc runs as a process
+        # pandoc runs as a process: threads are enough to keep two of them busy.
+        with ThreadPoolExecutor(max_workers=min(PANDOC_PROCESSES, len(batches))) as pool:
             results = list(pool.map(_convert_batch, batches))
         for converted in results:
             if converted is None:
@@ -131,19 +135,27 @@ Batch = Sequence[tuple[int, tuple[str, str]]]
 
 
 def _batches(missing: Batch) -> list[Batch]:
-    """One pandoc run, or two of about equal size when there is enough text for both cores."""
+    """One pandoc run; two of about equal size when there is enough text for both cores; more
+    (two at a time) for a long book, so that no pandoc process holds more than
+    ``MAX_BATCH_CHARS`` of Markdown (pandoc needs about 0.7 KB of memory per character)."""
     if not missing:
         return []
     total = sum(len(text) for _, (_, text) in missing)
     if total < PARALLEL_MIN_CHARS or len(missing) < 2:
         return [missing]
-    running, split = 0, len(missing) - 1
-    for position, (_, (_, text)) in enumerate(missing):
-        running += len(text)
-        if running >= total / 2:
-            split = max(1, min(position + 1, len(missing) - 1))
-            break
-    return [missing[:split], missing[split:]]
+    count = min(len(missing), max(2, math.ceil(total / MAX_BATCH_CHARS)))
+    batches: list[Batch] = []
+    current: list[tuple[int, tuple[str, str]]] = []
+    running = 0
+    for item in missing:
+        current.append(item)
+        running += len(item[1][1])
+        if running >= total * (len(batches) + 1) / count and len(batches) < count - 1:
+            batches.append(current)
+            current = []
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _convert_batch(batch: Batch) -> dict[int, str] | None:
