@@ -1272,12 +1272,22 @@ def _collect(result: RunResult, warnings: list[str], attempts: list[str],
             cache.store_font(sha, program)
 
 
+ISOLATE_RUNS = True  # False: single runs in this process (for profiling)
+
+
 def _run_jobs(paged: Paged, batch: Sequence[RunJob], jobs: int) -> list[RunResult]:
-    """Lay out runs here, or side by side in forked processes when there are several."""
-    if len(batch) == 1 or jobs <= 1:
+    """Lay out runs in forked processes, side by side when there are several.
+
+    Even a single run gets its own process: a laid-out document leaves this process's memory
+    fragmented when freed, so laying out run after run here would grow it with the book; a
+    child returns its memory when it exits."""
+    if not ISOLATE_RUNS and (len(batch) == 1 or jobs <= 1):
         return [layout_run(paged, job) for job in batch]
+    from handbook_build.render.pdf import load_weasyprint
+
+    load_weasyprint()  # imported once, here, not in every child
     context = multiprocessing.get_context("fork")
-    workers = min(jobs, len(batch))
+    workers = max(1, min(jobs, len(batch)))
     # Consecutive jobs in one task each, so a process keeps its fonts and images warm.
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(_layout_runs, paged, list(batch[i::workers]))
