@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -111,14 +112,17 @@ def merge(parts: Sequence[Part], *, document_from: int = 0, links: bool = True,
     header = "%PDF-1.7"
     font_tables: list[tuple[Chunk, list[Any]]] = []
     readers: dict[int, Any] = {}
+    repeats = Counter(id(part.data) for part in parts if isinstance(part, Chunk))
     for index, part in enumerate(parts):
         if isinstance(part, Blank):
             _add_blank(writer)
             page_infos.append(PageInfo())
             continue
         reader = readers.get(id(part.data))
-        if reader is None:  # a repeated part (the blank verso) is read once
-            reader = readers[id(part.data)] = PdfReader(io.BytesIO(part.data))
+        if reader is None:
+            reader = PdfReader(io.BytesIO(part.data))
+            if repeats[id(part.data)] > 1:  # a repeated part (the blank verso) is read once
+                readers[id(part.data)] = reader
         if len(reader.pages) != len(part.pages):
             raise ValueError(f"chunk {index}: {len(reader.pages)} pages but "
                              f"{len(part.pages)} page records")
