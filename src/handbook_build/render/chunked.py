@@ -10,21 +10,33 @@ three things, each put back here:
 - page numbers printed from other parts of the book (``target-counter()`` in the contents and in
   the print edition's "see p. N"): the rules using it are copied with ``attr(data-hb-tc)`` in
   its place and the links get the number, so the same glyphs are set without the target;
-- the blank verso between two chunks: ``pdf_merge.Blank``, a blank page of the edition.
+- the blank verso between two chunks: a blank page of the edition (``@page :blank``), laid out
+  once and inserted by the merge where a chunk ends on a right-hand page.
 
-A *group* is a few consecutive sections; its pages, written as their own PDF, are a *chunk*.
-Chunks are cached under ``<output>/.cache/chunks/<edition>`` by a hash of everything that
-shapes them (the group's HTML, the head with every stylesheet, the images it uses, the fonts
-installed, tool versions and this package's code, its first folio and the page numbers it
-prints from elsewhere). A build walks the groups in order: a cached chunk is reused; a group
-whose page count is known (it was laid out before, at another first folio) is laid out again
-later, in parallel with the others; groups never seen are laid out together, in runs of about
-``run_chars`` characters (a clean build is a few runs, in one process, sequentially: each run's
-first folio follows from the runs before). The front matter (title, copyright, contents) is
-laid out last, with the final numbers. Then ``pdf_merge`` joins the chunks and puts back links,
-named destinations, outline and metadata. A clean build and a rebuild go through the same
-chunks, so they give the same bytes; a run and a group laid out alone give the same chunk
-(tests/test_chunked.py checks it, and the whole book against a single-pass layout).
+A *group* is a few consecutive sections (``GROUP_CHARS``); its pages, written as their own PDF,
+are a *chunk*. Chunks are cached under ``<output>/.cache/chunks/<edition>`` by a hash of
+everything that shapes them: the group's HTML, the head with every stylesheet, the files of the
+styles folder, the images, the installed fonts, tool versions and the rendering code (``_CODE``),
+its first folio and the page numbers it prints from elsewhere. A build walks the groups in
+order: a cached chunk is reused; a group whose page count is known (it was laid out before, at
+another first folio) is laid out again later, side by side with the others; groups never seen
+are laid out together, in runs of about ``run_chars`` characters (a clean build is a few runs,
+one after the other: each run's first folio follows from the runs before). Every run is laid out
+in a forked child, so the edition process does not grow run after run. The front matter (title,
+copyright, contents) is laid out last, with the final numbers; printed page numbers that moved
+make their chunks stale and the walk runs again (``MAX_PASSES``). Then ``pdf_merge`` joins the
+chunks, their fonts (one subset per font for the whole book) and puts back links, named
+destinations, outline and metadata. A clean build and a rebuild go through the same chunks, so
+they give the same bytes; a run and a group laid out alone give the same chunk
+(tests/test_chunked.py checks it, and the whole book against a single-pass layout, text, links,
+outline and pixels).
+
+The print edition (``render_print_edition``) follows ``print_pdf.render_print`` step by step
+with chunks: gutter by final page count (laid out again when the count needs a wider one),
+padding pages, PDF/X variant and fixed XMP id on every chunk, no links, preflight on the merged
+file; its cover and proof sheet are cached by their inputs. Its "see p. N" across runs means
+that, on a clean build, groups pointing into a later run are laid out a second time once that
+run's pages are known; runs are cut where the fewest groups point across.
 
 When a stylesheet uses something a cut book cannot reproduce (``counter(pages)``, other counters
 or ``target-*`` functions, document-wide ``:nth()`` pages), ``analyse_styles`` says why and the
