@@ -10,6 +10,7 @@ tags but keep their text, and allowed elements keep only allowed attributes and 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -79,16 +80,39 @@ def sanitize_markdown_html(text: str) -> CleanedMarkdown:
         if segment.is_code or "<" not in segment.text:
             pieces.append(segment.text)
             continue
-        cleaned, dropped = _clean_segment(segment.text)
+        cleaned, dropped = _clean_until_stable(segment.text)
         pieces.append(cleaned)
         removed += [(segment.offset + offset, what) for offset, what in dropped]
     return CleanedMarkdown("".join(pieces), tuple(removed))
 
 
+_MAX_PASSES = 8
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _clean_until_stable(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """Removing a tag can join text into a new one (``<<c>c>`` -> ``<c>``): clean again until
+    nothing changes; past a few passes, what still looks like a tag is escaped."""
+    cleaned, dropped = _clean_segment(text)
+    for _ in range(_MAX_PASSES):
+        again, more = _clean_segment(cleaned)
+        if again == cleaned:
+            return cleaned, dropped
+        cleaned = again
+        dropped += [(0, what) for _, what in more]
+    return _TAG_START.sub("&lt;", cleaned), dropped
+
+
 def _clean_segment(text: str) -> tuple[str, list[tuple[int, str]]]:
     finder = _TagFinder(text)
-    finder.feed(text)
-    finder.close()
+    try:
+        finder.feed(text)
+        finder.close()
+    except (AssertionError, ValueError):
+        # The standard tokenizer gives up on some malformed declarations (``<![``): escape
+        # whatever looks like markup after the last tag it understood, so nothing is executable.
+        last_end = max((tag.end for tag in finder.tags), default=0)
+        text = text[:last_end] + _TAG_START.sub("&lt;", text[last_end:])
     tags = [t for t in finder.tags if not any(c in t.name for c in _NOT_HTML_CHARS)]
     output: list[str] = []
     dropped: list[tuple[int, str]] = []
