@@ -54,7 +54,7 @@ def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[s
         digest.update(f"option:{option}\n".encode())
     digest.update(tool_versions().encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    digest.update(_font_folders_state().encode())
+    digest.update(font_folders_state().encode())
     roots = {*manifest.allowed_roots, *manifest.image_dirs, manifest.styles_dir, PACKAGE_DIR}
     excluded = output_dir.resolve()
     confined_to = tuple(root.resolve() for root in roots)
@@ -65,7 +65,7 @@ def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[s
     return digest.hexdigest()
 
 
-def _font_folders_state() -> str:
+def font_folders_state() -> str:
     """Installing or removing a font changes its folder's mtime: cheap, and enough to notice."""
     folders = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
                Path.home() / ".local" / "share" / "fonts", Path.home() / ".fonts"]
@@ -73,7 +73,8 @@ def _font_folders_state() -> str:
     for top in folders:
         if top.is_dir():
             for folder, _, _ in os.walk(top):
-                stamps.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
+                with contextlib.suppress(OSError):
+                    stamps.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
     return ";".join(sorted(stamps))
 
 

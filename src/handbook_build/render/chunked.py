@@ -348,7 +348,7 @@ def _salt(manifest: Manifest, html_book: HtmlBook) -> str:
     """Everything outside the documents' text that shapes a chunk, as one hash."""
     digest = hashlib.sha256()
     digest.update(build_cache.tool_versions().encode())
-    digest.update(_font_folders_state().encode())
+    digest.update(build_cache.font_folders_state().encode())
     digest.update(__version__.encode())
     for name in _CODE:
         with contextlib.suppress(OSError):
@@ -381,19 +381,6 @@ def _style_files(folder: Path) -> Iterator[tuple[str, Path]]:
                 continue
             if real.is_file() and real.is_relative_to(top):
                 yield str(path.relative_to(top)), real
-
-
-def _font_folders_state() -> str:
-    """Installing or removing a font changes its folder's mtime (as cache.py notices it)."""
-    folders = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
-               Path.home() / ".local" / "share" / "fonts", Path.home() / ".fonts"]
-    stamps = []
-    for top in folders:
-        if top.is_dir():
-            for folder, _, _ in os.walk(top):
-                with contextlib.suppress(OSError):
-                    stamps.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
-    return ";".join(sorted(stamps))
 
 
 # --- groups -------------------------------------------------------------------------------------
