@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from lxml.html import HtmlElement
 
 from handbook_build.contents import display_path
+from handbook_build.markdown_fix import unique_identifier
 from handbook_build.model import Diagnostic, TocNode
 
 
 def make_ids_unique(sections: Sequence[tuple[TocNode, HtmlElement]]) -> None:
-    """Give raw-HTML ids their chapter's prefix, as assembly does for headings, and dedupe."""
+    """Give raw-HTML ids their chapter's prefix, as assembly does for headings, and dedupe
+    them the way pandoc numbers repeated ids (``x``, ``x-1``, ...), as headings are."""
     taken: set[str] = set()
     for node, element in sections:
         taken.add(node.slug)
@@ -27,7 +29,7 @@ def make_ids_unique(sections: Sequence[tuple[TocNode, HtmlElement]]) -> None:
                 continue
             if not _is_chapter_id(identifier, node.slug):
                 identifier = f"{node.slug}--{identifier}"
-            child.set("id", _unique(identifier, taken))
+            child.set("id", unique_identifier(identifier, taken))
 
 
 def repair_internal_links(sections: Sequence[tuple[TocNode, HtmlElement]]) -> list[Diagnostic]:
@@ -54,15 +56,6 @@ def repair_internal_links(sections: Sequence[tuple[TocNode, HtmlElement]]) -> li
 
 def _is_chapter_id(identifier: str, slug: str) -> bool:
     return identifier == slug or identifier.startswith((f"{slug}--", f"fn-{slug}-"))
-
-
-def _unique(identifier: str, taken: set[str]) -> str:
-    candidate, number = identifier, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{identifier}-{number}"
-    taken.add(candidate)
-    return candidate
 
 
 def _warning(node: TocNode, message: str, hint: str) -> Diagnostic:
