@@ -1402,7 +1402,7 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
                              manifest.styles_dir, print_pdf._roots(manifest))
         cover_pdf, cover_geometry = cover.pdf, cover.geometry
         cache.store_blob(cover_key, cover_pdf)
-    proof_key = _proof_key(paged.salt, parts, final_count)
+    proof_key = _proof_key(paged.salt, parts, final_count, pdf)
     proof_png = cache.load_blob(proof_key)
     if proof_png is None:
         proof_png = render_proof(pdf)
@@ -1425,21 +1425,19 @@ def _file_digest(path: Path | None) -> str:
         return "unreadable"
 
 
-def _proof_key(salt: str, parts: Sequence[Chunk | Blank], page_count: int) -> str:
-    """The proof sheet's inputs: the chunks holding the pages it shows, and the page count."""
-    import inspect
+def _proof_key(salt: str, parts: Sequence[Chunk | Blank], page_count: int, pdf: bytes) -> str:
+    """The proof sheet's inputs: the chunks holding the pages it shows (the first spreads and
+    those of the first picture and the first footnote), and the page count."""
+    from handbook_build.proof import pages_shown
 
-    from handbook_build.proof import render_proof, spreads_of
-
-    spreads = inspect.signature(render_proof).parameters["spread_count"].default
-    shown = {n for spread in spreads_of(page_count, spreads) for n in spread if n is not None}
+    shown = pages_shown(pdf)
     digests, number = [], 1
     for part in parts:
         count = len(part.pages) if isinstance(part, Chunk) else 1
         if isinstance(part, Chunk) and any(number <= n < number + count for n in shown):
             digests.append(f"{number}:{hashlib.sha256(part.data).hexdigest()}")
         number += count
-    return _hash(salt, "proof", str(page_count), *digests)
+    return _hash(salt, "proof", str(page_count), *sorted(map(str, shown)), *digests)
 
 
 def _padding_chunk(paged: Paged, geometry: Any, profile: Any, after: int, count: int,
