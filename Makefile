@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HANDBOOK_SOURCE ?= $(abspath ../shared/corpus/peeragogy-handbook-v3)
 export HANDBOOK_SOURCE
 
-.PHONY: all book handbook test lint typecheck check bench clean system-deps distclean
+.PHONY: all book handbook test lint typecheck check bench clean system-deps distclean golden
 
 all: book
 
@@ -33,6 +33,12 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy --strict src
 	$(BIN)/pytest -n 2 --dist loadfile -q
+
+# After a reviewed, intended change to the pages: rebuild the specimen and rewrite the golden
+# page images in tests/golden/ (then look at them, `git diff --stat tests/golden`, and commit).
+golden: $(STAMP)
+	GOLDEN_UPDATE=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_golden_pages.py -k golden_image
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_golden_pages.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
