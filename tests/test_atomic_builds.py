@@ -171,14 +171,14 @@ def test_ctrl_c_mid_render_exits_130_and_keeps_the_previous_editions(
 def _check_complete(folder: Path, reference_md: bytes) -> None:
     from pypdf import PdfReader
 
-    assert (folder / "sampler.md").read_bytes() == reference_md
-    for name in ("sampler.pdf", "sampler-print.pdf"):
+    assert (folder / "specimen.md").read_bytes() == reference_md
+    for name in ("specimen.pdf", "specimen-print.pdf"):
         reader = PdfReader(io.BytesIO((folder / name).read_bytes()), strict=True)
         assert len(reader.pages) > 4
-    with zipfile.ZipFile(folder / "sampler.epub") as archive:
+    with zipfile.ZipFile(folder / "specimen.epub") as archive:
         assert archive.testzip() is None
         assert archive.namelist()[0] == "mimetype"
-    html = (folder / "sampler.html").read_text(encoding="utf-8")
+    html = (folder / "specimen.html").read_text(encoding="utf-8")
     assert html.rstrip().endswith("</html>")
     assert temp_leftovers(folder) == []
 
@@ -196,4 +196,4 @@ def test_two_builds_into_one_folder_at_once(sample_copy: Path, tmp_path: Path) -
     for process, (_, stderr) in zip(processes, results, strict=True):
         assert process.returncode == 0, stderr.decode()
         assert b"Traceback" not in stderr
-    _check_complete(shared, (clean / "sampler.md").read_bytes())
+    _check_complete(shared, (clean / "specimen.md").read_bytes())

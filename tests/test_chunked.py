@@ -196,7 +196,7 @@ def test_an_edit_lays_out_one_chunk_and_matches_a_clean_build(sample: HtmlBook,
                                                                tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     layout(sample, cache, group_chars=1)
-    changed = edited(sample, "organizing", "<p>One more sentence.</p>")
+    changed = edited(sample, "editions", "<p>One more sentence.</p>")
     rebuilt = layout(changed, cache, group_chars=1)
     clean = layout(changed, tmp_path / "clean", group_chars=1)
     assert rebuilt.stats.laid_out == 1
@@ -208,7 +208,7 @@ def test_an_edit_that_adds_pages_moves_the_folios_of_what_follows(sample: HtmlBo
                                                                   tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     before = layout(sample, cache, group_chars=1)
-    changed = edited(sample, "why-peers", paragraph(900))
+    changed = edited(sample, "writing", paragraph(900))
     rebuilt = layout(changed, cache, group_chars=1)
     assert rebuilt.page_count > before.page_count
     assert 1 < rebuilt.stats.laid_out < rebuilt.stats.groups  # earlier chapters are reused
@@ -292,7 +292,7 @@ def test_see_page_numbers_follow_their_targets(sample: HtmlBook, tmp_path: Path)
 
     cache = tmp_path / ".cache"
     chunked.render_print_edition(sample, cache)
-    changed = edited(sample, "why-peers", paragraph(900))
+    changed = edited(sample, "writing", paragraph(900))
     rebuilt = chunked.render_print_edition(changed, cache)
     assert rebuilt is not None
     assert_same_book(render_print(changed).pdf, rebuilt.pdf)
@@ -401,7 +401,7 @@ def test_see_page_numbers_of_the_front_matter(sample: HtmlBook, tmp_path: Path) 
     """A chapter pointing at the contents prints its page number, laid out after the body."""
     from handbook_build.render.print_pdf import render_print
 
-    book = edited(sample, "why-peers", '<p>Back to the <a href="#contents">contents</a>.</p>')
+    book = edited(sample, "writing", '<p>Back to the <a href="#contents">contents</a>.</p>')
     chunks = chunked.render_print_edition(book, tmp_path / ".cache")
     assert chunks is not None
     single = render_print(book)

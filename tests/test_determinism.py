@@ -102,10 +102,10 @@ def test_self_contained_editions_do_not_depend_on_the_output_folder(
     elsewhere = _build(first.root / "book" / "book.toml", tmp_path,
                        tmp_path / "deeper" / "nested" / "out", "3")
     a, b = first.files(), elsewhere.files()
-    for name in ("sampler.pdf", "sampler-print.pdf", "sampler.epub"):
+    for name in ("specimen.pdf", "specimen-print.pdf", "specimen.epub"):
         assert a[name] == b[name], name
     images = first.root / "book" / "images"
-    for name in ("sampler.md", "sampler.html"):
+    for name in ("specimen.md", "specimen.html"):
         relative_a = os.path.relpath(images, first.out).encode()
         relative_b = os.path.relpath(images, elsewhere.out).encode()
         assert relative_a != relative_b
@@ -130,24 +130,25 @@ def _epub_dates(data: bytes) -> tuple[str, str]:
 
 def test_dates_come_from_the_manifest(sample_twice: tuple[Built, Built]) -> None:
     files = sample_twice[0].files()
-    for name in ("sampler.pdf", "sampler-print.pdf"):
+    for name in ("specimen.pdf", "specimen-print.pdf"):
         created, modified = _pdf_dates(files[name])
         assert created.startswith("D:20240131") and modified.startswith("D:20240131"), name
-    assert _epub_dates(files["sampler.epub"]) == ("2024-01-31T00:00:00Z", "2024-01-31")
+    assert _epub_dates(files["specimen.epub"]) == ("2024-01-31T00:00:00Z", "2024-01-31")
 
 
 def test_source_date_epoch_overrides_the_manifest_date(tmp_path: Path) -> None:
     epoch = int(dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC).timestamp())
     built = _sample_build(tmp_path, "sde", "4", {"SOURCE_DATE_EPOCH": str(epoch)})
     files = built.files()
-    for name in ("sampler.pdf", "sampler-print.pdf"):
+    for name in ("specimen.pdf", "specimen-print.pdf"):
         created, modified = _pdf_dates(files[name])
         assert created.startswith("D:20231114") and modified.startswith("D:20231114"), name
-    modified, date = _epub_dates(files["sampler.epub"])
+    modified, date = _epub_dates(files["specimen.epub"])
     assert modified.startswith("2023-11-14T") and date == "2023-11-14"
     from pypdf import PdfReader
 
-    front = " ".join(page.extract_text() for page in PdfReader(built.out / "sampler.pdf").pages[:4])
+    pages = PdfReader(built.out / "specimen.pdf").pages[:4]
+    front = " ".join(page.extract_text() for page in pages)
     assert "14 November 2023" in front and "31 January 2024" not in front
 
 

@@ -49,12 +49,12 @@ def test_an_edit_converts_only_its_chapter(tmp_path: Path) -> None:
     manuscript = manuscript_of(SAMPLE, tmp_path / "out")
     cache = tmp_path / ".cache"
     html_cache.convert(manuscript, cache)
-    changed = with_chapter_text(manuscript, "organizing",
-                                "A new paragraph with a note.[^organizing--new]\n\n"
-                                "[^organizing--new]: The new note.")
+    changed = with_chapter_text(manuscript, "editions",
+                                "A new paragraph with a note.[^editions--new]\n\n"
+                                "[^editions--new]: The new note.")
     result = html_cache.convert(changed, cache)
     assert result is not None
-    assert result.stats.converted == ("organizing",) and result.stats.pandoc_runs == 1
+    assert result.stats.converted == ("editions",) and result.stats.pandoc_runs == 1
     assert to_html(changed, cache) == to_html(changed)
 
 
@@ -118,7 +118,7 @@ def test_old_entries_are_pruned(tmp_path: Path) -> None:
     manuscript = manuscript_of(SAMPLE, tmp_path / "out")
     cache = tmp_path / ".cache"
     for number in range(html_cache.KEEP_FACTOR + 3):
-        html_cache.convert(with_chapter_text(manuscript, "organizing", f"Edit {number}."),
+        html_cache.convert(with_chapter_text(manuscript, "editions", f"Edit {number}."),
                            cache)
     sections = len(html_cache.section_sources(manuscript) or [])
     kept = list((cache / html_cache.CACHE_SUBDIR).iterdir())
