@@ -118,7 +118,7 @@ def _has_foot_note(text_page: pdfium.PdfTextPage, page_height: float) -> bool:
     """A line in the lower part of the page that starts like a note, in smaller type."""
     raw = text_page.raw
     count = text_page.count_chars()
-    sizes: list[float] = []
+    sizes: list[float] = []  # of the characters above the note zone: the body type
     lines: list[tuple[str, float, float]] = []  # text, font size of its first char, its top
     current: list[str] = []
     first_size = first_top = 0.0
@@ -131,10 +131,10 @@ def _has_foot_note(text_page: pdfium.PdfTextPage, page_height: float) -> bool:
             current = []
             continue
         size = float(pdfium_c.FPDFText_GetFontSize(raw, index))
-        if not char.isspace():
+        pdfium_c.FPDFText_GetCharBox(raw, index, left, right, bottom, top)
+        if not char.isspace() and top.value >= page_height * NOTE_ZONE:
             sizes.append(size)
         if not current:
-            pdfium_c.FPDFText_GetCharBox(raw, index, left, right, bottom, top)
             first_size, first_top = size, top.value
         current.append(char)
     if current:
