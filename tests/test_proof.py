@@ -100,7 +100,8 @@ def test_the_sheet_adds_the_spreads_of_the_first_picture_and_footnote() -> None:
     pdf = _book_pdf()
     spreads = proof_spreads(pdf, spread_count=2)
     assert [(s.left, s.right) for s in spreads] == [(None, 1), (2, 3), (6, 7), (8, 9)]
-    assert spreads[2].caption == {6: "first picture"} and spreads[3].caption == {9: "first footnote"}
+    assert spreads[2].caption == {6: "first picture"}
+    assert spreads[3].caption == {9: "first footnote"}
     assert pages_shown(pdf, spread_count=2) == {1, 2, 3, 6, 7, 8, 9}
     # Already among the first spreads: captioned there, not shown twice.
     wide = proof_spreads(pdf, spread_count=6)
