@@ -83,6 +83,7 @@ from handbook_build.render.document import (
     toc_html,
 )
 from handbook_build.render.pdf_merge import Blank, Bookmark, Chunk, Link, PageInfo
+from handbook_build.typography import paged_break_points
 
 __all__ = [
     "CHUNK_DIR",
@@ -310,7 +311,8 @@ def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
     support = analyse_styles((*css_texts, generated, extra_head_css))
     return Paged(
         edition=name, lang=metadata.language, head=head, title_page=title, front=front,
-        sections=tuple(edition.transform_section(section) for section in html_book.sections),
+        sections=tuple(paged_break_points(edition.transform_section(section))
+                       for section in html_book.sections),
         slugs=tuple(section.node.slug for section in html_book.sections),
         base_url=_directory_url(html_book.output_dir),
         roots=tuple(str(root) for root in (*manifest.allowed_roots, manifest.styles_dir)),

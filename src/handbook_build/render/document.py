@@ -21,6 +21,7 @@ from handbook_build import __version__
 from handbook_build.errors import SourceError
 from handbook_build.fonts import family_declarations
 from handbook_build.model import HtmlBook, HtmlSection, Metadata, PageGeometry, TocNode
+from handbook_build.typography import paged_break_points
 
 __all__ = [
     "PagedEdition",
@@ -217,7 +218,7 @@ def body_html(sections: Sequence[HtmlSection], transform: SectionTransform = _se
     """The sections in order; the first is wrapped so the body's page numbers restart at 1."""
     if not sections:
         return ""
-    first, *rest = (transform(section) for section in sections)
+    first, *rest = (paged_break_points(transform(section)) for section in sections)
     return "\n".join([f'<div class="body-start">\n{first}\n</div>', *rest]) + "\n"
 
 
