@@ -303,7 +303,7 @@ def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
     if extra_head_css:
         # As print_pdf.py does: the edition's generated block goes last in <head>.
         head = head.replace("</head>", f"<style>\n{extra_head_css}</style>\n</head>", 1)
-    colophon = colophon_text((*css_texts, generated))
+    colophon = colophon_text(css_texts, edition.font_family)  # as document.build_document
     identifier = metadata.identifiers.get(edition.identifier_key, "")
     title = title_page_html(metadata)
     front = (title + copyright_page_html(metadata, edition.identifier_key, identifier, colophon)
