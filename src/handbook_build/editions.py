@@ -79,8 +79,18 @@ def _render_pdf(html_book: HtmlBook, stem: str) -> EditionResult:
     # In cached chunks under <output>/.cache; in one pass if the styles do not allow cutting.
     rendered = render_reading_pdf(html_book, cache_dir(html_book.output_dir)) or render_pdf(
         html_book)
-    output = EditionOutput(f"{stem}.pdf", rendered.data, rendered.page_count)
+    output = EditionOutput(f"{stem}.pdf", _labelled(rendered.data, html_book),
+                           rendered.page_count)
     return EditionResult((output,), _warnings(f"{stem}.pdf", tuple(rendered.warnings)))
+
+
+def _labelled(pdf: bytes, html_book: HtmlBook) -> bytes:
+    """The PDF with page labels matching its printed folios (render/page_labels.py)."""
+    from handbook_build.render.page_labels import add_page_labels
+
+    if not html_book.sections:
+        return pdf
+    return add_page_labels(pdf, html_book.sections[0].node.slug)
 
 
 def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
@@ -97,12 +107,14 @@ def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
     if fillable:
         assert edition.fillable_pdf is not None
         outputs += (
-            EditionOutput(f"{stem}-print-fillable.pdf", edition.fillable_pdf, edition.page_count),
+            EditionOutput(f"{stem}-print-fillable.pdf", _labelled(edition.fillable_pdf, html_book),
+                          edition.page_count),
         )
     if print_ready:
         preflight = edition.preflight
         outputs += (
-            EditionOutput(f"{stem}-print.pdf", edition.pdf, edition.page_count,
+            EditionOutput(f"{stem}-print.pdf", _labelled(edition.pdf, html_book),
+                          edition.page_count,
                           {"padding_pages": edition.padding_pages, "gutter_in": edition.gutter_in,
                            "preflight_passed": preflight.passed}),
             EditionOutput(f"{stem}-print-preflight.json", preflight.to_json().encode()),

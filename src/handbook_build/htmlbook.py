@@ -19,6 +19,7 @@ from handbook_build.html_ids import make_ids_unique, repair_internal_links
 from handbook_build.model import Diagnostic, HtmlBook, HtmlSection, Manuscript, TocNode
 from handbook_build.pandoc import markdown_to_html
 from handbook_build.sanitize import sanitize_html
+from handbook_build.typography import mark_line_breaks
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def to_html(manuscript: Manuscript, cache_dir: Path | None = None) -> HtmlBook:
     diagnostics = repair_internal_links(placed)
     sections: list[HtmlSection] = []
     for node, element in placed:
+        mark_line_breaks(element)
         section_html = lxml.html.tostring(element, encoding="unicode")
         sanitized = sanitize_html(section_html)
         for dropped in sanitized.dropped:

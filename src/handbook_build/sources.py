@@ -23,6 +23,7 @@ from handbook_build.links import LinkContext, SiteMap, build_site_map, display_p
 from handbook_build.markdown_html import sanitize_markdown_html
 from handbook_build.markdown_scan import column_of, line_of
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
+from handbook_build.site_junk import remove_site_junk
 
 __all__ = ["EMPTY_CHAPTER_NOTE", "read_book", "read_chapter_text"]
 
@@ -181,6 +182,7 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
 
     steps: list[Callable[[str], fix.Fixed]] = [
         lambda t: fix.clean_characters(t, shown),
+        lambda t: remove_site_junk(t, shown),
         lambda t: fix.split_glued_headings(t, shown),
         lambda t: fix.convert_setext_headings(t, shown),
         lambda t: fix.inline_reference_links(t, shown),

@@ -83,6 +83,7 @@ from handbook_build.render.document import (
     toc_html,
 )
 from handbook_build.render.pdf_merge import Blank, Bookmark, Chunk, Link, PageInfo
+from handbook_build.typography import paged_break_points
 
 __all__ = [
     "CHUNK_DIR",
@@ -302,7 +303,7 @@ def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
     if extra_head_css:
         # As print_pdf.py does: the edition's generated block goes last in <head>.
         head = head.replace("</head>", f"<style>\n{extra_head_css}</style>\n</head>", 1)
-    colophon = colophon_text((*css_texts, generated))
+    colophon = colophon_text(css_texts, edition.font_family)  # as document.build_document
     identifier = metadata.identifiers.get(edition.identifier_key, "")
     title = title_page_html(metadata)
     front = (title + copyright_page_html(metadata, edition.identifier_key, identifier, colophon)
@@ -310,7 +311,8 @@ def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
     support = analyse_styles((*css_texts, generated, extra_head_css))
     return Paged(
         edition=name, lang=metadata.language, head=head, title_page=title, front=front,
-        sections=tuple(edition.transform_section(section) for section in html_book.sections),
+        sections=tuple(paged_break_points(edition.transform_section(section))
+                       for section in html_book.sections),
         slugs=tuple(section.node.slug for section in html_book.sections),
         base_url=_directory_url(html_book.output_dir),
         roots=tuple(str(root) for root in (*manifest.allowed_roots, manifest.styles_dir)),

@@ -21,6 +21,8 @@ from handbook_build import __version__
 from handbook_build.errors import SourceError
 from handbook_build.fonts import family_declarations
 from handbook_build.model import HtmlBook, HtmlSection, Metadata, PageGeometry, TocNode
+from handbook_build.render.imprint import edition_words, license_name, license_url
+from handbook_build.typography import paged_break_points
 
 __all__ = [
     "PagedEdition",
@@ -159,10 +161,10 @@ def copyright_page_html(
         lines.append(f"<p>By {escape(_join_names(metadata.authors))}.</p>")
     if metadata.contributors:
         lines.append(f"<p>With contributions by {escape(_join_names(metadata.contributors))}.</p>")
-    edition = f"{metadata.edition} edition, " if metadata.edition else ""
+    edition = edition_words(metadata.edition)
+    published = f"{edition}, published" if edition else "Published"
     publisher = f" by {metadata.publisher}" if metadata.publisher else ""
-    lines.append(f"<p>{escape(edition.capitalize())}published {_long_date(metadata)}"
-                 f"{escape(publisher)}.</p>")  # fmt: skip
+    lines.append(f"<p>{escape(published)} {_long_date(metadata)}{escape(publisher)}.</p>")
     if metadata.license:
         lines.append(f"<p>License: {_license_html(metadata)}.</p>")
     if identifier:
@@ -217,7 +219,7 @@ def body_html(sections: Sequence[HtmlSection], transform: SectionTransform = _se
     """The sections in order; the first is wrapped so the body's page numbers restart at 1."""
     if not sections:
         return ""
-    first, *rest = (transform(section) for section in sections)
+    first, *rest = (paged_break_points(transform(section)) for section in sections)
     return "\n".join([f'<div class="body-start">\n{first}\n</div>', *rest]) + "\n"
 
 
@@ -234,9 +236,9 @@ def _long_date(metadata: Metadata) -> str:
 
 
 def _license_html(metadata: Metadata) -> str:
-    if not metadata.license_url:
-        return escape(metadata.license)
-    return f"{escape(metadata.license)} ({_link(metadata.license_url)})"
+    name = license_name(metadata.license)
+    url = license_url(metadata.license, metadata.license_url)
+    return f"{escape(name)}, {_link(url)}" if url else escape(name)
 
 
 def _link(url: str) -> str:

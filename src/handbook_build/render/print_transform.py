@@ -22,6 +22,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from handbook_build.model import HtmlSection
+from handbook_build.typography import url_break_html
 
 SectionTransform = Callable[[HtmlSection], str]
 ImageSizes = Mapping[str, tuple[int, int]]  # img src -> pixel width and height
@@ -85,11 +86,11 @@ def _add_url_note(link: HtmlElement, href: str, letters: _Letters) -> None:
     if display_url(text) == shown or text == href:
         return  # the link prints its own address
     if _inside_footnote(link):
-        note = lxml.html.fromstring(f'<span class="url-inline"> ({html.escape(shown)})</span>')
+        note = lxml.html.fromstring(f'<span class="url-inline"> ({url_break_html(shown)})</span>')
     else:
         letter = letters.next()
         note = lxml.html.fromstring(
-            f'<span class="url-note" data-u="{letter}">{html.escape(shown)}</span>'
+            f'<span class="url-note" data-u="{letter}">{url_break_html(shown)}</span>'
         )
     # The note goes right after the link, before the text that followed it.
     note.tail = link.tail
