@@ -78,6 +78,7 @@ def _diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
         "file": diagnostic.path, "line": diagnostic.line, "column": diagnostic.column,
         "severity": diagnostic.severity, "code": diagnostic.code,
         "message": diagnostic.message, "hint": diagnostic.hint,
+        "page": diagnostic.page, "folio": diagnostic.folio,
     }
 
 
