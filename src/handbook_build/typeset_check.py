@@ -136,6 +136,28 @@ def check_typesetting(path: Path, shown: str, profile: Profile | None = None,
     return TypesetResult(tuple(ordered), chosen, summary)
 
 
+def check_pdf_bytes(data: bytes, name: str, profile: Profile, cheap: bool) -> TypesetResult:
+    """The same check on a PDF in memory (the build's, before it is written), as ``name``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="handbook-check-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return check_typesetting(path, name, profile, cheap=cheap)
+
+
+def build_summary(result: TypesetResult, cheap: bool) -> dict[str, object]:
+    """What goes into ``<stem>-report.json`` for one PDF: the counts and every finding."""
+    return {
+        "profile": result.profile,
+        "checks": "images, glyphs, faces" if cheap else "all",
+        "errors": sum(1 for d in result.diagnostics if d.severity == "error"),
+        "warnings": sum(1 for d in result.diagnostics if d.severity == "warning"),
+        "by_code": dict(sorted(Counter(d.code for d in result.diagnostics).items())),
+        "findings": [d.compiler_style() for d in result.diagnostics],
+    }
+
+
 # --- pages, boxes, labels ---------------------------------------------------------------------
 
 
@@ -638,5 +660,5 @@ def _size(box: tuple[float, float, float, float]) -> tuple[float, float]:
     return (round(box[2] - box[0], 1), round(box[3] - box[1], 1))
 
 
-__all__ = ["THRESHOLDS", "TypesetResult", "check_typesetting", "guessed_profile",
-           "stylesheet_families"]
+__all__ = ["THRESHOLDS", "TypesetResult", "build_summary", "check_pdf_bytes",
+           "check_typesetting", "guessed_profile", "stylesheet_families"]
