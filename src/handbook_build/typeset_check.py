@@ -57,6 +57,8 @@ THRESHOLDS: Mapping[str, float] = MappingProxyType({
     "ladder_lines": 3,  # this many consecutive hyphenated lines make a ladder
     # overflow: a line's edge past the text block's edge by more than this, in points
     "overflow_pt": 3.0,
+    # a line reaching this close to the page edge is cut by it (poppler drops what is past it)
+    "page_edge_pt": 4.0,
     # headings: a line this many times the body line's height is a heading
     "heading_scale": 1.25,
     # a heading alone on a page in its lower part (share of the page height) is stranded
@@ -466,7 +468,10 @@ def _check_overflow(text: PdfText, boxes: Sequence[_Boxes], findings: _Findings)
         reported_off = False
         for line in page.lines:
             box = line.box
-            if box.right > right + 0.5 or box.left < left - 0.5 or box.top < top - 0.5 \
+            # poppler drops the glyphs past the page edge, so a line that reaches the edge
+            # (within ``page_edge_pt``) is one the page cuts.
+            edge = THRESHOLDS["page_edge_pt"]
+            if box.right > right - edge or box.left < left + edge or box.top < top - 0.5 \
                     or box.bottom > bottom + 0.5:
                 if not reported_off:
                     findings.add(page.index, "error", "text-off-page",
@@ -553,7 +558,7 @@ def _check_notes(text: PdfText, findings: _Findings) -> None:
                              f"note {mark!r} is printed {count} times on this page",
                              "a note was carried over or repeated: report it as a rendering bug")
         calls = _calls(page, text.body_height, [line for _, line in notes])
-        for mark, line in notes:
+        for mark, line in {mark: line for mark, line in notes}.items():
             if mark not in calls:
                 findings.add(page.index, "warning", "note-astray",
                              f"note {mark!r} ({_tail(line)}) has no call on this page",
@@ -577,10 +582,13 @@ def _check_pages(text: PdfText, images: Sequence[PlacedImage], findings: _Findin
                    and rectos / len(openings) >= THRESHOLDS["recto_share"])
     opening_numbers = {page.number for page in openings}
     last = len(text.pages)
+    while last > 0 and not _content_lines(text.pages[last - 1]) \
+            and last - 1 not in with_images:
+        last -= 1  # the blank pages padding the end of the book (a sheet has two sides)
     for page in text.pages:
         content = _content_lines(page)
         if not content and page.index not in with_images:
-            expected = (page.number >= last - 3 or page.number <= 4
+            expected = (page.number > last or page.number <= 4
                         or (text.mirrored and page.number % 2 == 0
                             and page.number + 1 in opening_numbers))
             if not expected:
