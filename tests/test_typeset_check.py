@@ -211,3 +211,40 @@ def test_a_pdf_without_images_or_text_is_no_crash(tmp_path: Path) -> None:
     assert all(d.severity != "error" for d in found.diagnostics)
 
 
+
+
+def _one_page(tmp_path: Path, body: str, name: str = "one.pdf") -> Path:
+    import weasyprint
+
+    html = (f"<html lang=en><head><meta charset=utf-8><style>{STYLE}</style></head><body>"
+            f"<h1>One</h1>{body}</body></html>")
+    pdf = tmp_path / name
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    return pdf
+
+
+def test_glyph_zero_in_the_text_is_a_missing_glyph(tmp_path: Path) -> None:
+    pdf = _one_page(tmp_path, f"<p>{FILLER}</p>")
+    assert not check_typesetting(pdf, "one.pdf", "screen", cheap=True).diagnostics
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        page = document.pages[0]
+        data = page.obj.Contents.read_bytes()
+        start = data.index(b"[<") + 2
+        page.obj.Contents.write(data[:start] + b"0000" + data[start + 4:])
+        document.save(pdf)
+    found = check_typesetting(pdf, "one.pdf", "screen", cheap=True)
+    assert [(d.code, d.page) for d in found.diagnostics] == [("glyph-missing", 1)]
+    assert ".notdef" in found.diagnostics[0].message
+
+
+@pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig is not installed")
+def test_cjk_text_in_a_face_no_style_sheet_names_is_a_fallback(tmp_path: Path) -> None:
+    import subprocess
+
+    if not subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True).stdout:
+        pytest.skip("no Japanese font installed (fonts-noto-cjk)")
+    pdf = _one_page(tmp_path, f"<p>{FILLER}</p><p>Say 漢字 here.</p>")
+    found = check_typesetting(pdf, "one.pdf", "screen", cheap=True)
+    fallbacks = [d for d in found.diagnostics if d.code == "face-fallback"]
+    assert fallbacks and all(d.page == 1 for d in fallbacks)
+    assert any("for CJK text" in d.message for d in fallbacks)

@@ -72,14 +72,15 @@ def _warnings(source: str, messages: tuple[str, ...]) -> tuple[Diagnostic, ...]:
     )
 
 
-def _typesetting(data: bytes, name: str, profile: Literal["print", "screen"],
-                 validate: bool) -> tuple[dict[str, Any], tuple[Diagnostic, ...]]:
+def _typesetting(data: bytes, name: str, profile: Literal["print", "screen"], validate: bool,
+                 html_book: HtmlBook) -> tuple[dict[str, Any], tuple[Diagnostic, ...]]:
     """The typesetting check of a PDF the build made: the cheap checks (images, glyphs, faces)
     always, all of them with --validate. Findings go to the report; one warning sums them up,
     so --strict fails on them while a plain build still writes its files."""
-    from handbook_build.typeset_check import build_summary, check_pdf_bytes
+    from handbook_build.typeset_check import build_summary, check_pdf_bytes, image_files_by_size
 
-    result = check_pdf_bytes(data, name, profile, cheap=not validate)
+    files = image_files_by_size(asset.path for asset in html_book.images)
+    result = check_pdf_bytes(data, name, profile, cheap=not validate, image_files=files)
     summary = build_summary(result, cheap=not validate)
     if not result.diagnostics:
         return summary, ()
@@ -99,7 +100,8 @@ def _render_pdf(html_book: HtmlBook, stem: str, validate: bool = False) -> Editi
     # In cached chunks under <output>/.cache; in one pass if the styles do not allow cutting.
     rendered = render_reading_pdf(html_book, cache_dir(html_book.output_dir)) or render_pdf(
         html_book)
-    typeset, findings = _typesetting(rendered.data, f"{stem}.pdf", "screen", validate)
+    typeset, findings = _typesetting(rendered.data, f"{stem}.pdf", "screen", validate,
+                                     html_book)
     output = EditionOutput(f"{stem}.pdf", rendered.data, rendered.page_count,
                            {"typesetting": typeset})
     return EditionResult((output,), _warnings(f"{stem}.pdf", tuple(rendered.warnings))
@@ -125,7 +127,8 @@ def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
     findings: tuple[Diagnostic, ...] = ()
     if print_ready:
         preflight = edition.preflight
-        typeset, findings = _typesetting(edition.pdf, f"{stem}-print.pdf", "print", validate)
+        typeset, findings = _typesetting(edition.pdf, f"{stem}-print.pdf", "print",
+                                         validate, html_book)
         outputs += (
             EditionOutput(f"{stem}-print.pdf", edition.pdf, edition.page_count,
                           {"padding_pages": edition.padding_pages, "gutter_in": edition.gutter_in,

@@ -54,6 +54,29 @@ def embedded_faces(pdf: Path) -> tuple[EmbeddedFace, ...]:
         return tuple(_face(font, tuple(pages)) for font, pages in found.values())
 
 
+_HEX_STRING = re.compile(rb"<([0-9a-fA-F]+)>")
+
+
+def notdef_pages(pdf: Path) -> tuple[int, ...]:
+    """0-based pages whose text draws code 0, which in the Identity-H CID fonts WeasyPrint
+    writes is glyph 0, ``.notdef`` (a box or nothing on the page)."""
+    found = []
+    with pikepdf.open(pdf) as document:
+        for index, page in enumerate(document.pages):
+            contents = page.obj.get("/Contents")
+            streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+            data = b"".join(s.read_bytes() for s in streams if isinstance(s, pikepdf.Stream))
+            if b"<0000" not in data and b"0000>" not in data and b"0000" not in data:
+                continue
+            for match in _HEX_STRING.finditer(data):
+                codes = match.group(1)
+                if len(codes) % 4 == 0 and any(codes[i:i + 4] == b"0000"
+                                               for i in range(0, len(codes), 4)):
+                    found.append(index)
+                    break
+    return tuple(found)
+
+
 def _page_fonts(resources: object, visited: set[tuple[int, int]]) -> Iterator[pikepdf.Dictionary]:
     if not isinstance(resources, pikepdf.Dictionary):
         return
@@ -75,17 +98,18 @@ def _face(font: pikepdf.Dictionary, pages: tuple[int, ...]) -> EmbeddedFace:
     name = _SUBSET_TAG.sub("", str(font.get("/BaseFont", "/(unnamed)")).lstrip("/"))
     codes = _to_unicode(font)
     characters = "".join(sorted(set(codes.values())))
-    glyphs = _glyph_outlines(font)
+    visible = {code for code, char in codes.items() if not _invisible(char)}
+    glyphs = _glyph_outlines(font, visible)
     if glyphs is None:  # a font we cannot read (Type3, simple fonts): trust it
         return EmbeddedFace(name, pages, characters, "")
-    missing = {char for code, char in codes.items()
-               if not _invisible(char) and not glyphs.get(code, False)}
+    missing = {codes[code] for code in visible if not glyphs.get(code, False)}
     return EmbeddedFace(name, pages, characters, "".join(sorted(missing)))
 
 
 def _invisible(text: str) -> bool:
     """Spaces and format characters have no outline by design."""
-    return all(char.isspace() or unicodedata.category(char) in ("Cf", "Zs", "Cc")
+    # U+FFFF (a noncharacter, category Cn) is what WeasyPrint maps glyph 0 to in ToUnicode.
+    return all(char.isspace() or unicodedata.category(char) in ("Cf", "Zs", "Cc", "Cn")
                for char in text)
 
 
@@ -110,8 +134,9 @@ def _utf16(hex_text: bytes) -> str:
     return bytes.fromhex(hex_text.decode()).decode("utf-16-be", "replace")
 
 
-def _glyph_outlines(font: pikepdf.Dictionary) -> dict[int, bool] | None:
-    """Glyph id -> has an outline, for a Type0 font with an embedded TrueType or CFF program."""
+def _glyph_outlines(font: pikepdf.Dictionary, wanted: set[int]) -> dict[int, bool] | None:
+    """Glyph id -> has an outline, for the ``wanted`` glyph ids of a Type0 font with an
+    embedded TrueType or CFF program (an id past the font's end has none)."""
     if font.get("/Subtype") != "/Type0":
         return None
     descendants = font.get("/DescendantFonts")
@@ -125,25 +150,26 @@ def _glyph_outlines(font: pikepdf.Dictionary) -> dict[int, bool] | None:
     if not isinstance(program, pikepdf.Stream):
         return None
     try:
-        return _outlines(program.read_bytes())
+        return _outlines(program.read_bytes(), wanted)
     # fontTools raises many types for damaged programs; an unreadable font is not a finding
     # of this check (pdffonts and the structure check see it).
     except Exception:
         return None
 
 
-def _outlines(data: bytes) -> dict[int, bool] | None:
-    if data[:4] in (b"OTTO", b"\x00\x01\x00\x00", b"true"):
-        font = TTFont(io.BytesIO(data), lazy=True)
-        order = font.getGlyphOrder()
-        if "glyf" in font:
-            glyf = font["glyf"]
-            return {gid: glyf[name].numberOfContours != 0 for gid, name in enumerate(order)}
-        if "CFF " in font:
-            charstrings = font["CFF "].cff.topDictIndex[0].CharStrings
-            return {gid: _draws(charstrings[name]) for gid, name in enumerate(order)}
-        return None
-    return None  # a bare CFF program (not what WeasyPrint writes)
+def _outlines(data: bytes, wanted: set[int]) -> dict[int, bool] | None:
+    if data[:4] not in (b"OTTO", b"\x00\x01\x00\x00", b"true"):
+        return None  # a bare CFF program (not what WeasyPrint writes)
+    font = TTFont(io.BytesIO(data), lazy=True)
+    order = font.getGlyphOrder()
+    present = [gid for gid in wanted if 0 < gid < len(order)]  # glyph 0 is .notdef
+    if "glyf" in font:
+        glyf = font["glyf"]
+        return {gid: glyf[order[gid]].numberOfContours != 0 for gid in present}
+    if "CFF " in font:
+        charstrings = font["CFF "].cff.topDictIndex[0].CharStrings
+        return {gid: _draws(charstrings[order[gid]]) for gid in present}
+    return None
 
 
 def _draws(charstring: object) -> bool:

@@ -30,7 +30,7 @@ from typing import Literal
 import pikepdf
 
 from handbook_build.model import Diagnostic, Severity
-from handbook_build.pdf_fonts import EmbeddedFace, embedded_faces
+from handbook_build.pdf_fonts import EmbeddedFace, embedded_faces, notdef_pages
 from handbook_build.pdf_images import PlacedImage, placed_images
 from handbook_build.pdf_layout import (
     Line,
@@ -82,6 +82,10 @@ _SCRIPTS = (  # (name, first, last): scripts a Latin face does not cover
     ("Thai", 0x0E00, 0x0E7F), ("Cyrillic", 0x0400, 0x04FF), ("Greek", 0x0370, 0x03FF),
 )
 _GENERIC_FAMILIES = ("serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui")
+# What may follow the family in a PostScript name ("Noto Sans" names Noto-Sans-Bold, not
+# Noto-Sans-CJK-JP).
+_STYLE_WORDS = re.compile(r"^(?:bold|italic|regular|smallcaps|oblique|light|medium|semibold|"
+                          r"demibold|extrabold|black|heavy|thin|condensed|book|roman|mt|ps)*$")
 _FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)", re.IGNORECASE)
 
 
@@ -108,8 +112,13 @@ class TypesetResult:
 
 def check_typesetting(path: Path, shown: str, profile: Profile | None = None,
                       cheap: bool = False, style_families: Iterable[str] | None = None,
+                      image_files: Mapping[tuple[int, int], str] | None = None,
                       ) -> TypesetResult:
-    """All typesetting findings about the PDF at ``path`` (``shown`` is its name in messages)."""
+    """All typesetting findings about the PDF at ``path`` (``shown`` is its name in messages).
+
+    ``image_files`` maps pixel sizes to the book's picture files (the build knows them), so a
+    finding can name the file to replace; a PDF alone only names its XObjects.
+    """
     with pikepdf.open(path) as document:
         boxes = _page_boxes(document)
         labels = _page_labels(document)
@@ -120,8 +129,13 @@ def check_typesetting(path: Path, shown: str, profile: Profile | None = None,
               for i in range(len(boxes))]
     findings = _Findings(shown, folios)
     images = placed_images(path)
-    _check_images(images, chosen, boxes, text, findings)
+    _check_images(images, chosen, boxes, text, findings, image_files or {})
     faces = embedded_faces(path)
+    for page_index in notdef_pages(path):
+        findings.add(page_index, "error", "glyph-missing",
+                     "the text draws glyph 0 (.notdef): the page shows a box or nothing",
+                     "a character no face has, or a control character in the source: find it "
+                     "with pdftotext and remove or replace it")
     families = tuple(style_families) if style_families is not None else stylesheet_families()
     _check_faces(faces, families, text, findings)
     if text is not None:
@@ -138,14 +152,30 @@ def check_typesetting(path: Path, shown: str, profile: Profile | None = None,
     return TypesetResult(tuple(ordered), chosen, summary)
 
 
-def check_pdf_bytes(data: bytes, name: str, profile: Profile, cheap: bool) -> TypesetResult:
+def check_pdf_bytes(data: bytes, name: str, profile: Profile, cheap: bool,
+                    image_files: Mapping[tuple[int, int], str] | None = None) -> TypesetResult:
     """The same check on a PDF in memory (the build's, before it is written), as ``name``."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="handbook-check-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        return check_typesetting(path, name, profile, cheap=cheap)
+        return check_typesetting(path, name, profile, cheap=cheap, image_files=image_files)
+
+
+def image_files_by_size(paths: Iterable[Path]) -> dict[tuple[int, int], str]:
+    """Pixel size -> "folder/file" of the book's pictures (only the header is read)."""
+    from PIL import Image, UnidentifiedImageError
+
+    found: dict[tuple[int, int], list[str]] = {}
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                size = image.size
+        except (OSError, UnidentifiedImageError, ValueError):
+            continue  # an SVG or a damaged file: WeasyPrint draws SVG as vectors anyway
+        found.setdefault(size, []).append("/".join(path.parts[-2:]))
+    return {size: " or ".join(sorted(names)[:2]) for size, names in found.items()}
 
 
 def build_summary(result: TypesetResult, cheap: bool) -> dict[str, object]:
@@ -226,12 +256,15 @@ def guessed_profile(path: Path) -> Profile:
 
 
 def _check_images(images: Sequence[PlacedImage], profile: Profile, boxes: Sequence[_Boxes],
-                  text: PdfText | None, findings: _Findings) -> None:
+                  text: PdfText | None, findings: _Findings,
+                  image_files: Mapping[tuple[int, int], str]) -> None:
     warn_below = THRESHOLDS[f"{profile}_ppi_warning"]
     error_below = THRESHOLDS[f"{profile}_ppi_error"]
     slack = THRESHOLDS["image_outside_pt"]
     for image in images:
+        source = image_files.get((image.width_px, image.height_px))
         what = f"image {image.name}" if image.name else "an image"
+        what += f" ({source})" if source else ""
         size = f"{image.width_px}x{image.height_px} px"
         if not image.decodes:
             findings.add(image.page_index, "error", "image-garbled",
@@ -320,7 +353,9 @@ def _face_named(face: EmbeddedFace, families: Sequence[str]) -> bool:
     """``Linux-Libertine-O-Bold`` is named by ``Linux Libertine O``: the PostScript name is the
     family with the spaces dropped or turned into hyphens, then the style."""
     squashed = _squashed(face.base_font)
-    return any(squashed.startswith(_squashed(family)) for family in families if family)
+    return any(squashed.startswith(name := _squashed(family))
+               and _STYLE_WORDS.match(squashed[len(name):]) is not None
+               for family in families if family)
 
 
 def _script_of(char: str) -> str | None:
