@@ -248,3 +248,35 @@ def test_cjk_text_in_a_face_no_style_sheet_names_is_a_fallback(tmp_path: Path) -
     fallbacks = [d for d in found.diagnostics if d.code == "face-fallback"]
     assert fallbacks and all(d.page == 1 for d in fallbacks)
     assert any("for CJK text" in d.message for d in fallbacks)
+
+
+def test_a_page_holding_only_a_placeholder(tmp_path: Path) -> None:
+    pdf = _one_page(tmp_path, f"<p>{FILLER}</p><p style='break-before: page'>"
+                              "[Image not available: a diagram]</p><p style='break-before: page'>"
+                              f"{FILLER}</p>")
+    found = check_typesetting(pdf, "one.pdf", "screen")
+    assert [(d.code, d.page) for d in found.diagnostics if d.page] == [
+        ("page-placeholder-only", 2)]
+
+
+def test_a_chapter_opening_on_a_verso_where_the_book_opens_on_rectos(tmp_path: Path) -> None:
+    import weasyprint
+
+    style = STYLE + """
+    @page :left { margin-left: 1in; margin-right: 0.6in; }
+    @page :right { margin-left: 0.6in; margin-right: 1in; }
+    h1 { break-before: right; font-size: 24pt; margin: 0 0 1em; }
+    h1.verso { break-before: left; }
+    """
+    chapters = "".join(
+        f"<h1{' class=verso' if n == 3 else ''}>Chapter {n}</h1>"
+        f"<p>{FILLER}</p><p>{FILLER}</p><p>{FILLER}</p>" for n in range(1, 6))
+    html = (f"<html lang=en><head><meta charset=utf-8><style>{style}</style></head><body>"
+            f"{chapters}</body></html>")
+    pdf = tmp_path / "book.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    found = check_typesetting(pdf, "book.pdf", "screen")
+    versos = [d for d in found.diagnostics if d.code == "chapter-on-verso"]
+    assert len(versos) == 1 and versos[0].page is not None and versos[0].page % 2 == 0
+    assert "Chapter 3" in versos[0].message
+    assert not [d for d in found.diagnostics if d.code == "page-blank"]  # blanks before rectos

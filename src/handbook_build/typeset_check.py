@@ -624,8 +624,7 @@ def _check_pages(text: PdfText, images: Sequence[PlacedImage], findings: _Findin
         content = _content_lines(page)
         if not content and page.index not in with_images:
             expected = (page.number > last or page.number <= 4
-                        or (text.mirrored and page.number % 2 == 0
-                            and page.number + 1 in opening_numbers))
+                        or (text.mirrored and page.number + 1 in opening_numbers))
             if not expected:
                 findings.add(page.index, "warning", "page-blank",
                              "the page is blank where no blank belongs",
