@@ -42,7 +42,7 @@ PAGES: list[tuple[str, str, set[str]]] = [
     ("pre", f"<p>{FILLER}</p><pre>{PRE}</pre>", {"text-off-page"}),
     ("table", f"<p>{FILLER}</p><table class=wide><tr><td>first column</td><td>second column"
               "</td><td>third column</td><td>fourth column at the edge</td></tr></table>",
-     {"text-overflow"}),
+     {"text-overflow", "rule-overflow"}),
     ("glyph", f"<p>{FILLER}</p><p>A character no font has: \U000F0001 here.</p>",
      {"glyph-missing"}),
     ("mislabelled", f"<p>{FILLER}</p><img src='colour.jpg' style='width: 2in'>",
@@ -65,7 +65,7 @@ p { margin: 0 0 0.5em; text-align: justify; hyphens: manual; }
 .nowrap { white-space: nowrap; }
 pre { font-family: "Linux Libertine Mono O"; font-size: 9pt; }
 table.wide { width: 118%; border-collapse: collapse; }
-td { padding: 2pt; }
+td { padding: 2pt; border: 0.5pt solid black; }
 .notes { font-size: 8.5pt; margin: 0; text-align: left; }
 .empty { height: 1pt; }
 h2.low { margin-top: 5.5in; font-size: 20pt; }

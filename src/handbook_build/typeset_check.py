@@ -141,6 +141,7 @@ def check_typesetting(path: Path, shown: str, profile: Profile | None = None,
     if text is not None:
         _check_hyphenation(text, findings)
         _check_overflow(text, boxes, findings)
+        _check_rules(path, text, boxes, findings)
         _check_notes(text, findings)
         _check_pages(text, images, findings)
     if chosen == "print":
@@ -525,6 +526,42 @@ def _check_overflow(text: PdfText, boxes: Sequence[_Boxes], findings: _Findings)
                              f"a line runs {past:.0f} pt past the text block: {_tail(line)}",
                              "break it: overflow-wrap: anywhere for long URLs, pre-wrap or a "
                              "smaller size for code, a narrower table")
+
+
+def _check_rules(path: Path, text: PdfText, boxes: Sequence[_Boxes],
+                 findings: _Findings) -> None:
+    """Rules and borders (vector paths) that start in the text block and run past its edge: a
+    wide table's frame, a rule set wider than the measure. Paths lying wholly in a margin are
+    decoration placed there on purpose (the print edition's note column) and are left alone."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_raw
+
+    slack = THRESHOLDS["overflow_pt"]
+    document = pdfium.PdfDocument(str(path))
+    try:
+        for page in text.pages:
+            block = text.block_for(page)
+            if block is None:
+                continue
+            media_left = boxes[page.index].media[0]
+            worst = 0.0
+            for obj in document[page.index].get_objects(
+                    filter=[pdfium_raw.FPDF_PAGEOBJ_PATH], max_depth=4):
+                left, _, right, _ = obj.get_bounds()
+                left, right = left - media_left, right - media_left
+                starts_inside = block.left - slack <= left <= block.right
+                ends_inside = block.left <= right <= block.right + slack
+                if starts_inside and right > block.right + slack:
+                    worst = max(worst, right - block.right)
+                elif ends_inside and left < block.left - slack:
+                    worst = max(worst, block.left - left)
+            if worst:
+                findings.add(page.index, "warning", "rule-overflow",
+                             f"a rule or border runs {worst:.0f} pt past the text block",
+                             "a table or box wider than the measure: set width: 100% and "
+                             "table-layout: fixed, or a smaller size")
+    finally:
+        document.close()
 
 
 # --- notes --------------------------------------------------------------------------------------
