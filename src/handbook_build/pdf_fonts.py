@@ -173,6 +173,9 @@ def _outlines(data: bytes, wanted: set[int]) -> dict[int, bool] | None:
 
 
 def _draws(charstring: object) -> bool:
+    bytecode = getattr(charstring, "bytecode", None)
+    if bytecode is not None and len(bytecode) > 16:
+        return True  # an empty glyph is a width and endchar: a few bytes; decompiling is slow
     charstring.decompile()  # type: ignore[attr-defined]
     return any(isinstance(token, str) and token in _DRAWING
                for token in charstring.program)  # type: ignore[attr-defined]
