@@ -668,12 +668,10 @@ def _check_pages(text: PdfText, images: Sequence[PlacedImage], findings: _Findin
                              "a forced break or an empty block leaves it: check break-before "
                              "and the section before it")
             continue
-        words = " ".join(line.text for line in content)
-        if _PLACEHOLDER in words and words.replace(" ", "").startswith("[" + _PLACEHOLDER
-                                                                             .replace(" ", "")) \
-                and page.index not in with_images and len(content) <= 4:
+        if page.index not in with_images and all(
+                line.text.lstrip("[").startswith(_PLACEHOLDER) for line in content):
             findings.add(page.index, "warning", "page-placeholder-only",
-                         "the page holds only an image placeholder",
+                         f"the page holds only an image placeholder: {_tail(content[0])}",
                          "supply the image or drop the reference; a placeholder should not "
                          "take a page of its own")
             continue
