@@ -280,3 +280,20 @@ def test_a_chapter_opening_on_a_verso_where_the_book_opens_on_rectos(tmp_path: P
     assert len(versos) == 1 and versos[0].page is not None and versos[0].page % 2 == 0
     assert "Chapter 3" in versos[0].message
     assert not [d for d in found.diagnostics if d.code == "page-blank"]  # blanks before rectos
+
+
+def test_a_file_claiming_pdfx_1a_needs_its_intent_and_no_rgb(defect_pdf: Path,
+                                                             tmp_path: Path) -> None:
+    claimed = tmp_path / "claimed-print.pdf"
+    with pikepdf.open(defect_pdf) as document:
+        document.docinfo["/GTS_PDFXVersion"] = "PDF/X-1:2001"
+        document.Root.OutputIntents = pikepdf.Array([pikepdf.Dictionary(
+            Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX,
+            OutputConditionIdentifier="CGATS TR 001")])
+        document.save(claimed)
+    found = [d for d in check_typesetting(claimed, claimed.name).diagnostics
+             if d.code == "print-pdfx"]
+    assert found[0].page is None and "ICC profile" in found[0].message
+    assert [d.page for d in found[1:]] == [9]  # the RGB PNG; the JPEG is labelled grey
+    plain = check_typesetting(defect_pdf, defect_pdf.name, "print")
+    assert not [d for d in plain.diagnostics if d.code == "print-pdfx"]

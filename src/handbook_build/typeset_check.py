@@ -145,7 +145,8 @@ def check_typesetting(path: Path, shown: str, profile: Profile | None = None,
         _check_notes(text, findings)
         _check_pages(text, images, findings)
     if chosen == "print":
-        _check_print_boxes(boxes, claims_pdfx, findings)
+        _check_print_boxes(boxes, claims_pdfx.claimed, findings)
+        _check_pdfx(claims_pdfx, images, findings)
     ordered = sorted(findings.items, key=lambda d: (d.page or 0, d.code))
     summary = (f"{chosen} profile, {len(images)} image{'s' if len(images) != 1 else ''}, "
                f"{len(faces)} face{'s' if len(faces) != 1 else ''}"
@@ -231,12 +232,28 @@ def _page_labels(document: pikepdf.Pdf) -> list[str] | None:
         return None
 
 
-def _claims_pdfx(document: pikepdf.Pdf) -> bool:
+@dataclass(frozen=True, slots=True)
+class _PdfX:
+    """What the file claims about PDF/X: the version ("" for none) and its output intent."""
+
+    version: str
+    has_intent: bool
+    has_profile: bool  # the output intent carries its ICC profile (DestOutputProfile)
+
+    @property
+    def claimed(self) -> bool:
+        return bool(self.version) or self.has_intent
+
+
+def _claims_pdfx(document: pikepdf.Pdf) -> _PdfX:
+    info = document.trailer.get("/Info")
+    version = str(info.get("/GTS_PDFXVersion", "")) if isinstance(info, pikepdf.Dictionary) \
+        else ""
     intents = document.Root.get("/OutputIntents")
-    if isinstance(intents, pikepdf.Array):
-        return any(isinstance(i, pikepdf.Dictionary) and i.get("/S") == "/GTS_PDFX"
-                   for i in intents)
-    return "/GTS_PDFXVersion" in document.trailer.get("/Info", pikepdf.Dictionary())
+    pdfx = [i for i in intents if isinstance(i, pikepdf.Dictionary)
+            and i.get("/S") == "/GTS_PDFX"] if isinstance(intents, pikepdf.Array) else []
+    return _PdfX(version, bool(pdfx),
+                 any(isinstance(i.get("/DestOutputProfile"), pikepdf.Stream) for i in pdfx))
 
 
 def _guess_profile(path: Path, boxes: Sequence[_Boxes]) -> Profile:
@@ -731,6 +748,25 @@ def _check_print_boxes(boxes: Sequence[_Boxes], claims_pdfx: bool, findings: _Fi
                          f"{bleed_needed:.0f} pt (0.125 in)",
                          "set @page { bleed: 0.125in } for art that runs to the edge")
             break
+
+
+def _check_pdfx(pdfx: _PdfX, images: Sequence[PlacedImage], findings: _Findings) -> None:
+    """A file that claims PDF/X must carry what a press reads: the output intent with its ICC
+    profile, and, for PDF/X-1a, no RGB image (X-1a is CMYK and grey only)."""
+    if not pdfx.claimed:
+        return
+    if not pdfx.has_intent or not pdfx.has_profile:
+        findings.add(None, "error", "print-pdfx",
+                     f"the file claims {pdfx.version or 'PDF/X'} but has no GTS_PDFX output "
+                     "intent with an ICC profile", "set @color-profile and the pdf/x variant "
+                     "in WeasyPrint (toolchain-facts.md)")
+    if pdfx.version.upper().startswith("PDF/X-1"):
+        for image in images:
+            if image.color_space in ("DeviceRGB", "CalRGB"):
+                findings.add(image.page_index, "error", "print-pdfx",
+                             f"image {image.name} is {image.color_space} in a "
+                             f"{pdfx.version} file, which allows CMYK and grey only",
+                             "convert the image to CMYK or choose PDF/X-4")
 
 
 def _size(box: tuple[float, float, float, float]) -> tuple[float, float]:
