@@ -287,8 +287,7 @@ def _check_images(images: Sequence[PlacedImage], profile: Profile, boxes: Sequen
         if not image.decodes:
             findings.add(image.page_index, "error", "image-garbled",
                          f"{what} ({size}, {image.filter or 'raw'}) does not decode as its "
-                         f"/ColorSpace says ({image.color_space}, {image.components} "
-                         f"component(s), {image.bits_per_component} bit): {image.problem}",
+                         f"/ColorSpace says: {image.problem}",
                          "a viewer draws noise or a black box; the renderer relabelled the "
                          "stream: rebuild with a fixed renderer or convert the source image")
         if image.in_pattern:
