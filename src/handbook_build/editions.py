@@ -79,8 +79,11 @@ def _typesetting(data: bytes, name: str, profile: Literal["print", "screen"], va
     so --strict fails on them while a plain build still writes its files."""
     from handbook_build.typeset_check import build_summary, check_pdf_bytes, image_files_by_size
 
+    from handbook_build.cache import ensure_cache_dir
+
     files = image_files_by_size(asset.path for asset in html_book.images)
-    result = check_pdf_bytes(data, name, profile, cheap=not validate, image_files=files)
+    result = check_pdf_bytes(data, name, profile, cheap=not validate, image_files=files,
+                             work_dir=ensure_cache_dir(html_book.output_dir))
     summary = build_summary(result, cheap=not validate)
     if not result.diagnostics:
         return summary, ()

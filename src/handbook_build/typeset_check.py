@@ -155,11 +155,16 @@ def check_typesetting(path: Path, shown: str, profile: Profile | None = None,
 
 
 def check_pdf_bytes(data: bytes, name: str, profile: Profile, cheap: bool,
-                    image_files: Mapping[tuple[int, int], str] | None = None) -> TypesetResult:
-    """The same check on a PDF in memory (the build's, before it is written), as ``name``."""
+                    image_files: Mapping[tuple[int, int], str] | None = None,
+                    work_dir: Path | None = None) -> TypesetResult:
+    """The same check on a PDF in memory (the build's, before it is written), as ``name``.
+
+    poppler reads files, so the bytes go to a scratch folder under ``work_dir`` (the build's
+    cache folder: a build writes nowhere outside its output folder) and are removed after.
+    """
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="handbook-check-") as folder:
+    with tempfile.TemporaryDirectory(prefix="typeset-check-", dir=work_dir) as folder:
         path = Path(folder) / name
         path.write_bytes(data)
         return check_typesetting(path, name, profile, cheap=cheap, image_files=image_files)
