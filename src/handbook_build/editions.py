@@ -77,9 +77,8 @@ def _typesetting(data: bytes, name: str, profile: Literal["print", "screen"], va
     """The typesetting check of a PDF the build made: the cheap checks (images, glyphs, faces)
     always, all of them with --validate. Findings go to the report; one warning sums them up,
     so --strict fails on them while a plain build still writes its files."""
-    from handbook_build.typeset_check import build_summary, check_pdf_bytes, image_files_by_size
-
     from handbook_build.cache import ensure_cache_dir
+    from handbook_build.typeset_check import build_summary, check_pdf_bytes, image_files_by_size
 
     files = image_files_by_size(asset.path for asset in html_book.images)
     result = check_pdf_bytes(data, name, profile, cheap=not validate, image_files=files,
