@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ GENERAL_FILTERS = frozenset(
 )
 # JPEG markers C0-CF are start-of-frame except DHT (C4), JPG (C8) and DAC (CC).
 SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+WANTED_OPERATORS = "q Q cm Do scn SCN"
 MAX_FORM_DEPTH = 12  # forms nest; a cycle (malformed file) stops here
 
 
@@ -67,6 +68,8 @@ class PlacedImage:
     ppi_xy: tuple[float, float] = (0.0, 0.0)
     in_pattern: bool = False  # the tile of a tiling pattern (drawn repeatedly), not a figure
     data_components: int = 0  # what the data holds, where it can be told (JPEG SOF); else 0
+    # sha256 of the JPEG bytes (DCT) or of the decoded samples (Flate): which file it came from
+    digest: str = ""
 
     @property
     def size_in(self) -> tuple[float, float]:
@@ -84,6 +87,7 @@ class _Decode:
     problem: str
     has_smask: bool
     data_components: int
+    digest: str = ""
 
 
 def placed_images(pdf: Path | bytes) -> tuple[PlacedImage, ...]:
@@ -91,9 +95,10 @@ def placed_images(pdf: Path | bytes) -> tuple[PlacedImage, ...]:
     source: Any = pdf if isinstance(pdf, Path) else _bytes_io(pdf)
     with pikepdf.open(source) as document:
         checked: dict[tuple[int, int], _Decode] = {}
+        tiles: dict[tuple[int, int], list[PlacedImage]] = {}
         found: list[PlacedImage] = []
         for index, page in enumerate(document.pages):
-            walker = _Walker(index, checked)
+            walker = _Walker(index, checked, tiles)
             walker.walk(page.obj, page.resources, IDENTITY, depth=0)
             found.extend(walker.found)
         return tuple(found)
@@ -113,9 +118,11 @@ def _bytes_io(data: bytes) -> Any:
 class _Walker:
     """Walks one page's content (and the forms and patterns it calls) collecting placements."""
 
-    def __init__(self, page_index: int, checked: dict[tuple[int, int], _Decode]) -> None:
+    def __init__(self, page_index: int, checked: dict[tuple[int, int], _Decode],
+                 tiles: dict[tuple[int, int], list[PlacedImage]]) -> None:
         self.page_index = page_index
         self.checked = checked
+        self.tiles = tiles  # a pattern's placements, the same on every page that uses it
         self.found: list[PlacedImage] = []
         self._patterns_seen: set[tuple[int, int]] = set()
 
@@ -123,8 +130,11 @@ class _Walker:
              in_pattern: bool = False) -> None:
         if depth > MAX_FORM_DEPTH:
             return
+        if not _may_draw_images(resources):
+            return  # no XObject and no pattern: text and rules only (most pages of a book)
         try:
-            instructions = pikepdf.parse_content_stream(stream)
+            # Only the operators that place images: qpdf filters in C++, text is not built up.
+            instructions = pikepdf.parse_content_stream(stream, WANTED_OPERATORS)
         except pikepdf.PdfError:
             return  # an unreadable stream draws nothing; pdfcheck reports broken files
         stack: list[Matrix] = []
@@ -163,10 +173,17 @@ class _Walker:
         if key in self._patterns_seen:
             return
         self._patterns_seen.add(key)
+        known = self.tiles.get(key)
+        if known is not None:
+            self.found.extend(replace(image, page_index=self.page_index) for image in known)
+            return
         # A pattern's matrix maps pattern space to the default space of the page that uses it,
-        # whatever the CTM where it is used: its tile is placed by the matrix alone.
+        # whatever the CTM where it is used: its tile is placed by the matrix alone (and so is
+        # the same on every page: walked once per document).
+        start = len(self.found)
         inner = pattern.get("/Resources", resources)
         self.walk(pattern, inner, _matrix(pattern.get("/Matrix")), depth + 1, in_pattern=True)
+        self.tiles[key] = self.found[start:]
 
     def _placement(self, name: str, image: pikepdf.Stream, ctm: Matrix,
                    in_pattern: bool) -> PlacedImage:
@@ -191,7 +208,7 @@ class _Walker:
             bbox_pt=(round(min(xs), 3), round(min(ys), 3), round(max(xs), 3), round(max(ys), 3)),
             ppi=round(min(ppi_x, ppi_y), 2), has_smask=decode.has_smask, object_id=key,
             ppi_xy=(round(ppi_x, 2), round(ppi_y, 2)), in_pattern=in_pattern,
-            data_components=decode.data_components,
+            data_components=decode.data_components, digest=decode.digest,
         )
 
 
@@ -215,8 +232,24 @@ def _check_image(image: pikepdf.Stream, is_mask: bool = False) -> _Decode:
         mask = _check_image(smask, is_mask=True)
         if mask.problem:
             problem = f"its soft mask: {mask.problem}"
+    digest = "" if is_mask else _digest(image, filters, problem)
     return _Decode(space, components, bits, " ".join(filters), problem, has_smask,
-                   data_components)
+                   data_components, digest)
+
+
+def _digest(image: pikepdf.Stream, filters: list[str], problem: str) -> str:
+    """sha256 of what identifies the picture: a JPEG's bytes as embedded (WeasyPrint copies the
+    file), else the decoded samples (it re-encodes PNG data); "" when neither can be had."""
+    import hashlib
+
+    try:
+        if filters == ["DCTDecode"]:
+            return hashlib.sha256(image.read_raw_bytes()).hexdigest()
+        if not problem and filters and all(name in GENERAL_FILTERS for name in filters):
+            return hashlib.sha256(image.read_bytes()).hexdigest()
+    except pikepdf.PdfError:
+        pass
+    return ""
 
 
 def _data_problem(image: pikepdf.Stream, filters: list[str], width: int, height: int,
@@ -361,6 +394,16 @@ def _filters(image: pikepdf.Stream) -> list[str]:
     if isinstance(value, pikepdf.Array):
         return [str(item)[1:] for item in value]
     return [str(value)[1:]]
+
+
+def _may_draw_images(resources: Any) -> bool:
+    if not isinstance(resources, pikepdf.Dictionary):
+        return False
+    for key in ("/XObject", "/Pattern"):
+        group = resources.get(key)
+        if isinstance(group, pikepdf.Dictionary) and len(group):
+            return True
+    return False
 
 
 def _lookup(resources: Any, category: str, name: str) -> Any:
