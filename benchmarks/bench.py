@@ -199,6 +199,8 @@ def run(source: Path, work: Path, repeat: int, with_4x: bool) -> None:
     pages = pdf_pages(out / f"{stem}.pdf")
     print_pages = pdf_pages(out / f"{stem}-print.pdf")
 
+    typesetting = measure_typesetting(out, stem)
+
     unchanged_runs, untouched = [], True
     for _ in range(repeat):
         before = snapshot(out)
@@ -234,10 +236,37 @@ def run(source: Path, work: Path, repeat: int, with_4x: bool) -> None:
           + ("byte-identical editions" if not differing else f"DIFFER: {', '.join(differing)}"))
     print(f"peak memory ours / plain:          {clean.peak_mib / plain.peak_mib:.2f}x "
           f"({clean.peak_mib:.0f} / {plain.peak_mib:.0f} MiB)")
+    print(f"typesetting check, as the build runs it: {typesetting}")
     per_100 = clean.seconds / pages * 100
     print(f"seconds per 100 reading-PDF pages (1x book, all editions): {per_100:.2f}")
     if with_4x:
         measure_4x(source, work, pages, per_100, clean.peak_mib)
+
+
+# What the build adds per PDF: the cheap checks (images, glyphs, faces) always, all of them
+# with --validate. Each edition is checked in its own render worker, so the wall time added to
+# a build is about the larger of the two, not the sum.
+TYPESETTING = r"""
+import os, sys, time
+from pathlib import Path
+from handbook_build.typeset_check import check_pdf_bytes
+for name, profile in ((sys.argv[1] + ".pdf", "screen"), (sys.argv[1] + "-print.pdf", "print")):
+    data = (Path(sys.argv[2]) / name).read_bytes()
+    check_pdf_bytes(data, name, profile, cheap=True)  # warm: imports, fontconfig
+    for cheap in (True, False):
+        started, cpu = time.perf_counter(), os.times()
+        check_pdf_bytes(data, name, profile, cheap=cheap)
+        spent = os.times()
+        cpu_s = sum(spent[i] - cpu[i] for i in range(4))  # ours and pdftotext's, user + system
+        print(f"{name} {'cheap' if cheap else 'all'} {time.perf_counter() - started:.2f} s "
+              f"({cpu_s:.2f} s cpu)")
+"""
+
+
+def measure_typesetting(out: Path, stem: str) -> str:
+    done = subprocess.run([sys.executable, "-c", TYPESETTING, stem, str(out)],
+                          capture_output=True, text=True, check=True)
+    return "; ".join(done.stdout.strip().splitlines())
 
 
 def measure_4x(source: Path, work: Path, pages_1x: int, per_100_1x: float,

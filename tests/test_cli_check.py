@@ -99,7 +99,8 @@ def test_json_for_ci(tmp_path: Path) -> None:
         ("one.md", 1, 4, "warning", "control-character"),
         ("two.md", 1, None, "warning", "heading-jump"),
     ]
-    assert all(set(d) == {"file", "line", "column", "severity", "code", "message", "hint"}
+    assert all(set(d) == {"file", "line", "column", "severity", "code", "message", "hint",
+                          "page", "folio"}
                for d in document["diagnostics"])
     assert document["counts"] == {
         "errors": 0, "warnings": 2, "by_code": {"control-character": 1, "heading-jump": 1}}

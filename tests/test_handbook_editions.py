@@ -122,3 +122,21 @@ def test_report_lists_pages_and_unmapped_site_links(handbook) -> None:  # type: 
     assert pages[f"{manifest.stem}-print.pdf"] % 2 == 0
     assert document["unmapped_site_links"], "the corpus links to site pages not in the book"
     assert all("maps to no chapter" in line for line in document["unmapped_site_links"])
+
+
+def test_report_carries_the_typesetting_check_of_both_pdfs(handbook) -> None:  # type: ignore[no-untyped-def]
+    from handbook_build.pdf_images import placed_images
+
+    manifest, out, _ = handbook
+    document = json.loads((out / f"{manifest.stem}-report.json").read_text())
+    for name, profile in ((f"{manifest.stem}.pdf", "screen"),
+                          (f"{manifest.stem}-print.pdf", "print")):
+        typesetting = document["editions"][name]["typesetting"]
+        assert typesetting["profile"] == profile
+        garbled = [image for image in placed_images(out / name) if not image.decodes]
+        assert typesetting["by_code"].get("image-garbled", 0) == len(garbled), name
+        pages = {image.page_index + 1 for image in garbled}
+        reported = {int(found[1]) for line in typesetting["findings"]
+                    if line.endswith("[image-garbled]")
+                    and (found := re.search(r": p\. (\d+)", line))}
+        assert reported == pages, name

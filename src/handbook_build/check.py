@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from handbook_build.contents import display_path
 from handbook_build.errors import HandbookError, MissingToolError, RenderError
@@ -78,6 +78,7 @@ def _diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
         "file": diagnostic.path, "line": diagnostic.line, "column": diagnostic.column,
         "severity": diagnostic.severity, "code": diagnostic.code,
         "message": diagnostic.message, "hint": diagnostic.hint,
+        "page": diagnostic.page, "folio": diagnostic.folio,
     }
 
 
@@ -85,11 +86,13 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def run_check(target: Path, source_dir: Path | None = None) -> CheckReport:
+def run_check(target: Path, source_dir: Path | None = None,
+              profile: Literal["print", "screen"] | None = None) -> CheckReport:
     """Check ``target``: a .epub (EPUBCheck), a .pdf (pdfcheck), else a book's sources.
 
     The sources may be given as book.toml, a folder holding one, a bare contents file or a
     folder of chapters (as for ``build``); ``source_dir`` overrides ``[contents] source``.
+    ``profile`` (print or screen) sets a PDF's image thresholds; None guesses from the file.
     """
     started = time.perf_counter()
     suffix = target.suffix.lower()
@@ -101,7 +104,7 @@ def run_check(target: Path, source_dir: Path | None = None) -> CheckReport:
     elif suffix == ".pdf":
         from handbook_build.pdfcheck import check_pdf
 
-        result = check_pdf(target)
+        result = check_pdf(target, profile)
         found, summary = list(result.diagnostics), result.summary
     else:
         found, summary = _check_sources(target, source_dir)

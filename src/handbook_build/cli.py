@@ -12,7 +12,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import click
 
@@ -128,13 +128,20 @@ def watch_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json for CI.")
+@click.option("--profile", type=click.Choice(["print", "screen"]), default=None,
+              help="For a PDF: the image thresholds to apply (default: guessed from the file).")
 @_source_option
-def check(target: Path, strict: bool, output_format: str, source_dir: Path | None) -> None:
-    """Lint a book's sources without rendering, or validate a built .epub/.pdf."""
+def check(target: Path, strict: bool, output_format: str, profile: str | None,
+          source_dir: Path | None) -> None:
+    """Lint a book's sources without rendering, or check a built .epub/.pdf (a PDF's pages are
+    checked as a typesetter would: images, hyphenation, overflow, glyphs, notes, pages)."""
     from handbook_build.check import run_check
 
     _setup_logging(0)
-    report = _run(lambda: run_check(target, source_dir))
+    chosen: Literal["print", "screen"] | None = None
+    if profile in ("print", "screen"):
+        chosen = "print" if profile == "print" else "screen"
+    report = _run(lambda: run_check(target, source_dir, chosen))
     click.echo(report.render(output_format))
     if report.error_count or (strict and report.warning_count):
         sys.exit(1)

@@ -6,8 +6,9 @@ Markdown-only build or ``check`` should not pay for it.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from handbook_build.model import Diagnostic, HtmlBook, Manuscript
 
@@ -51,10 +52,10 @@ def render_edition(name: str, html_book: HtmlBook, validate: bool = False,
                    formats: tuple[str, ...] = ()) -> EditionResult:
     stem = html_book.manifest.stem
     if name == "pdf":
-        return _render_pdf(html_book, stem)
+        return _render_pdf(html_book, stem, validate)
     if name == "print":
         return _render_print(html_book, stem, print_ready="print" in formats or not formats,
-                             fillable="print-fillable" in formats)
+                             fillable="print-fillable" in formats, validate=validate)
     if name == "epub":
         return _render_epub(html_book, stem, validate)
     if name == "html":
@@ -71,7 +72,29 @@ def _warnings(source: str, messages: tuple[str, ...]) -> tuple[Diagnostic, ...]:
     )
 
 
-def _render_pdf(html_book: HtmlBook, stem: str) -> EditionResult:
+def _typesetting(data: bytes, name: str, profile: Literal["print", "screen"], validate: bool,
+                 html_book: HtmlBook) -> tuple[dict[str, Any], tuple[Diagnostic, ...]]:
+    """The typesetting check of a PDF the build made: the cheap checks (images, glyphs, faces)
+    always, all of them with --validate. Findings go to the report; one warning sums them up,
+    so --strict fails on them while a plain build still writes its files."""
+    from handbook_build.cache import ensure_cache_dir
+    from handbook_build.typeset_check import build_summary, check_pdf_bytes, image_files_by_size
+
+    files = image_files_by_size(asset.path for asset in html_book.images)
+    result = check_pdf_bytes(data, name, profile, cheap=not validate, image_files=files,
+                             work_dir=ensure_cache_dir(html_book.output_dir))
+    summary = build_summary(result, cheap=not validate)
+    if not result.diagnostics:
+        return summary, ()
+    by_code = Counter(d.code for d in result.diagnostics)
+    counts = ", ".join(f"{code} {count}" for code, count in sorted(by_code.items()))
+    return summary, (Diagnostic(
+        name, None, f"typesetting check: {summary['errors']} error(s), {summary['warnings']} "
+        f"warning(s) ({counts})", f"run handbook-build check {name} for the pages",
+        severity="warning", code="typesetting"),)
+
+
+def _render_pdf(html_book: HtmlBook, stem: str, validate: bool = False) -> EditionResult:
     from handbook_build.cache import cache_dir
     from handbook_build.render.chunked import render_reading_pdf
     from handbook_build.render.pdf import render_pdf
@@ -79,9 +102,11 @@ def _render_pdf(html_book: HtmlBook, stem: str) -> EditionResult:
     # In cached chunks under <output>/.cache; in one pass if the styles do not allow cutting.
     rendered = render_reading_pdf(html_book, cache_dir(html_book.output_dir)) or render_pdf(
         html_book)
-    output = EditionOutput(f"{stem}.pdf", _labelled(rendered.data, html_book),
-                           rendered.page_count)
-    return EditionResult((output,), _warnings(f"{stem}.pdf", tuple(rendered.warnings)))
+    data = _labelled(rendered.data, html_book)
+    typeset, findings = _typesetting(data, f"{stem}.pdf", "screen", validate, html_book)
+    output = EditionOutput(f"{stem}.pdf", data, rendered.page_count, {"typesetting": typeset})
+    return EditionResult((output,), _warnings(f"{stem}.pdf", tuple(rendered.warnings))
+                         + findings)
 
 
 def _labelled(pdf: bytes, html_book: HtmlBook) -> bytes:
@@ -94,7 +119,7 @@ def _labelled(pdf: bytes, html_book: HtmlBook) -> bytes:
 
 
 def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
-                  fillable: bool) -> EditionResult:
+                  fillable: bool, validate: bool = False) -> EditionResult:
     from handbook_build.cache import cache_dir
     from handbook_build.render.chunked import render_print_edition
     from handbook_build.render.print_pdf import render_print
@@ -110,13 +135,16 @@ def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
             EditionOutput(f"{stem}-print-fillable.pdf", _labelled(edition.fillable_pdf, html_book),
                           edition.page_count),
         )
+    findings: tuple[Diagnostic, ...] = ()
     if print_ready:
         preflight = edition.preflight
+        print_pdf = _labelled(edition.pdf, html_book)
+        typeset, findings = _typesetting(print_pdf, f"{stem}-print.pdf", "print",
+                                         validate, html_book)
         outputs += (
-            EditionOutput(f"{stem}-print.pdf", _labelled(edition.pdf, html_book),
-                          edition.page_count,
+            EditionOutput(f"{stem}-print.pdf", print_pdf, edition.page_count,
                           {"padding_pages": edition.padding_pages, "gutter_in": edition.gutter_in,
-                           "preflight_passed": preflight.passed}),
+                           "preflight_passed": preflight.passed, "typesetting": typeset}),
             EditionOutput(f"{stem}-print-preflight.json", preflight.to_json().encode()),
             EditionOutput(f"{stem}-cover.pdf", edition.cover_pdf),
             EditionOutput(f"{stem}-print-proof.png", edition.proof_png),
@@ -126,8 +154,8 @@ def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
                    f"see {stem}-print-preflight.json", severity="warning", code="preflight")
         for failure in edition.preflight.failures
     )
-    return EditionResult(outputs, diagnostics + _warnings(f"{stem}-print.pdf",
-                                                          tuple(edition.warnings)))
+    return EditionResult(outputs, diagnostics + findings
+                         + _warnings(f"{stem}-print.pdf", tuple(edition.warnings)))
 
 
 def _render_epub(html_book: HtmlBook, stem: str, validate: bool) -> EditionResult:

@@ -65,8 +65,13 @@ class Diagnostic:
     severity: Severity = "error"
     code: str = "error"
     column: int | None = None
+    page: int | None = None  # a built PDF's physical page (1-based), for findings on pages
+    folio: str | None = None  # the number printed on that page, when it has one
 
     def location(self) -> str:
+        if self.page is not None:
+            folio = f" (folio {self.folio})" if self.folio else ""
+            return f"{self.path}: p. {self.page}{folio}"
         parts = [self.path]
         if self.line is not None:
             parts.append(str(self.line))

@@ -14,16 +14,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pypdf
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from handbook_build.contents import display_path
+from handbook_build.errors import HandbookError
 from handbook_build.model import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from handbook_build.typeset_check import Profile
 
 PRINT_SUFFIX = "-print.pdf"
 FILLABLE_SUFFIX = "-print-fillable.pdf"
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
+_UNREADABLE = ("missing-file", "pdf-unreadable", "pdf-encrypted", "pdf-empty")
 _MAX_LISTED = 5  # pages or names quoted in one message; the count says how many in all
 
 
@@ -45,11 +51,28 @@ class _Findings:
         self.items.append(Diagnostic(self.shown, None, message, hint, severity, code))
 
 
-def check_pdf(path: Path) -> PdfCheckResult:
-    """Check the PDF at ``path``; every problem becomes a diagnostic, nothing raises."""
+def check_pdf(path: Path, profile: Profile | None = None, typesetting: bool = True,
+              cheap: bool = False) -> PdfCheckResult:
+    """Check the PDF at ``path``; every problem becomes a diagnostic, nothing raises.
+
+    With ``typesetting`` the pages are read too (typeset_check: images, hyphenation, overflow,
+    glyphs, notes, pages); ``profile`` is print or screen (guessed from the file when None).
+    """
     findings = _Findings(display_path(path), [])
     with _quiet_pypdf():
-        return _check(path, findings)
+        result = _check(path, findings)
+    if not typesetting or any(d.code in _UNREADABLE for d in result.diagnostics):
+        return result
+    from handbook_build.typeset_check import check_typesetting
+
+    try:
+        typeset = check_typesetting(path, findings.shown, profile, cheap=cheap)
+    except HandbookError as error:  # pdftotext missing: say so, keep the structure findings
+        note = Diagnostic(findings.shown, None, f"pages not checked: {error.message}",
+                          "install poppler-utils", "warning", "typesetting-not-checked")
+        return PdfCheckResult((*result.diagnostics, note), result.summary)
+    return PdfCheckResult((*result.diagnostics, *typeset.diagnostics),
+                          f"{result.summary}, {typeset.summary}")
 
 
 def _check(path: Path, findings: _Findings) -> PdfCheckResult:
