@@ -138,8 +138,25 @@ def _epubcheck(data: bytes, stem: str) -> tuple[Diagnostic, ...]:
         path = Path(folder) / f"{stem}.epub"
         path.write_bytes(data)
         result = run_epubcheck(path)
+        found = tuple(
+            Diagnostic(f"{stem}.epub", None, f"EPUBCheck: {message}",
+                       severity="error", code="epubcheck")
+            for message in result.messages
+        )
+        return found + _ace(path, stem)
+
+
+def _ace(path: Any, stem: str) -> tuple[Diagnostic, ...]:
+    """Ace's violations as build errors when Ace is installed; a warning saying why not."""
+    from handbook_build.ace import find_ace, run_ace
+
+    tool, reason = find_ace()
+    if tool is None:
+        return (Diagnostic(f"{stem}.epub", None, f"accessibility not checked: {reason}",
+                           severity="warning", code="ace-missing"),)
     return tuple(
-        Diagnostic(f"{stem}.epub", None, f"EPUBCheck: {message}",
-                   severity="error", code="epubcheck")
-        for message in result.messages
+        Diagnostic(f"{stem}.epub/{finding.path}", finding.line, f"Ace: {finding.message}",
+                   severity="error" if finding.severity == "error" else "warning",
+                   code=f"ace:{finding.rule}")
+        for finding in run_ace(path, tool).findings
     )
