@@ -118,10 +118,26 @@ def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
                                                           tuple(edition.warnings)))
 
 
+def print_page_texts(html_book: HtmlBook) -> list[tuple[str, ...]]:
+    """The print edition's text, page by page, for the EPUB's page list: its layout comes from
+    the chunk cache (the print edition of the same build, or an earlier one), or is laid out
+    here first when the cache does not have it."""
+    from handbook_build.cache import cache_dir
+    from handbook_build.render.chunked import render_print_edition
+    from handbook_build.render.epub_pages import pdf_page_lines
+    from handbook_build.render.print_pdf import render_print
+
+    edition = render_print_edition(html_book, cache_dir(html_book.output_dir))
+    edition = edition or render_print(html_book)
+    return pdf_page_lines(edition.pdf)
+
+
 def _render_epub(html_book: HtmlBook, stem: str, validate: bool) -> EditionResult:
     from handbook_build.render.epub import render_epub
+    from handbook_build.render.epub_meta import epub_identifier
 
-    rendered = render_epub(html_book)
+    rendered = render_epub(html_book, print_page_texts(html_book),
+                           epub_identifier(html_book.manifest.metadata, "print"))
     diagnostics = _warnings(f"{stem}.epub", tuple(rendered.warnings))
     if validate:
         diagnostics += _epubcheck(rendered.data, stem)
