@@ -29,7 +29,8 @@ from lxml import etree
 from handbook_build.render.epub_xhtml import EPUB_TYPE, xtag
 
 PROBE_CHARS = 64  # letters and digits a line's probe holds: long enough never to match by chance
-MIN_PROBE_CHARS = 12  # a page with less text than this (a folio, a title) has nothing to match
+MIN_PROBE_CHARS = 4  # a page with less text than this (a folio alone) has nothing to match
+SHORT_PAGE_CHARS = 24  # a page this short that is no title page is matched anywhere after all
 SEARCH_WINDOW = 40_000  # how far past the previous page a page's text is looked for first
 _FOLIO = re.compile(r"^\s*[0-9ivxlcdm]+\s*$", re.I)
 
@@ -102,6 +103,14 @@ class TextStream:
                     length += len(chars)
         self.text = "".join(parts)
         self.starts = [node.start for node in self.nodes]
+        self.document_starts: dict[int, int] = {}  # stream index -> document (first node)
+        for node in self.nodes:
+            self.document_starts.setdefault(node.document, node.start)
+
+    def find_title(self, probe: str, after: int) -> int:
+        """A short page (a part's title page) matches only where a document starts with it."""
+        return min((start for start in self.document_starts.values()
+                    if start > after and self.text.startswith(probe, start)), default=-1)
 
     def find(self, probe: str, after: int) -> int:
         """The first index > ``after`` where ``probe`` starts, near first; -1 if nowhere."""
@@ -156,7 +165,13 @@ def locate_pages(stream: TextStream, pages: Sequence[Sequence[str]]) -> list[int
     positions: list[int | None] = []
     cursor = -1
     for lines in pages:
-        found = [p for p in (stream.find(probe, cursor) for probe in _probes(lines)) if p >= 0]
+        probes = _probes(lines)
+        if len(probes) == 1 and len(probes[0]) < PROBE_CHARS:  # little text: a title page?
+            found = [p for p in (stream.find_title(probes[0], cursor),) if p >= 0]
+            if not found and len(probes[0]) >= SHORT_PAGE_CHARS:  # no: a chapter's last lines
+                found = [p for p in (stream.find(probes[0], cursor),) if p >= 0]
+        else:
+            found = [p for p in (stream.find(probe, cursor) for probe in probes) if p >= 0]
         if found:
             cursor = min(found)
             positions.append(cursor)
