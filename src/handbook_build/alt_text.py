@@ -3,7 +3,7 @@ metadata, so an image the lint warns about is never counted as described in the 
 
 Meaningless: empty, a word that only says "there is an image" (``image``, ``picture``,
 ``screenshot``, ...), a file name (``IMG_1234.jpg``, or the image's own file stem), or a
-camera's automatic name (``DSC01234``).
+camera's automatic name (``DSC01234``), or the words of a file name such as ``my-photo_2``.
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ _NUMBERED = re.compile(r"^(.*?)[\s_-]*\d+$")
 
 
 def _stem(src: str) -> str:
+    """The image's file stem as words, when it looks made by a machine or for one (digits or
+    separators: ``guy2-202x300``, ``peer_circle``); "" for a plain word such as ``kipling``,
+    which, as alt text, may well name what the image shows."""
     try:
         path = urlsplit(src).path
     except ValueError:
         path = src
     stem = posixpath.splitext(posixpath.basename(unquote(path)))[0]
-    return _words(stem)
+    return _words(stem) if re.search(r"[\d_\-. ]", stem) else ""
 
 
 def _words(text: str) -> str:
