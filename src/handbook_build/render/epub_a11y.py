@@ -21,7 +21,7 @@ from handbook_build.render.epub_xhtml import EPUB_TYPE, XHTML_NS, xtag
 
 HEADING_TAGS = tuple(xtag(f"h{level}") for level in range(1, 7))
 BIBLIOGRAPHY_TITLES = re.compile(
-    r"^(references|bibliography|works cited|literature cited|sources|citations)$", re.I)
+    r"^(references?|bibliography|works cited|literature cited|sources|citations)$", re.I)
 _FOCUSABLE = frozenset(xtag(name) for name in ("a", "button", "input", "select", "textarea",
                                                "iframe", "audio", "video", "summary"))
 
