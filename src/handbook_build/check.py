@@ -261,7 +261,8 @@ def _check_epub(path: Path) -> tuple[list[Diagnostic], str]:
     shown = display_path(path)
     found = [_epub_diagnostic(shown, message) for message in result.messages
              if message.severity in _EPUB_SEVERITIES]
-    ace_found, ace_summary = _check_epub_ace(path, shown)
+    ace_found, ace_summary = (([], "Ace not run (EPUBCheck could not read the book)")
+                              if result.fatals else _check_epub_ace(path, shown))
     summary = f"EPUBCheck {result.checker_version}".strip() + f", {ace_summary}"
     return _ordered(found + ace_found, None), summary
 
