@@ -6,10 +6,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ACE_STAMP := .tools/ace/.installed
 HANDBOOK_SOURCE ?= $(abspath ../shared/corpus/peeragogy-handbook-v3)
 export HANDBOOK_SOURCE
 
-.PHONY: all book handbook test lint typecheck check bench clean system-deps distclean golden
+.PHONY: all book handbook test lint typecheck check bench clean system-deps distclean golden ace
 
 all: book
 
@@ -20,6 +21,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Ace by DAISY, the EPUB accessibility checker (npm + Debian chromium), where npm exists.
+$(ACE_STAMP): scripts/install-ace.sh
+	@bash scripts/install-ace.sh
+
+ace: $(ACE_STAMP)
+
 system-deps:
 	@bash scripts/system-deps.sh
 
@@ -29,7 +36,7 @@ book: $(STAMP)
 handbook: $(STAMP)
 	$(BIN)/handbook-build build editions/peeragogy-v3/book.toml -o build/handbook
 
-test: $(STAMP)
+test: $(STAMP) $(ACE_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy --strict src
 	$(BIN)/pytest -n 2 --dist loadfile -q
@@ -56,4 +63,4 @@ clean:
 	rm -rf build
 
 distclean: clean
-	rm -rf $(VENV) src/*.egg-info
+	rm -rf $(VENV) src/*.egg-info .tools

@@ -358,13 +358,19 @@ def test_epubcheck_messages_become_diagnostics(tmp_path: Path,
     result = EpubCheckResult(1, 1, 1, 1, messages, "5.3.0")
     monkeypatch.setattr("handbook_build.epubcheck.run_epubcheck", lambda path: result)
     (tmp_path / "book.epub").write_bytes(b"PK")
+    monkeypatch.setattr("handbook_build.ace.find_ace", lambda: (None, "not installed"))
+    result = EpubCheckResult(0, 1, 1, 1, messages[:3], "5.3.0")  # readable: Ace would run
     report = run_check(Path("book.epub"))
     assert [d.compiler_style() for d in report.diagnostics] == [
-        "book.epub: error: Unable to read file [PKG-008]",
         "book.epub/EPUB/content.opf: warning: UUID not valid [OPF-085]",
         "book.epub/EPUB/text/ch-1.xhtml:12:40: error: Fragment missing [RSC-012]",
     ]
-    assert report.summary == "EPUBCheck 5.3.0"
+    assert report.summary == "EPUBCheck 5.3.0, Ace skipped (not installed)"
+    result = EpubCheckResult(1, 1, 1, 1, messages, "5.3.0")
+    report = run_check(Path("book.epub"))
+    assert report.diagnostics[0].compiler_style() == (
+        "book.epub: error: Unable to read file [PKG-008]")
+    assert report.summary == "EPUBCheck 5.3.0, Ace not run (EPUBCheck could not read the book)"
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="EPUBCheck needs Java")

@@ -304,7 +304,7 @@ def test_nav_nests_parts_chapters_and_sections(built: Epub) -> None:
         ("Getting started", [("Welcome", ["Why", ("Deeper", ["How"])])]), "Elsewhere"]
     landmarks = nav.find(".//x:nav[@id='landmarks']", NS)
     kinds = [a.get(EPUB_TYPE) for a in landmarks.iter("{*}a")]
-    assert kinds == ["cover", "titlepage", "toc", "bodymatter"]
+    assert kinds == ["cover", "titlepage", "copyright-page", "toc", "bodymatter"]
     assert landmarks.get("hidden") is not None
     items = built.manifest_items()
     assert [i.get("href") for i in items.values() if i.get("properties") == "nav"] == ["nav.xhtml"]
@@ -518,11 +518,8 @@ def test_animated_image_withdraws_the_no_hazard_claim(tmp_path: Path) -> None:
     assert "animated" in built.meta("schema:accessibilitySummary")[0]
 
 
-def test_deeper_nav_levels_nest_by_heading_level(book: HtmlBook,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from handbook_build.render import epub_sections
-
-    monkeypatch.setattr(epub_sections, "NAV_HEADING_LEVEL", 3)
-    nav = Epub(render_epub(book).data).xml(f"{PACKAGE}nav.xhtml")
+def test_deeper_nav_levels_nest_by_heading_level(book: HtmlBook) -> None:
+    deeper = replace(book, manifest=replace(book.manifest, epub=EpubSettings(nav_depth=3)))
+    nav = Epub(render_epub(deeper).data).xml(f"{PACKAGE}nav.xhtml")
     how = nav.find(".//x:a[@href='text/deeper.xhtml#deeper--how']", NS).getparent()
     assert [a.text for a in how.iterfind("x:ol/x:li/x:a", NS)] == ["Detail"]

@@ -264,7 +264,28 @@ def _check_epub(path: Path) -> tuple[list[Diagnostic], str]:
     shown = display_path(path)
     found = [_epub_diagnostic(shown, message) for message in result.messages
              if message.severity in _EPUB_SEVERITIES]
-    return _ordered(found, None), f"EPUBCheck {result.checker_version}".strip()
+    ace_found, ace_summary = (([], "Ace not run (EPUBCheck could not read the book)")
+                              if result.fatals else _check_epub_ace(path, shown))
+    summary = f"EPUBCheck {result.checker_version}".strip() + f", {ace_summary}"
+    return _ordered(found + ace_found, None), summary
+
+
+def _check_epub_ace(path: Path, shown: str) -> tuple[list[Diagnostic], str]:
+    """Ace's violations when Ace is installed; otherwise none, and the summary says why."""
+    from handbook_build.ace import find_ace, run_ace
+
+    tool, reason = find_ace()
+    if tool is None:
+        return [], f"Ace skipped ({reason})"
+    try:
+        result = run_ace(path, tool)
+    except RenderError as error:
+        return _error_diagnostics(error, path, "ace"), "Ace gave no report"
+    found = [Diagnostic(f"{shown}/{finding.path}", finding.line, finding.message,
+                        "see https://kb.daisy.org/publishing/", "error"
+                        if finding.severity == "error" else "warning", f"ace:{finding.rule}")
+             for finding in result.findings]
+    return found, f"Ace {result.version}".strip()
 
 
 _EPUB_SEVERITIES: dict[str, Severity] = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}

@@ -30,7 +30,7 @@ Examples:
   handbook-build build editions/peeragogy-v3/book.toml -o build/handbook
   handbook-build build ../handbook/en-md/README.md   a bare contents file, metadata defaulted
   handbook-build check --strict                 lint the sources without rendering
-  handbook-build check build/book.epub          run EPUBCheck on a built EPUB
+  handbook-build check build/book.epub          EPUBCheck and Ace (if installed) on an EPUB
 """
 
 
@@ -73,7 +73,8 @@ def _source_option(function: click.decorators.FC) -> click.decorators.FC:
               type=click.Choice(ALL_FORMATS + OPTIONAL_FORMATS),
               help="Edition to build (repeatable). Default: md, html, pdf, print, epub.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--validate", is_flag=True, help="Run EPUBCheck on the EPUB (needs Java).")
+@click.option("--validate", is_flag=True,
+              help="Run EPUBCheck (needs Java) and Ace by DAISY (when installed) on the EPUB.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
               show_default=True, help="Processes for rendering editions in parallel.")
 @click.option("-v", "--verbose", "verbose", count=True, help="More progress output.")
@@ -133,8 +134,9 @@ def watch_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
 @_source_option
 def check(target: Path, strict: bool, output_format: str, profile: str | None,
           source_dir: Path | None) -> None:
-    """Lint a book's sources without rendering, or check a built .epub/.pdf (a PDF's pages are
-    checked as a typesetter would: images, hyphenation, overflow, glyphs, notes, pages)."""
+    """Lint a book's sources without rendering, or check a built .epub (EPUBCheck, and Ace by
+    DAISY when installed) or .pdf (its pages as a typesetter would: images, hyphenation,
+    overflow, glyphs, notes, pages)."""
     from handbook_build.check import run_check
 
     _setup_logging(0)

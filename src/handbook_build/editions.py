@@ -158,10 +158,26 @@ def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
                          + _warnings(f"{stem}-print.pdf", tuple(edition.warnings)))
 
 
+def print_page_texts(html_book: HtmlBook) -> list[tuple[str, ...]]:
+    """The print edition's text, page by page, for the EPUB's page list: its layout comes from
+    the chunk cache (the print edition of the same build, or an earlier one), or is laid out
+    here first when the cache does not have it."""
+    from handbook_build.cache import cache_dir
+    from handbook_build.render.chunked import render_print_edition
+    from handbook_build.render.epub_pages import pdf_page_lines
+    from handbook_build.render.print_pdf import render_print
+
+    edition = render_print_edition(html_book, cache_dir(html_book.output_dir))
+    edition = edition or render_print(html_book)
+    return pdf_page_lines(edition.pdf)
+
+
 def _render_epub(html_book: HtmlBook, stem: str, validate: bool) -> EditionResult:
     from handbook_build.render.epub import render_epub
+    from handbook_build.render.epub_meta import epub_identifier
 
-    rendered = render_epub(html_book)
+    rendered = render_epub(html_book, print_page_texts(html_book),
+                           epub_identifier(html_book.manifest.metadata, "print"))
     diagnostics = _warnings(f"{stem}.epub", tuple(rendered.warnings))
     if validate:
         diagnostics += _epubcheck(rendered.data, stem)
@@ -178,8 +194,25 @@ def _epubcheck(data: bytes, stem: str) -> tuple[Diagnostic, ...]:
         path = Path(folder) / f"{stem}.epub"
         path.write_bytes(data)
         result = run_epubcheck(path)
+        found = tuple(
+            Diagnostic(f"{stem}.epub", None, f"EPUBCheck: {message}",
+                       severity="error", code="epubcheck")
+            for message in result.messages
+        )
+        return found + _ace(path, stem)
+
+
+def _ace(path: Any, stem: str) -> tuple[Diagnostic, ...]:
+    """Ace's violations as build errors when Ace is installed; a warning saying why not."""
+    from handbook_build.ace import find_ace, run_ace
+
+    tool, reason = find_ace()
+    if tool is None:
+        return (Diagnostic(f"{stem}.epub", None, f"accessibility not checked: {reason}",
+                           severity="warning", code="ace-missing"),)
     return tuple(
-        Diagnostic(f"{stem}.epub", None, f"EPUBCheck: {message}",
-                   severity="error", code="epubcheck")
-        for message in result.messages
+        Diagnostic(f"{stem}.epub/{finding.path}", finding.line, f"Ace: {finding.message}",
+                   severity="error" if finding.severity == "error" else "warning",
+                   code=f"ace:{finding.rule}")
+        for finding in run_ace(path, tool).findings
     )

@@ -95,8 +95,37 @@ def _normalize_section(element: HtmlElement, node: TocNode) -> None:
     if heading is not None:
         heading.attrib.clear()
     for placeholder in element.find_class("image-placeholder"):
+        _mark_placeholder(placeholder)
+
+
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+
+
+def _mark_placeholder(placeholder: HtmlElement) -> None:
+    """role="img" on the placeholder's span. An image alone in a heading (``### ![x](url)``)
+    gives pandoc ``### [Image not available: x]{.image-placeholder}``, read as a heading with
+    that class (and its <section> with it): role="img" is not allowed on either, and a section
+    holding links cannot be an image, so there the label goes on a span inside the heading."""
+    if placeholder.tag == "span":
         placeholder.set("role", "img")
         placeholder.set("aria-label", placeholder.text_content())
+        return
+    classes = [name for name in placeholder.get("class", "").split()
+               if name != "image-placeholder"]
+    if classes:
+        placeholder.set("class", " ".join(classes))
+    else:
+        placeholder.attrib.pop("class", None)
+    if placeholder.tag not in _HEADINGS:
+        return
+    label = " ".join(placeholder.text_content().split()).removeprefix("[").removesuffix("]")
+    span = lxml.html.Element("span", {"class": "image-placeholder", "role": "img",
+                                      "aria-label": label})
+    span.text = label
+    for child in list(placeholder):
+        placeholder.remove(child)
+    placeholder.text = None
+    placeholder.append(span)
 
 
 def _headings(element: HtmlElement) -> tuple[tuple[int, str, str], ...]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
+from handbook_build.alt_text import meaningless_alt
 from handbook_build.links import display_path
 from handbook_build.markdown_scan import (
     InlineLink,
@@ -391,6 +392,11 @@ def _images_in(walk: _Walk, start: int, end: int) -> list[tuple[int, int, str]]:
     return edits
 
 
+def unescape_alt(alt: str) -> str:
+    """The alt text as read (backslash escapes and emphasis marks do not describe anything)."""
+    return re.sub(r"\\(.)", r"\1", alt).strip("*_ ")
+
+
 def _markdown_image(walk: _Walk, link: InlineLink) -> str:
     text = walk.text
     alt = text[link.text_start : link.text_end]
@@ -401,6 +407,11 @@ def _markdown_image(walk: _Walk, link: InlineLink) -> str:
             f"image without alt text: {link.destination}",
             "describe the image in ![...] for readers who cannot see it",
         )
+    elif why := meaningless_alt(unescape_alt(alt), link.destination):
+        walk.warn(link.start, "meaningless-alt",
+                  f"alt text says nothing ({why}): {link.destination}",
+                  "describe what the image shows in ![...]; the EPUB does not count it as "
+                  "described")
     asset = _resolve(walk, link.destination, link.start)
     if asset is None:
         return placeholder(_label(alt, link.title, link.destination))
@@ -422,6 +433,11 @@ def _img_tag_edits(walk: _Walk, start: int, end: int) -> list[tuple[int, int, st
                 f"image without alt text: {src[0]}",
                 'add alt="..." describing the image',
             )
+        elif why := meaningless_alt(alt_text, _html_unescape(src[0])):
+            walk.warn(tag.start(), "meaningless-alt",
+                      f"alt text says nothing ({why}): {src[0]}",
+                      'describe what the image shows in alt="..."; the EPUB does not count it '
+                      "as described")
         asset = _resolve(walk, _html_unescape(src[0]), tag.start())
         if asset is None:
             title = _attribute(walk.text, tag, "title")

@@ -21,7 +21,7 @@ book.toml; the other ``[contents]`` paths are relative to ``source``. Lengths ta
                     note_style ("ruled" | "dots" | "blank"), notes_pages (int >= 0, default 1),
                     prompts = [..], profile ("none" | "kdp" | "lulu" | "ingramspark"),
                     paper ("white" | "cream" | "color")
-    [epub]          embed_fonts (false)
+    [epub]          embed_fonts (false), nav_depth (2: chapters and their sections)
 
 Relative chapter links in the contents list resolve against the chapters folder; full URLs name
 a chapter by their last path segment. Every file the book reads must lie under the folder of
@@ -87,7 +87,7 @@ SCHEMA: Mapping[str, Mapping[str, str]] = {
         "trim": _STR, "margins": _TABLE, "font_size": _SCALAR, "note_style": _STR,
         "notes_pages": _INT, "prompts": _STRS, "profile": _STR, "paper": _STR,
     },
-    "epub": {"embed_fonts": _BOOL},
+    "epub": {"embed_fonts": _BOOL, "nav_depth": _INT},
 }
 _TYPE_NAMES = {
     _STR: "a string", _STRS: "a list of strings", _DATE: "a date", _INT: "an integer",
@@ -817,7 +817,13 @@ def _read_print(reader: _Reader) -> PrintSettings:
 
 def _read_epub(reader: _Reader) -> EpubSettings:
     embed = reader.raw("epub", "embed_fonts")
-    return EpubSettings(embed_fonts=embed if isinstance(embed, bool) else False)
+    depth = reader.raw("epub", "nav_depth")
+    if depth is not None and not (isinstance(depth, int) and 1 <= depth <= 6):
+        reader.error(("epub", "nav_depth"), f"nav_depth must be 1 to 6, not {depth!r}",
+                     "1 lists the chapters, 2 adds their sections (the default), up to 6")
+        depth = None
+    return EpubSettings(embed_fonts=embed if isinstance(embed, bool) else False,
+                        nav_depth=depth if isinstance(depth, int) else 2)
 
 
 def _note_style(value: str) -> NoteStyle:

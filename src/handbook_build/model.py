@@ -172,6 +172,7 @@ class PrintSettings:
 @dataclass(frozen=True, slots=True)
 class EpubSettings:
     embed_fonts: bool = False
+    nav_depth: int = 2  # heading levels the EPUB's contents list goes down to (1: chapters)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +89,10 @@ def build(request: BuildRequest, progress: Progress = lambda _: None,
     timings: list[tuple[str, float]] = []
 
     renderable = editions.render_jobs(request.formats)
+    if "epub" in renderable:
+        progress("the EPUB's page list follows the print edition: "
+                 + ("after its layout" if "print" in renderable else
+                    "its layout is taken from the cache, or laid out first"))
     if renderable:
         progress("converting the manuscript to HTML (pandoc)")
         html_book = to_html(manuscript, cache.ensure_cache_dir(output_dir))
@@ -165,20 +169,29 @@ def _render_editions(
     # fork: the workers inherit the HtmlBook instead of unpickling it, and start instantly.
     context = multiprocessing.get_context("fork")
     workers = min(request.jobs, len(ordered))
+    # The EPUB's page list reads the print edition's layout from the chunk cache: it starts
+    # once the print edition is done, instead of laying the same pages out a second time.
+    waiting = ["epub"] if "epub" in ordered and "print" in ordered else []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures: list[tuple[str, Future[tuple[editions.EditionResult, float]]]] = [
-            (name, pool.submit(_timed_render, name, html_book, request))
-            for name in ordered
-        ]
+        names: dict[Future[tuple[editions.EditionResult, float]], str] = {
+            pool.submit(_timed_render, name, html_book, request): name
+            for name in ordered if name not in waiting
+        }
         progress(f"rendering {', '.join(ordered)} in {workers} processes")
-        names = {future: name for name, future in futures}
         advance(0, len(ordered))
         results = []
-        for future in as_completed(names):
-            result, seconds = future.result()
-            results.append((names[future], result, seconds))
-            advance(len(results), len(ordered))
-            progress(f"rendered {names[future]} in {seconds:.1f} s")
+        pending = set(names)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                result, seconds = future.result()
+                results.append((names[future], result, seconds))
+                advance(len(results), len(ordered))
+                progress(f"rendered {names[future]} in {seconds:.1f} s")
+                if names[future] == "print" and waiting:
+                    follower = pool.submit(_timed_render, waiting.pop(), html_book, request)
+                    names[follower] = "epub"
+                    pending.add(follower)
     return _in_request_order(results, formats)
 
 

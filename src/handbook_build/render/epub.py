@@ -17,9 +17,11 @@ from typing import Any
 
 from lxml import etree
 
+from handbook_build.alt_text import meaningless_alt
 from handbook_build.errors import RenderError, SourceError
 from handbook_build.model import HtmlBook, HtmlSection, Manifest
 from handbook_build.render import epub_front as front
+from handbook_build.render import epub_pages
 from handbook_build.render.epub_assets import (
     PackageFile,
     book_images,
@@ -39,7 +41,14 @@ from handbook_build.render.epub_sections import (
     plan_section_files,
     resolve_references,
 )
-from handbook_build.render.epub_xhtml import MATHML_NS, SVG_NS, uses_namespace, xhtml_document
+from handbook_build.render.epub_xhtml import (
+    MATHML_NS,
+    SVG_NS,
+    XML_NS,
+    uses_namespace,
+    xhtml_document,
+    xtag,
+)
 from handbook_build.render.epub_zip import normalize_epub_zip
 
 log = logging.getLogger(__name__)
@@ -109,25 +118,33 @@ def _cover_alt(manifest: Manifest) -> str:
 
 
 def _front_documents(manifest: Manifest, cover: PackageFile, identifier: str,
-                     nav: Sequence[etree._Element], has_fonts: bool) -> list[_Document]:
-    """cover.xhtml, titlepage.xhtml, copyright.xhtml, nav.xhtml: the spine before the text."""
+                     nav: Sequence[etree._Element], has_fonts: bool,
+                     markers: dict[str, list[etree._Element]]) -> list[_Document]:
+    """cover.xhtml, titlepage.xhtml, copyright.xhtml, nav.xhtml: the spine before the text;
+    ``markers``: the print edition's front-matter page breaks, per file."""
     metadata, lang = manifest.metadata, manifest.metadata.language
+
+    def marked(href: str, body: Sequence[etree._Element]) -> list[etree._Element]:
+        return [*markers.get(href, []), *body]
+
     return [
         _front_file("cover.xhtml", "Cover", front.cover_page(cover.href, _cover_alt(manifest)),
                     lang, has_fonts, body_type="cover"),
-        _front_file("titlepage.xhtml", metadata.title, front.title_page(metadata), lang,
-                    has_fonts),
+        _front_file("titlepage.xhtml", metadata.title,
+                    marked("titlepage.xhtml", front.title_page(metadata)), lang, has_fonts),
         _front_file("copyright.xhtml", "Copyright and license",
-                    front.copyright_page(metadata, identifier), lang, has_fonts),
+                    marked("copyright.xhtml", front.copyright_page(metadata, identifier)),
+                    lang, has_fonts),
         _Document("nav.xhtml", xhtml_document(title="Contents", lang=lang,
                                               stylesheets=_stylesheets("nav.xhtml", has_fonts),
-                                              body=nav), ("nav",)),
+                                              body=marked("nav.xhtml", nav)), ("nav",)),
     ]
 
 
 def _landmarks(first_text: str | None) -> list[front.Landmark]:
     marks = [front.Landmark("cover", "Cover", "cover.xhtml"),
              front.Landmark("titlepage", "Title page", "titlepage.xhtml"),
+             front.Landmark("copyright-page", "Copyright and license", "copyright.xhtml"),
              front.Landmark("toc", "Contents", "nav.xhtml#toc")]
     if first_text:
         marks.append(front.Landmark("bodymatter", "Start of content", first_text))
@@ -194,11 +211,56 @@ def _package(manifest: Manifest, facts: Accessibility, cover: PackageFile,
     except (OSError, ValueError, etree.LxmlError) as error:
         raise RenderError(f"{manifest.manifest_path}: ebooklib could not write the EPUB: "
                           f"{error}; please report this with the book") from error
-    return buffer.getvalue()
+    return _with_package_language(buffer.getvalue(), manifest.metadata.language)
 
 
-def render_epub(html_book: HtmlBook) -> RenderedEpub:
-    """Build the EPUB 3 edition in memory; warnings list what was unlinked, replaced, converted."""
+def _with_package_language(data: bytes, lang: str) -> bytes:
+    """``xml:lang`` on the OPF's <package> (ebooklib writes none; Ace: epub-lang), so reading
+    systems know the language of the metadata itself."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    with source, zipfile.ZipFile(output, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename.endswith(".opf"):
+                root = etree.fromstring(content)
+                root.set(f"{{{XML_NS}}}lang", lang)
+                content = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+            target.writestr(info, content)
+    return output.getvalue()
+
+
+def _image_facts(documents: Sequence[SectionDocument]) -> tuple[int, int, int]:
+    """(images, described, placeholders) of the text: an image counts as described only when
+    its alt text says something (``alt_text.meaningless_alt``); decorative ones are left out."""
+    images = described = placeholders = 0
+    for document in documents:
+        for element in document.root.iter():
+            if element.tag == xtag("img"):
+                if element.get("role") in ("presentation", "none"):
+                    continue
+                alt, src = element.get("alt", ""), element.get("src", "")
+            elif element.get("role") == "img" and "image-placeholder" in (
+                    element.get("class") or ""):
+                placeholders += 1
+                label = element.get("aria-label", "")
+                alt, src = label.removeprefix("Image not available:").strip(), ""
+            else:
+                continue
+            images += 1
+            described += not meaningless_alt(alt, src)
+    return images, described, placeholders
+
+
+def render_epub(html_book: HtmlBook, print_pages: Sequence[Sequence[str]] = (),
+                print_identifier: str = "") -> RenderedEpub:
+    """Build the EPUB 3 edition in memory; warnings list what was unlinked, replaced, converted.
+
+    ``print_pages``: the print edition's text, page by page (``epub_pages.pdf_page_lines``);
+    when given, the EPUB gets a page list and page-break markers of that edition, and
+    ``pageBreakSource`` names ``print_identifier``."""
     manifest = html_book.manifest
     lang = manifest.metadata.language
     hrefs = plan_section_files(html_book.sections)
@@ -218,17 +280,27 @@ def render_epub(html_book: HtmlBook) -> RenderedEpub:
     warnings += notes
     has_fonts = bool(fonts)
     first_text = documents[0].href if documents else None
-    entries = nav_tree(documents, targets)
+    entries = nav_tree(documents, targets, manifest.epub.nav_depth)
+    images_count, described, placeholders = _image_facts(documents)  # before page markers
+    front_markers: dict[str, list[etree._Element]] = {}
     nav = front.nav_page(entries, _landmarks(first_text))
+    if print_pages and documents:
+        marks, front_markers = epub_pages.place_page_breaks(
+            [d.root for d in documents], [d.href for d in documents], print_pages)
+        nav.append(epub_pages.page_list_nav(marks))
     identifier = epub_identifier(manifest.metadata)
-    files = (_front_documents(manifest, cover, identifier, nav, has_fonts)
+    files = (_front_documents(manifest, cover, identifier, nav, has_fonts, front_markers)
              + [_section_file(d, lang, has_fonts) for d in documents])
     resources = [PackageFile(STYLESHEET_HREF, "text/css", _stylesheet(manifest)), *images, *fonts]
     if has_fonts:
         resources.append(PackageFile(FONTS_CSS_HREF, "text/css", fonts_css.encode()))
     facts = Accessibility(has_images=True,  # the cover at least, always with alt text
                           has_footnotes=any(d.note_count for d in documents),
-                          has_animation=any(is_animated(image) for image in images))
+                          has_animation=any(is_animated(image) for image in images),
+                          images=images_count, described=described, placeholders=placeholders,
+                          has_mathml=any("mathml" in f.properties for f in files),
+                          page_list=bool(print_pages and documents),
+                          print_identifier=print_identifier)
     data = _package(manifest, facts, cover, files, resources, entries, first_text)
     for warning in warnings:
         log.warning("%s", warning)

@@ -63,13 +63,47 @@ def _has_name(anchor: etree._Element) -> bool:
                 or next(anchor.iter(xtag("img")), None) is not None)
 
 
+def _holds_image(anchor: etree._Element) -> bool:
+    return any(inner.tag == xtag("img") or inner.get("role") == "img"
+               for inner in anchor.iter() if inner is not anchor and isinstance(inner.tag, str))
+
+
+def unwrap(element: etree._Element) -> None:
+    """Replace ``element`` by its content (text, children, tail kept in place)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    index = parent.index(element)
+    previous = element.getprevious()
+    lead = element.text or ""
+    if previous is not None:
+        previous.tail = (previous.tail or "") + lead
+    else:
+        parent.text = (parent.text or "") + lead
+    children = list(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    tail = element.tail or ""
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    elif previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
 def rewrite_links(root: etree._Element, file_name: str, targets: LinkTargets,
                   where: str) -> list[str]:
-    """Point ``#id`` links at ``file#id``; unlink anything a reader could not follow."""
+    """Point ``#id`` links at ``file#id``; unlink anything a reader could not follow. A picture
+    stays a link only to another place in the book: tapping it must not open a browser."""
     warnings: list[str] = []
     for anchor in list(root.iter(xtag("a"))):
         href = anchor.get("href")
         if href is None:
+            continue
+        if not href.startswith("#") and _holds_image(anchor):
+            unwrap(anchor)
             continue
         if not _has_name(anchor):  # nothing to click or announce (Ace: link-name)
             warnings.append(f"{where}: empty link to '{href}' removed")

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from handbook_build.model import HtmlSection
+from handbook_build.render import epub_a11y
 from handbook_build.render.epub_assets import safe_name, unique_names
 from handbook_build.render.epub_front import NavEntry
 from handbook_build.render.epub_notes import convert_footnotes
 from handbook_build.render.epub_refs import LinkTargets, rewrite_images, rewrite_links
 from handbook_build.render.epub_xhtml import EPUB_TYPE, clean_text, html_to_xhtml, xtag
 
-# nav lists the h2 sections of a chapter, not deeper: it is a contents list, not an index
+# By default nav lists the h2 sections of a chapter, not deeper: a contents list, not an index
+# (``[epub] nav_depth``: 1 lists parts and chapters only, 3 adds their h3 sections, ...).
 NAV_HEADING_LEVEL = 2
 _SEMANTICS = {"part": ("part", "doc-part"), "chapter": ("chapter", "doc-chapter")}
 
@@ -69,6 +71,7 @@ def convert_section(section: HtmlSection, href: str) -> SectionDocument:
     root.set("role", role)
     root.set("id", root.get("id") or section.node.slug)
     _ensure_heading(root, section.node.title)
+    epub_a11y.repair(root)
     return SectionDocument(section, href, root, convert_footnotes(root, section.node.slug))
 
 
@@ -104,18 +107,30 @@ def _nest(branches: Sequence[_Branch]) -> list[_Branch]:
     return top
 
 
-def _heading_entries(document: SectionDocument, targets: LinkTargets) -> tuple[NavEntry, ...]:
-    """The chapter's headings down to NAV_HEADING_LEVEL, nested by level, ids that exist only."""
-    branches = [_Branch(NavEntry(" ".join(text.split()), f"{document.href}#{heading_id}"), level)
-                for level, heading_id, text in document.section.headings
-                if level <= NAV_HEADING_LEVEL and text.strip()
-                and targets.files.get(heading_id) == document.href]
+def _heading_entries(document: SectionDocument, targets: LinkTargets,
+                     depth: int) -> tuple[NavEntry, ...]:
+    """The chapter's sections down to heading level ``depth`` (levels as in the EPUB, after
+    ``epub_a11y`` renumbered them), nested by level; bibliographies are left out."""
+    branches = []
+    for section in document.root.iter(xtag("section")):
+        section_id = section.get("id")
+        if (section is document.root or not section_id
+                or section.get(EPUB_TYPE) == "bibliography"
+                or targets.files.get(section_id) != document.href):
+            continue
+        heading = next((child for child in section if child.tag in epub_a11y.HEADING_TAGS), None)
+        level = epub_a11y.heading_level(heading) if heading is not None else None
+        text = epub_a11y.heading_text(heading) if heading is not None else ""
+        if level is not None and level <= depth and text:
+            branches.append(_Branch(NavEntry(text, f"{document.href}#{section_id}"), level))
     return tuple(branch.freeze() for branch in _nest(branches))
 
 
-def nav_tree(documents: Sequence[SectionDocument], targets: LinkTargets) -> list[NavEntry]:
+def nav_tree(documents: Sequence[SectionDocument], targets: LinkTargets,
+             depth: int = NAV_HEADING_LEVEL) -> list[NavEntry]:
     """Parts and chapters nested by contents depth; each chapter lists its sections first."""
     branches = [_Branch(NavEntry(clean_text(d.section.node.title) or d.section.node.slug,
-                                 d.href, _heading_entries(d, targets)), d.section.node.depth)
+                                 d.href, _heading_entries(d, targets, depth)),
+                        d.section.node.depth)
                 for d in documents]
     return [branch.freeze() for branch in _nest(branches)]
