@@ -1,0 +1,171 @@
+"""The print edition's pictures: HtmlBook images -> PrintImages (the files the print PDF draws).
+
+The paper decides: on a colour interior every picture is drawn from its own file, untouched; on
+white or cream paper a raster picture that is not already plain grey gets a grey copy, alpha
+flattened onto white (PDF/X-1a forbids transparency), orientation applied, saved as a **new file
+with its own name** under ``<output>/.cache/print-images/`` and drawn from that file's URL.
+
+Why a file and not a fetcher that converts on the fly: WeasyPrint (70) keeps the *path* of a
+``file:`` response and embeds that file's bytes, and it keys its image cache by URL. A fetcher
+that answered the source URL with grey bytes got a grey label (from the bytes it decoded) on the
+colour data it read again from disk: 43 of the handbook's 47 print images were colour JPEG and
+PNG streams under ``/DeviceGray``. A converted image with its own URL cannot be confused with
+its source by any cache. ``pdf_images`` checks the result in the preflight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from handbook_build.model import HtmlBook, ImageAsset
+
+CONVERTED_DIR = "print-images"
+# Bump when the conversion changes: the copies' names (and so the pages' cache keys) change too.
+CONVERSION_VERSION = "grey-1"
+GREY_JPEG_QUALITY = 92
+
+
+@dataclass(frozen=True, slots=True)
+class PrintImage:
+    src: str  # as the book's HTML writes it
+    source: Path  # the manuscript's file
+    path: Path  # the file the print edition draws: the source itself or its converted copy
+    pixels: tuple[int, int]
+    converted: str = ""  # "" (the source as it is) or "grey"
+    name: str = ""  # the source as a report names it (relative to the book's sources)
+
+    @property
+    def url(self) -> str:
+        return self.path.as_uri()
+
+
+@dataclass(frozen=True, slots=True)
+class PrintImages:
+    images: tuple[PrintImage, ...] = ()
+    folder: Path | None = None  # where the converted copies are: a root the fetcher must admit
+
+    def urls(self) -> dict[str, str]:
+        """src -> the URL to draw, for the pictures drawn from a converted copy."""
+        return {image.src: image.url for image in self.images if image.converted}
+
+    def roots(self) -> tuple[Path, ...]:
+        return (self.folder,) if self.folder is not None else ()
+
+    def sources_by_pixels(self) -> dict[tuple[int, int], tuple[str, ...]]:
+        """Pixel size -> the source files of that size (how a placed image finds its file)."""
+        found: dict[tuple[int, int], list[str]] = {}
+        for image in self.images:
+            name = image.name or image.source.name
+            if name not in found.setdefault(image.pixels, []):
+                found[image.pixels].append(name)
+        return {pixels: tuple(names) for pixels, names in found.items()}
+
+
+def print_images(html_book: HtmlBook) -> PrintImages:
+    """The book's raster pictures as the print edition draws them (converted where the paper
+    asks), copies written under the output folder's cache."""
+    from handbook_build.cache import cache_dir
+
+    manifest = html_book.manifest
+    grey = manifest.print.paper != "color"
+    bases = (manifest.source_dir, manifest.root_dir)
+    return prepare_print_images(html_book.images, grey,
+                                cache_dir(html_book.output_dir) / CONVERTED_DIR, bases)
+
+
+def prepare_print_images(assets: Sequence[ImageAsset], grey: bool, folder: Path,
+                         bases: Sequence[Path] = ()) -> PrintImages:
+    """``assets`` with a grey copy in ``folder`` for each that needs one when ``grey``; names
+    relative to the first of ``bases`` holding the file."""
+    from PIL import Image, UnidentifiedImageError
+
+    images: list[PrintImage] = []
+    for asset in assets:
+        try:
+            with Image.open(asset.path) as opened:
+                pixels = opened.size
+                needs_copy = grey and not _plain_grey(opened)
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+            continue  # SVG (vector art has no pixels) or unreadable (images.py reported it)
+        data = asset.path.read_bytes()
+        pixels = _oriented(data, pixels)  # as WeasyPrint draws it (it turns by EXIF too)
+        if not needs_copy:
+            images.append(PrintImage(asset.src, asset.path, asset.path, pixels,
+                                     name=_name(asset.path, bases)))
+            continue
+        copy = _grey_copy(data, asset.path, folder)
+        images.append(PrintImage(asset.src, asset.path, copy, pixels, "grey",
+                                 _name(asset.path, bases)))
+    used = any(image.converted for image in images)
+    return PrintImages(tuple(images), folder if used else None)
+
+
+def _plain_grey(image: object) -> bool:
+    """Grey already, with nothing to flatten or turn: drawn from the source as it is."""
+    mode = getattr(image, "mode", "")
+    info = getattr(image, "info", {})
+    exif = image.getexif() if hasattr(image, "getexif") else {}
+    return mode == "L" and "transparency" not in info and exif.get(0x0112, 1) == 1
+
+
+def _grey_copy(data: bytes, source: Path, folder: Path) -> Path:
+    """The grey copy of ``data``: named by the source's stem and a digest of its bytes, so an
+    edited picture gets a new name; written once, atomically."""
+    digest = hashlib.sha256(CONVERSION_VERSION.encode() + data).hexdigest()[:16]
+    body, suffix = grey_image_bytes(data)
+    target = folder / f"{_safe_stem(source)}-{digest}-grey{suffix}"
+    if not target.is_file() or target.read_bytes() != body:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + f".{os.getpid()}.part")
+        partial.write_bytes(body)
+        os.replace(partial, target)
+    return target
+
+
+def grey_image_bytes(data: bytes) -> tuple[bytes, str]:
+    """``data`` as an 8-bit grey picture without alpha, orientation applied: (bytes, suffix).
+
+    A JPEG stays a JPEG (photographs), anything else becomes PNG (line art keeps its edges).
+    Same input, same bytes: no time or text chunk is written.
+    """
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as opened:
+        is_jpeg = opened.format == "JPEG"
+        upright = ImageOps.exif_transpose(opened)
+        rgba = upright.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    grey = Image.alpha_composite(white, rgba).convert("L")
+    buffer = io.BytesIO()
+    if is_jpeg:
+        grey.save(buffer, format="JPEG", quality=GREY_JPEG_QUALITY)
+        return buffer.getvalue(), ".jpg"
+    grey.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue(), ".png"
+
+
+def _oriented(data: bytes, pixels: tuple[int, int]) -> tuple[int, int]:
+    """The pixel size after EXIF orientation (a turned photo's width and height swap)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as opened:
+        turned = opened.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+    return (pixels[1], pixels[0]) if turned else pixels
+
+
+def _name(path: Path, bases: Sequence[Path]) -> str:
+    real = path.resolve()
+    for base in bases:
+        if real.is_relative_to(base.resolve()):
+            return real.relative_to(base.resolve()).as_posix()
+    return str(path)
+
+
+def _safe_stem(path: Path) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in path.stem)
+    return stem[:60] or "image"
