@@ -223,3 +223,28 @@ def test_grey_copies_are_new_files_and_colour_paper_keeps_the_sources(tmp_path: 
     colour = prepare_print_images(assets, False, tmp_path / "colour", (tmp_path,))
     assert not colour.urls() and colour.roots() == ()
     assert not (tmp_path / "colour").exists()
+
+
+def test_pictures_of_one_size_are_told_apart_by_their_data(tmp_path: Path) -> None:
+    from weasyprint import HTML
+
+    from handbook_build.pod import get_profile
+    from handbook_build.preflight import Layout, run_preflight
+
+    assets = []
+    for name, colour in (("ann.jpg", (200, 30, 30)), ("bob.jpg", (30, 30, 200)),
+                         ("cat.png", (30, 200, 30))):
+        Image.new("RGB", (100, 100), colour).save(tmp_path / name)
+        assets.append(ImageAsset(name, tmp_path / name, "image/jpeg"))
+    pictures = prepare_print_images(assets, True, tmp_path / "copies", (tmp_path,))
+    sources = pictures.image_sources()
+    assert sources[(100, 100)] == ("ann.jpg", "bob.jpg", "cat.png")  # ambiguous by size
+    urls = pictures.urls()
+    body = "".join(f'<img src="{urls[name]}" style="width: 1in">' for name in
+                   ("bob.jpg", "cat.png", "ann.jpg"))
+    pdf = HTML(string=f"<html><body>{body}</body></html>").write_pdf()
+    report = run_preflight(pdf, get_profile("none"), Layout((8.5, 11), 1, 0, 1.0), sources)
+    check = next(c for c in report.checks if c.rule == "image-resolution")
+    assert [entry["source"] for entry in check.figures["images"]] == [
+        "bob.jpg", "cat.png", "ann.jpg"
+    ]

@@ -67,6 +67,8 @@ class PlacedImage:
     ppi_xy: tuple[float, float] = (0.0, 0.0)
     in_pattern: bool = False  # the tile of a tiling pattern (drawn repeatedly), not a figure
     data_components: int = 0  # what the data holds, where it can be told (JPEG SOF); else 0
+    # sha256 of the JPEG bytes (DCT) or of the decoded samples (Flate): which file it came from
+    digest: str = ""
 
     @property
     def size_in(self) -> tuple[float, float]:
@@ -84,6 +86,7 @@ class _Decode:
     problem: str
     has_smask: bool
     data_components: int
+    digest: str = ""
 
 
 def placed_images(pdf: Path | bytes) -> tuple[PlacedImage, ...]:
@@ -191,7 +194,7 @@ class _Walker:
             bbox_pt=(round(min(xs), 3), round(min(ys), 3), round(max(xs), 3), round(max(ys), 3)),
             ppi=round(min(ppi_x, ppi_y), 2), has_smask=decode.has_smask, object_id=key,
             ppi_xy=(round(ppi_x, 2), round(ppi_y, 2)), in_pattern=in_pattern,
-            data_components=decode.data_components,
+            data_components=decode.data_components, digest=decode.digest,
         )
 
 
@@ -215,8 +218,24 @@ def _check_image(image: pikepdf.Stream, is_mask: bool = False) -> _Decode:
         mask = _check_image(smask, is_mask=True)
         if mask.problem:
             problem = f"its soft mask: {mask.problem}"
+    digest = "" if is_mask else _digest(image, filters, problem)
     return _Decode(space, components, bits, " ".join(filters), problem, has_smask,
-                   data_components)
+                   data_components, digest)
+
+
+def _digest(image: pikepdf.Stream, filters: list[str], problem: str) -> str:
+    """sha256 of what identifies the picture: a JPEG's bytes as embedded (WeasyPrint copies the
+    file), else the decoded samples (it re-encodes PNG data); "" when neither can be had."""
+    import hashlib
+
+    try:
+        if filters == ["DCTDecode"]:
+            return hashlib.sha256(image.read_raw_bytes()).hexdigest()
+        if not problem and filters and all(name in GENERAL_FILTERS for name in filters):
+            return hashlib.sha256(image.read_bytes()).hexdigest()
+    except pikepdf.PdfError:
+        pass
+    return ""
 
 
 def _data_problem(image: pikepdf.Stream, filters: list[str], width: int, height: int,

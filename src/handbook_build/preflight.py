@@ -27,7 +27,8 @@ from handbook_build.pod import PodProfile
 POINTS_PER_INCH = 72.0
 WANTED_PPI = 300  # what print-on-demand services ask for: below it, a warning
 MINIMUM_PPI = 150  # below it pixels show on paper: an error (the check fails)
-ImageSources = Mapping[tuple[int, int], tuple[str, ...]]  # pixel size -> source files
+# pixel size, or digest of the drawn data (PlacedImage.digest) -> source files
+ImageSources = Mapping[tuple[int, int] | str, tuple[str, ...]]
 # Half a point: WeasyPrint lays text out in CSS pixels, so exact edges come back as x.xxx pt.
 TOLERANCE_IN = 0.5 / POINTS_PER_INCH
 # Fill/stroke colour operators in RGB; PDF/X-1a allows only CMYK and grey.
@@ -303,8 +304,10 @@ def _distinct(images: list[PlacedImage]) -> list[PlacedImage]:
 
 
 def _source(image: PlacedImage, sources: ImageSources) -> str | None:
-    """The source file a placed image was drawn from, by pixel size; None when unknown."""
-    names = sources.get((image.width_px, image.height_px), ())
+    """The source file a placed image was drawn from, by its data where several files share
+    its pixel size, else by pixel size; None when unknown."""
+    names = (image.digest and sources.get(image.digest)) or sources.get(
+        (image.width_px, image.height_px), ())
     return " or ".join(names) if names else None
 
 

@@ -1388,7 +1388,7 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
     pdf = pdf_merge.merge(parts, links=False, seed=seed.encode(), font_programs=book.programs)
     trim = (geometry.width_in, geometry.height_in)
     preflight = run_preflight(pdf, profile, Layout(trim, final_count, padding, gutter),
-                              pictures.sources_by_pixels())
+                              pictures.image_sources())
     # The cover depends on the page count, not on the pages: laid out again only when its
     # inputs change; the proof sheet only when one of the pages it shows changed.
     cover_key = _hash(paged.salt, "cover", repr(manifest.metadata), repr(profile),

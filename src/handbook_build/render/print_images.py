@@ -65,6 +65,43 @@ class PrintImages:
                 found[image.pixels].append(name)
         return {pixels: tuple(names) for pixels, names in found.items()}
 
+    def image_sources(self) -> dict[tuple[int, int] | str, tuple[str, ...]]:
+        """What the preflight needs to name the file behind a placed image: pixel size ->
+        files, and where several files share a size (headshots), the digest of each drawn
+        file's data (``pdf_images.PlacedImage.digest``) -> its file."""
+        by_pixels = self.sources_by_pixels()
+        sources: dict[tuple[int, int] | str, tuple[str, ...]] = {
+            pixels: names for pixels, names in by_pixels.items()
+        }
+        for image in self.images:
+            if len(by_pixels[image.pixels]) > 1:
+                digest = drawn_digest(image.path)
+                if digest:
+                    sources[digest] = (image.name or image.source.name,)
+        return sources
+
+
+def drawn_digest(path: Path) -> str:
+    """sha256 of the data WeasyPrint embeds for ``path``: a JPEG's bytes, else the samples it
+    re-encodes (palette and transparency expanded as it does, alpha split off)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        data = path.read_bytes()
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.format == "JPEG":
+                return hashlib.sha256(data).hexdigest()
+            image: Image.Image = opened
+            if "transparency" in image.info:
+                image = image.convert("RGBA")
+            elif image.mode in ("1", "P", "I"):
+                image = image.convert("RGB")
+            if image.mode in ("RGBA", "LA"):
+                image = image.convert(image.mode[:-1])
+            return hashlib.sha256(image.tobytes()).hexdigest()
+    except (OSError, UnidentifiedImageError, ValueError):
+        return ""
+
 
 def print_images(html_book: HtmlBook) -> PrintImages:
     """The book's raster pictures as the print edition draws them (converted where the paper

@@ -93,7 +93,7 @@ def render_print(
     pdf = _write(document, [_without_links(page) for page in pages], profile, seed)
     trim = (geometry.width_in, geometry.height_in)
     preflight = run_preflight(pdf, profile, Layout(trim, final_count, padding, gutter),
-                              print_images(html_book).sources_by_pixels())
+                              print_images(html_book).image_sources())
     cover = render_cover(
         manifest.metadata, profile, settings.paper, trim, final_count, manifest.styles_dir,
         _roots(manifest),
