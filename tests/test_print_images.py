@@ -21,7 +21,7 @@ from bookmaker import make_book
 from handbook_build.manifest import load_manifest
 from handbook_build.model import ImageAsset
 from handbook_build.pdf_images import PlacedImage, mislabelled, placed_images
-from handbook_build.render.print_images import prepare_print_images
+from handbook_build.render.print_images import copies_fetcher, prepare_print_images
 
 pytestmark = pytest.mark.slow
 MEAN_DIFFERENCE_LIMIT = 4.0  # of 255, on 64 x 64 grey thumbnails: re-encoding, not garbage
@@ -208,20 +208,22 @@ def test_grey_copies_are_new_files_and_colour_paper_keeps_the_sources(tmp_path: 
     for name in ("photo.jpg", "transparent.png", "small.png"):
         image = copies[name]
         assert image.converted == "grey" and image.path.parent == tmp_path / "copies"
-        assert image.path.name != name and image.url != (tmp_path / name).as_uri()
+        assert image.path.name != name and image.url == f"print-image:{image.path.name}"
         with Image.open(image.path) as copy:
             assert copy.mode == "L"
     assert copies["photo.jpg"].path.suffix == ".jpg"
     assert set(grey.urls()) == {"../images/photo.jpg", "../images/transparent.png",
                                 "../images/small.png"}
-    assert grey.roots() == (tmp_path / "copies",)
+    assert {url for url, _ in grey.copies()} == set(grey.urls().values())
+    assert all(Path(path).parent == tmp_path / "copies" for _, path in grey.copies())
+    assert "copies" not in "".join(grey.urls().values())  # no folder in the URL: see below
     assert grey.sources_by_pixels()[(300, 200)] == ("small.png",)
     before = {path.name: path.read_bytes() for path in (tmp_path / "copies").iterdir()}
     again = prepare_print_images(assets, True, tmp_path / "copies", (tmp_path,))
     assert again == grey  # same names, same bytes: deterministic
     assert {p.name: p.read_bytes() for p in (tmp_path / "copies").iterdir()} == before
     colour = prepare_print_images(assets, False, tmp_path / "colour", (tmp_path,))
-    assert not colour.urls() and colour.roots() == ()
+    assert not colour.urls() and colour.copies() == ()
     assert not (tmp_path / "colour").exists()
 
 
@@ -242,9 +244,22 @@ def test_pictures_of_one_size_are_told_apart_by_their_data(tmp_path: Path) -> No
     urls = pictures.urls()
     body = "".join(f'<img src="{urls[name]}" style="width: 1in">' for name in
                    ("bob.jpg", "cat.png", "ann.jpg"))
-    pdf = HTML(string=f"<html><body>{body}</body></html>").write_pdf()
+    fetcher = copies_fetcher((tmp_path,), pictures.copies())
+    pdf = HTML(string=f"<html><body>{body}</body></html>", url_fetcher=fetcher).write_pdf()
     report = run_preflight(pdf, get_profile("none"), Layout((8.5, 11), 1, 0, 1.0), sources)
     check = next(c for c in report.checks if c.rule == "image-resolution")
     assert [entry["source"] for entry in check.figures["images"]] == [
         "bob.jpg", "cat.png", "ann.jpg"
     ]
+
+
+def test_the_print_pdf_does_not_depend_on_the_output_folder(built: tuple[Path, Path],
+                                                             tmp_path: Path) -> None:
+    """WeasyPrint names an image in the PDF after the md5 of its URL: the grey copies' URLs
+    name the copy by its content, never the output folder the copies are written in."""
+    from handbook_build.pipeline import BuildRequest, build
+
+    root, out = built
+    elsewhere = tmp_path / "deeper" / "out"
+    build(BuildRequest(load_manifest(root / "book.toml"), elsewhere, ("print",), jobs=1))
+    assert (elsewhere / "book-print.pdf").read_bytes() == (out / "book-print.pdf").read_bytes()

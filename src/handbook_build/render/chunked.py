@@ -282,6 +282,8 @@ class Paged:
     roots: tuple[str, ...]
     support: StyleSupport
     repair_notes: bool = False  # the reading PDF keeps notes on their call's page (pdf.py)
+    # (print-image: URL, file) of the print edition's converted pictures (print_images.py)
+    image_copies: tuple[tuple[str, str], ...] = ()
     pdf_variant: str | None = None
     document_seed: str | None = None  # pod.fixed_document_id for the print file's XMP id
     salt: str = ""  # tools, code, fonts, style folder: anything else that shapes a page
@@ -677,6 +679,10 @@ def font_refs(fonts: Iterable[Any], files: dict[tuple[str, int, int], str],
 
 def _fetcher(paged: Paged) -> Any:
     roots = tuple(Path(root) for root in paged.roots)
+    if paged.image_copies:
+        from handbook_build.render.print_images import copies_fetcher
+
+        return copies_fetcher(roots, paged.image_copies)
     from handbook_build.fetch import ConfinedFetcher
 
     return ConfinedFetcher(roots=list(roots))
@@ -714,7 +720,8 @@ _RENDERERS: dict[str, _Renderer] = {}
 
 
 def _renderer(paged: Paged) -> _Renderer:
-    key = _hash(paged.salt, paged.edition, paged.head, paged.base_url, *paged.roots)
+    key = _hash(paged.salt, paged.edition, paged.head, paged.base_url, *paged.roots,
+                *(url + "\n" + path for url, path in paged.image_copies))
     if key not in _RENDERERS:
         _RENDERERS.clear()
         _RENDERERS[key] = _Renderer(paged)
@@ -1367,9 +1374,8 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
                 settings, profile, print_pdf.image_dpi(manifest, geometry)),
             pdf_variant=profile.pdf_variant, document_seed=seed, run_chars=PRINT_RUN_CHARS,
         )
-        # Converted pictures are drawn from their own files (print_images.py).
-        paged = dataclass_replace(
-            paged, roots=(*paged.roots, *(str(root) for root in pictures.roots())))
+        # Converted pictures are drawn from their own files and URLs (print_images.py).
+        paged = dataclass_replace(paged, image_copies=pictures.copies())
         if not paged.support.supported:
             log.info("print edition in one pass: %s", paged.support.reason)
             return None

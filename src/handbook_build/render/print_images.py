@@ -3,14 +3,18 @@
 The paper decides: on a colour interior every picture is drawn from its own file, untouched; on
 white or cream paper a raster picture that is not already plain grey gets a grey copy, alpha
 flattened onto white (PDF/X-1a forbids transparency), orientation applied, saved as a **new file
-with its own name** under ``<output>/.cache/print-images/`` and drawn from that file's URL.
+with its own name** under ``<output>/.cache/print-images/`` and drawn from its own URL,
+``print-image:<name>`` (``copies_fetcher`` serves it from the file). The URL names the copy by
+its content, not by where the output folder is: WeasyPrint names each image in the PDF after the
+md5 of its URL, so an absolute path would make the PDF depend on the output folder.
 
 Why a file and not a fetcher that converts on the fly: WeasyPrint (70) keeps the *path* of a
 ``file:`` response and embeds that file's bytes, and it keys its image cache by URL. A fetcher
 that answered the source URL with grey bytes got a grey label (from the bytes it decoded) on the
 colour data it read again from disk: 43 of the handbook's 47 print images were colour JPEG and
 PNG streams under ``/DeviceGray``. A converted image with its own URL cannot be confused with
-its source by any cache. ``pdf_images`` checks the result in the preflight.
+its source by any cache, and a ``print-image:`` response has no file path for WeasyPrint to
+read again: it embeds the bytes served. ``pdf_images`` checks the result in the preflight.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from handbook_build.model import HtmlBook, ImageAsset
 
 CONVERTED_DIR = "print-images"
+COPY_SCHEME = "print-image:"
 # Bump when the conversion changes: the copies' names (and so the pages' cache keys) change too.
 CONVERSION_VERSION = "grey-1"
 GREY_JPEG_QUALITY = 92
@@ -41,20 +47,23 @@ class PrintImage:
 
     @property
     def url(self) -> str:
-        return self.path.as_uri()
+        """Where the print edition draws it from: its copy's own URL, else the source's."""
+        return COPY_SCHEME + self.path.name if self.converted else self.path.as_uri()
 
 
 @dataclass(frozen=True, slots=True)
 class PrintImages:
     images: tuple[PrintImage, ...] = ()
-    folder: Path | None = None  # where the converted copies are: a root the fetcher must admit
+    folder: Path | None = None  # where the converted copies are, when there are any
 
     def urls(self) -> dict[str, str]:
         """src -> the URL to draw, for the pictures drawn from a converted copy."""
         return {image.src: image.url for image in self.images if image.converted}
 
-    def roots(self) -> tuple[Path, ...]:
-        return (self.folder,) if self.folder is not None else ()
+    def copies(self) -> tuple[tuple[str, str], ...]:
+        """(``print-image:`` URL, path of the copy) pairs, for ``copies_fetcher`` (picklable)."""
+        return tuple(sorted({(image.url, str(image.path)) for image in self.images
+                             if image.converted}))
 
     def sources_by_pixels(self) -> dict[tuple[int, int], tuple[str, ...]]:
         """Pixel size -> the source files of that size (how a placed image finds its file)."""
@@ -79,6 +88,28 @@ class PrintImages:
                 if digest:
                     sources[digest] = (image.name or image.source.name,)
         return sources
+
+
+def copies_fetcher(roots: Sequence[Path], copies: Sequence[tuple[str, str]]) -> Any:
+    """The confined fetcher, also serving each ``print-image:`` URL of ``copies`` from its file
+    (and nothing else under that scheme). The response carries the copy's own URL and no file
+    path, so WeasyPrint embeds exactly the bytes served."""
+    from weasyprint.urls import URLFetcherResponse
+
+    from handbook_build.fetch import ConfinedFetcher, content_type
+
+    files = {url: Path(path) for url, path in copies}
+
+    class PrintImageFetcher(ConfinedFetcher):
+        def fetch(self, url: str, headers: object = None) -> Any:
+            path = files.get(url)
+            if path is None:
+                return super().fetch(url, headers)
+            self.attempts.append(url)
+            return URLFetcherResponse(url, path.read_bytes(),
+                                      {"Content-Type": content_type(path)})
+
+    return PrintImageFetcher(roots)
 
 
 def drawn_digest(path: Path) -> str:

@@ -278,14 +278,16 @@ def _layout(html_book: HtmlBook, geometry: PageGeometry, profile: PodProfile) ->
     css = generated_css(manifest.print, profile, image_dpi(manifest, geometry))
     document_html = document_html.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
     base_url = html_book.output_dir.resolve().as_uri().rstrip("/") + "/"
-    return _render(document_html, base_url, (*_roots(manifest), *pictures.roots()))
+    return _render(document_html, base_url, _roots(manifest), pictures.copies())
 
 
-def _render(document_html: str, base_url: str, roots: tuple[Path, ...]) -> Laid:
+def _render(document_html: str, base_url: str, roots: tuple[Path, ...],
+            copies: tuple[tuple[str, str], ...] = ()) -> Laid:
     from handbook_build.render.pdf import load_weasyprint
+    from handbook_build.render.print_images import copies_fetcher
 
     weasyprint = load_weasyprint()
-    fetcher = _plain_fetcher(roots)
+    fetcher = copies_fetcher(roots, copies) if copies else _plain_fetcher(roots)
     with _Warnings() as captured:
         try:
             html = weasyprint.HTML(string=document_html, base_url=base_url, url_fetcher=fetcher)
