@@ -263,3 +263,15 @@ def test_the_print_pdf_does_not_depend_on_the_output_folder(built: tuple[Path, P
     elsewhere = tmp_path / "deeper" / "out"
     build(BuildRequest(load_manifest(root / "book.toml"), elsewhere, ("print",), jobs=1))
     assert (elsewhere / "book-print.pdf").read_bytes() == (out / "book-print.pdf").read_bytes()
+
+
+def test_copies_of_pictures_no_longer_used_are_removed(tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(_small())
+    (tmp_path / "b.png").write_bytes(_transparent())
+    both = [ImageAsset("a.png", tmp_path / "a.png", "image/png"),
+            ImageAsset("b.png", tmp_path / "b.png", "image/png")]
+    first = prepare_print_images(both, True, tmp_path / "copies")
+    assert len(list((tmp_path / "copies").iterdir())) == 2
+    prepare_print_images(both[:1], True, tmp_path / "copies")
+    kept = [Path(path) for _, path in first.copies() if "a-" in Path(path).name]
+    assert list((tmp_path / "copies").iterdir()) == kept

@@ -169,8 +169,18 @@ def prepare_print_images(assets: Sequence[ImageAsset], grey: bool, folder: Path,
         copy = _grey_copy(data, asset.path, folder)
         images.append(PrintImage(asset.src, asset.path, copy, pixels, "grey",
                                  _name(asset.path, bases)))
-    used = any(image.converted for image in images)
-    return PrintImages(tuple(images), folder if used else None)
+    copies = {image.path for image in images if image.converted}
+    _prune(folder, copies)
+    return PrintImages(tuple(images), folder if copies else None)
+
+
+def _prune(folder: Path, keep: set[Path]) -> None:
+    """Remove the copies of pictures the book no longer has (or had in another version)."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path not in keep and path.is_file() and "-grey." in path.name:
+            path.unlink(missing_ok=True)
 
 
 def _plain_grey(image: object) -> bool:
