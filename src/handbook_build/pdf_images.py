@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ GENERAL_FILTERS = frozenset(
 )
 # JPEG markers C0-CF are start-of-frame except DHT (C4), JPG (C8) and DAC (CC).
 SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+WANTED_OPERATORS = "q Q cm Do scn SCN"
 MAX_FORM_DEPTH = 12  # forms nest; a cycle (malformed file) stops here
 
 
@@ -94,9 +95,10 @@ def placed_images(pdf: Path | bytes) -> tuple[PlacedImage, ...]:
     source: Any = pdf if isinstance(pdf, Path) else _bytes_io(pdf)
     with pikepdf.open(source) as document:
         checked: dict[tuple[int, int], _Decode] = {}
+        tiles: dict[tuple[int, int], list[PlacedImage]] = {}
         found: list[PlacedImage] = []
         for index, page in enumerate(document.pages):
-            walker = _Walker(index, checked)
+            walker = _Walker(index, checked, tiles)
             walker.walk(page.obj, page.resources, IDENTITY, depth=0)
             found.extend(walker.found)
         return tuple(found)
@@ -116,9 +118,11 @@ def _bytes_io(data: bytes) -> Any:
 class _Walker:
     """Walks one page's content (and the forms and patterns it calls) collecting placements."""
 
-    def __init__(self, page_index: int, checked: dict[tuple[int, int], _Decode]) -> None:
+    def __init__(self, page_index: int, checked: dict[tuple[int, int], _Decode],
+                 tiles: dict[tuple[int, int], list[PlacedImage]]) -> None:
         self.page_index = page_index
         self.checked = checked
+        self.tiles = tiles  # a pattern's placements, the same on every page that uses it
         self.found: list[PlacedImage] = []
         self._patterns_seen: set[tuple[int, int]] = set()
 
@@ -126,8 +130,11 @@ class _Walker:
              in_pattern: bool = False) -> None:
         if depth > MAX_FORM_DEPTH:
             return
+        if not _may_draw_images(resources):
+            return  # no XObject and no pattern: text and rules only (most pages of a book)
         try:
-            instructions = pikepdf.parse_content_stream(stream)
+            # Only the operators that place images: qpdf filters in C++, text is not built up.
+            instructions = pikepdf.parse_content_stream(stream, WANTED_OPERATORS)
         except pikepdf.PdfError:
             return  # an unreadable stream draws nothing; pdfcheck reports broken files
         stack: list[Matrix] = []
@@ -166,10 +173,17 @@ class _Walker:
         if key in self._patterns_seen:
             return
         self._patterns_seen.add(key)
+        known = self.tiles.get(key)
+        if known is not None:
+            self.found.extend(replace(image, page_index=self.page_index) for image in known)
+            return
         # A pattern's matrix maps pattern space to the default space of the page that uses it,
-        # whatever the CTM where it is used: its tile is placed by the matrix alone.
+        # whatever the CTM where it is used: its tile is placed by the matrix alone (and so is
+        # the same on every page: walked once per document).
+        start = len(self.found)
         inner = pattern.get("/Resources", resources)
         self.walk(pattern, inner, _matrix(pattern.get("/Matrix")), depth + 1, in_pattern=True)
+        self.tiles[key] = self.found[start:]
 
     def _placement(self, name: str, image: pikepdf.Stream, ctm: Matrix,
                    in_pattern: bool) -> PlacedImage:
@@ -380,6 +394,16 @@ def _filters(image: pikepdf.Stream) -> list[str]:
     if isinstance(value, pikepdf.Array):
         return [str(item)[1:] for item in value]
     return [str(value)[1:]]
+
+
+def _may_draw_images(resources: Any) -> bool:
+    if not isinstance(resources, pikepdf.Dictionary):
+        return False
+    for key in ("/XObject", "/Pattern"):
+        group = resources.get(key)
+        if isinstance(group, pikepdf.Dictionary) and len(group):
+            return True
+    return False
 
 
 def _lookup(resources: Any, category: str, name: str) -> Any:
