@@ -140,3 +140,31 @@ def test_report_carries_the_typesetting_check_of_both_pdfs(handbook) -> None:  #
                     if line.endswith("[image-garbled]")
                     and (found := re.search(r": p\. (\d+)", line))}
         assert reported == pages, name
+
+
+def test_no_image_is_mislabelled_and_print_images_keep_their_reading_size(handbook) -> None:  # type: ignore[no-untyped-def]
+    """43 of 47 print images were colour data under a /DeviceGray label, and the print edition
+    shrank pictures to 300 ppi: each image must decode as labelled in both PDFs, and take at
+    least the share of the text block it takes in the reading PDF."""
+    from handbook_build.pdf_images import iter_problems, mislabelled, placed_images
+
+    manifest, out, _ = handbook
+    figures = {}
+    for name in (f"{manifest.stem}.pdf", f"{manifest.stem}-print.pdf"):
+        images = placed_images(out / name)
+        assert not mislabelled(images), list(iter_problems(images))[:5]
+        figures[name] = [image for image in images if not image.in_pattern]
+    reading, printed = figures.values()
+    assert len(reading) == len(printed) >= 40
+    document = json.loads((out / f"{manifest.stem}-report.json").read_text())
+    gutter = document["editions"][f"{manifest.stem}-print.pdf"]["gutter_in"]
+    pdf, paper = manifest.pdf.geometry, manifest.print.geometry
+    reading_block = pdf.width_in - pdf.inner_in - pdf.outer_in
+    print_block = paper.width_in - max(paper.inner_in, gutter) - paper.outer_in
+    for seen, drawn in zip(reading, printed, strict=True):
+        assert (seen.width_px, seen.height_px) == (drawn.width_px, drawn.height_px)
+        assert drawn.size_in[0] / print_block >= seen.size_in[0] / reading_block - 0.005
+    preflight = json.loads((out / f"{manifest.stem}-print-preflight.json").read_text())
+    checks = {check["rule"]: check for check in preflight["checks"]}
+    assert checks["image-data"]["passed"] is True
+    assert all(entry["source"] for entry in checks["image-resolution"]["figures"]["images"])

@@ -152,7 +152,12 @@ def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
     diagnostics = tuple(
         Diagnostic(f"{stem}-print.pdf", None, f"preflight failed: {failure.rule}: {failure.detail}",
                    f"see {stem}-print-preflight.json", severity="warning", code="preflight")
-        for failure in edition.preflight.failures
+        for failure in edition.preflight.failures if not failure.findings
+    ) + tuple(  # findings one by one (an image and the file to replace): error or warning
+        Diagnostic(f"{stem}-print.pdf", None, f"preflight: {text}", hint,
+                   severity="error" if severity == "error" else "warning",
+                   code=f"preflight-{check.rule}")
+        for check in edition.preflight.checks for severity, text, hint in check.findings
     )
     return EditionResult(outputs, diagnostics + findings
                          + _warnings(f"{stem}-print.pdf", tuple(edition.warnings)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,14 +18,17 @@ from typing import Any
 
 import pypdf
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_raw
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from handbook_build.model import frozen_mapping
+from handbook_build.pdf_images import PlacedImage, placed_images
 from handbook_build.pod import PodProfile
 
 POINTS_PER_INCH = 72.0
-WANTED_PPI = 300
+WANTED_PPI = 300  # what print-on-demand services ask for: below it, a warning
+MINIMUM_PPI = 150  # below it pixels show on paper: an error (the check fails)
+# pixel size, or digest of the drawn data (PlacedImage.digest) -> source files
+ImageSources = Mapping[tuple[int, int] | str, tuple[str, ...]]
 # Half a point: WeasyPrint lays text out in CSS pixels, so exact edges come back as x.xxx pt.
 TOLERANCE_IN = 0.5 / POINTS_PER_INCH
 # Fill/stroke colour operators in RGB; PDF/X-1a allows only CMYK and grey.
@@ -39,6 +43,8 @@ class Check:
     passed: bool
     detail: str
     figures: Mapping[str, Any] = field(default_factory=frozen_mapping)
+    # Findings to show one by one in the build output: (severity, text, hint).
+    findings: tuple[tuple[str, str, str], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.rule}: {'pass' if self.passed else 'FAIL'}: {self.detail}"
@@ -72,7 +78,9 @@ class Preflight:
             "profile": self.profile,
             "passed": self.passed,
             "checks": [
-                {"rule": c.rule, "passed": c.passed, "detail": c.detail, "figures": dict(c.figures)}
+                {"rule": c.rule, "passed": c.passed, "detail": c.detail, "figures": dict(c.figures),
+                 "findings": [{"severity": severity, "message": text, "hint": hint}
+                              for severity, text, hint in c.findings]}
                 for c in self.checks
             ],
         }
@@ -82,9 +90,15 @@ class Preflight:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
 
-def run_preflight(pdf: bytes, profile: PodProfile, layout: Layout) -> Preflight:
-    """Check ``pdf`` against ``profile``; never raises for a failed rule (``--strict`` decides)."""
+def run_preflight(pdf: bytes, profile: PodProfile, layout: Layout,
+                  image_sources: ImageSources | None = None) -> Preflight:
+    """Check ``pdf`` against ``profile``; never raises for a failed rule (``--strict`` decides).
+
+    ``image_sources`` (pixel size -> source files) lets a finding name the picture to replace.
+    """
     reader = pypdf.PdfReader(io.BytesIO(pdf))
+    images = placed_images(pdf)
+    sources = image_sources or {}
     document = pdfium.PdfDocument(pdf)
     try:
         measured = _measure_pages(document)
@@ -96,7 +110,8 @@ def run_preflight(pdf: bytes, profile: PodProfile, layout: Layout) -> Preflight:
         _check_gutter(measured, profile, layout),
         _check_outside_margins(measured, profile),
         _check_fonts(reader),
-        _check_images(measured),
+        _check_image_data(images, sources),
+        _check_images(images, sources),
         _check_transparency(reader, profile),
         _check_colour(reader, profile),
         _check_annotations(reader),
@@ -110,7 +125,6 @@ class _PageMeasure:
     number: int
     inner_in: float  # closest text to the spine-side trim edge (inf on a blank page)
     outside_in: float  # closest text to the outside, top or bottom trim edge
-    images: tuple[tuple[int, int, float, float], ...]  # px w, px h, printed w, h in inches
 
 
 def _measure_pages(document: pdfium.PdfDocument) -> list[_PageMeasure]:
@@ -126,17 +140,11 @@ def _measure_pages(document: pdfium.PdfDocument) -> list[_PageMeasure]:
             min((right - r[2]) if is_recto else (r[0] - left), top - r[3], r[1] - bottom)
             for r in rects
         ]
-        images = []
-        for obj in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE], max_depth=8):
-            width_px, height_px = obj.get_px_size()
-            x0, y0, x1, y1 = obj.get_bounds()
-            images.append((width_px, height_px, (x1 - x0) / 72, (y1 - y0) / 72))
         pages.append(
             _PageMeasure(
                 number=index + 1,
                 inner_in=min(inner, default=float("inf")) / POINTS_PER_INCH,
                 outside_in=min(outer, default=float("inf")) / POINTS_PER_INCH,
-                images=tuple(images),
             )
         )
     return pages
@@ -216,27 +224,96 @@ def _check_outside_margins(pages: list[_PageMeasure], profile: PodProfile) -> Ch
     )
 
 
-def _check_images(pages: list[_PageMeasure]) -> Check:
-    listed, low = [], []
-    for page in pages:
-        for width_px, height_px, width_in, height_in in page.images:
-            if width_in <= 0 or height_in <= 0:
-                continue  # a clipped-away or degenerate placement prints nothing
-            ppi = min(width_px / width_in, height_px / height_in)
-            entry = {
-                "page": page.number, "pixels": [width_px, height_px],
-                "printed_in": [round(width_in, 3), round(height_in, 3)], "ppi": round(ppi),
-            }
-            listed.append(entry)
-            if ppi + 0.5 < WANTED_PPI:
-                low.append(entry)
+def _check_image_data(images: tuple[PlacedImage, ...], sources: ImageSources) -> Check:
+    """Every image's data is what its colour space says: else a viewer and the press draw
+    smears or black boxes (colour data under a grey label was the print edition's bug)."""
+    bad = [image for image in images if not image.decodes]
+    entries = [
+        {"page": image.page_index + 1, "name": image.name, "pixels": [image.width_px,
+         image.height_px], "color_space": image.color_space, "filter": image.filter,
+         "problem": image.problem, "source": _source(image, sources)}
+        for image in _distinct(bad)
+    ]
+    findings = tuple(
+        ("error", f"p. {e['page']}: image {_named(e['source'], e['pixels'])} does not decode "
+         f"as labelled: {e['problem']}",
+         "a defect of the build, not of the picture: report it; re-saving the picture "
+         "(another format) works around it")
+        for e in entries
+    )
+    return Check(
+        "image-data",
+        not bad,
+        f"{len(images)} image placement(s); {len(entries)} image(s) whose data disagrees "
+        f"with its colour space" + "".join(f"; p. {e['page']}: {e['problem']}"
+                                          for e in entries[:5]),
+        frozen_mapping_any(checked=len(images), mislabelled=entries),
+        findings,
+    )
+
+
+def _check_images(images: tuple[PlacedImage, ...], sources: ImageSources) -> Check:
+    """Effective resolution at the printed size: warning below 300 ppi, error below 150."""
+    listed, low, too_low, findings = [], [], [], []
+    for image in images:
+        width_in, height_in = image.size_in
+        if image.in_pattern or width_in <= 0 or height_in <= 0:
+            continue  # a pattern tile (the note aid), a clipped-away or degenerate placement
+        entry = {
+            "page": image.page_index + 1, "pixels": [image.width_px, image.height_px],
+            "printed_in": [round(width_in, 3), round(height_in, 3)], "ppi": round(image.ppi),
+            "source": _source(image, sources),
+        }
+        listed.append(entry)
+        if image.ppi + 0.5 >= WANTED_PPI:
+            continue
+        low.append(entry)
+        severity = "warning"
+        if image.ppi + 0.5 < MINIMUM_PPI:
+            too_low.append(entry)
+            severity = "error"
+        wanted_px = math.ceil(width_in * WANTED_PPI)
+        findings.append((
+            "warning",
+            f"p. {entry['page']}: image {_named(entry['source'], entry['pixels'])} prints "
+            f"{width_in:.2f} in wide at {entry['ppi']} ppi ({severity}: below "
+            f"{MINIMUM_PPI if severity == 'error' else WANTED_PPI} ppi)",
+            f"replace {entry['source'] or 'the picture'} with one at least {wanted_px} px "
+            f"wide, or give it a smaller width in the source",
+        ))
     return Check(
         "image-resolution",
-        not low,
-        f"{len(listed)} image(s); {len(low)} below {WANTED_PPI} ppi at their printed size"
+        not too_low,
+        f"{len(listed)} image(s); {len(low)} below {WANTED_PPI} ppi at their printed size "
+        f"(warning), {len(too_low)} below {MINIMUM_PPI} (error)"
         + "".join(f"; p. {e['page']}: {e['ppi']} ppi" for e in low[:10]),
-        frozen_mapping_any(wanted_ppi=WANTED_PPI, images=listed, below=low),
+        frozen_mapping_any(wanted_ppi=WANTED_PPI, minimum_ppi=MINIMUM_PPI, images=listed,
+                           below=low, below_minimum=too_low),
+        tuple(findings),
     )
+
+
+def _distinct(images: list[PlacedImage]) -> list[PlacedImage]:
+    seen: set[tuple[int, int]] = set()
+    kept = []
+    for image in images:
+        if image.object_id not in seen:
+            seen.add(image.object_id)
+            kept.append(image)
+    return kept
+
+
+def _source(image: PlacedImage, sources: ImageSources) -> str | None:
+    """The source file a placed image was drawn from, by its data where several files share
+    its pixel size, else by pixel size; None when unknown."""
+    names = (image.digest and sources.get(image.digest)) or sources.get(
+        (image.width_px, image.height_px), ())
+    return " or ".join(names) if names else None
+
+
+def _named(source: object, pixels: object) -> str:
+    width, height = pixels if isinstance(pixels, list) else (0, 0)
+    return f"{source} ({width}x{height} px)" if source else f"{width}x{height} px"
 
 
 def _check_fonts(reader: pypdf.PdfReader) -> Check:

@@ -58,6 +58,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -281,8 +282,9 @@ class Paged:
     base_url: str
     roots: tuple[str, ...]
     support: StyleSupport
-    grey_images: bool = False  # the print edition's fetcher serves raster images in grey
     repair_notes: bool = False  # the reading PDF keeps notes on their call's page (pdf.py)
+    # (print-image: URL, file) of the print edition's converted pictures (print_images.py)
+    image_copies: tuple[tuple[str, str], ...] = ()
     pdf_variant: str | None = None
     document_seed: str | None = None  # pod.fixed_document_id for the print file's XMP id
     salt: str = ""  # tools, code, fonts, style folder: anything else that shapes a page
@@ -291,7 +293,7 @@ class Paged:
 
 
 def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
-              extra_head_css: str = "", grey_images: bool = False, repair_notes: bool = False,
+              extra_head_css: str = "", repair_notes: bool = False,
               pdf_variant: str | None = None, document_seed: str | None = None,
               run_chars: int = RUN_CHARS) -> Paged:
     """The pieces ``document.build_document`` joins, kept apart (see ``whole_document``)."""
@@ -316,7 +318,7 @@ def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
         slugs=tuple(section.node.slug for section in html_book.sections),
         base_url=_directory_url(html_book.output_dir),
         roots=tuple(str(root) for root in (*manifest.allowed_roots, manifest.styles_dir)),
-        support=support, grey_images=grey_images, repair_notes=repair_notes,
+        support=support, repair_notes=repair_notes,
         pdf_variant=pdf_variant, document_seed=document_seed,
         salt=_salt(manifest, html_book), run_chars=run_chars,
     )
@@ -342,8 +344,8 @@ def _directory_url(directory: Path) -> str:
 
 # The code that turns a document into pages (what comes before is in the documents' text).
 _CODE = ("render/chunked.py", "render/document.py", "render/pdf.py", "render/print_pdf.py",
-         "render/print_transform.py", "render/cover_pdf.py", "fetch.py", "pod.py", "proof.py",
-         "fonts.py")
+         "render/print_transform.py", "render/print_images.py", "render/cover_pdf.py", "fetch.py",
+         "pod.py", "proof.py", "fonts.py")
 
 
 def _salt(manifest: Manifest, html_book: HtmlBook) -> str:
@@ -679,10 +681,10 @@ def font_refs(fonts: Iterable[Any], files: dict[tuple[str, int, int], str],
 
 def _fetcher(paged: Paged) -> Any:
     roots = tuple(Path(root) for root in paged.roots)
-    if paged.grey_images:
-        from handbook_build.render.print_pdf import _grey_fetcher
+    if paged.image_copies:
+        from handbook_build.render.print_images import copies_fetcher
 
-        return _grey_fetcher(roots)
+        return copies_fetcher(roots, paged.image_copies)
     from handbook_build.fetch import ConfinedFetcher
 
     return ConfinedFetcher(roots=list(roots))
@@ -721,7 +723,7 @@ _RENDERERS: dict[str, _Renderer] = {}
 
 def _renderer(paged: Paged) -> _Renderer:
     key = _hash(paged.salt, paged.edition, paged.head, paged.base_url, *paged.roots,
-                str(paged.grey_images))
+                *(url + "\n" + path for url, path in paged.image_copies))
     if key not in _RENDERERS:
         _RENDERERS.clear()
         _RENDERERS[key] = _Renderer(paged)
@@ -1354,12 +1356,13 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
     from handbook_build.render import print_pdf
     from handbook_build.render.cover_pdf import cover_geometry as cover_geometry_of
     from handbook_build.render.cover_pdf import render_cover
+    from handbook_build.render.print_images import print_images
 
     manifest = html_book.manifest
     settings = manifest.print
     profile = profile or get_profile(settings.profile)
     gutter = max(settings.geometry.inner_in, profile.gutter_for(profile.min_pages))
-    sizes = print_pdf.image_sizes(html_book)
+    pictures = print_images(html_book)
     kinds = [section.node.kind for section in html_book.sections]
     seed = print_pdf._seed(manifest)
     cache = ChunkCache.for_edition(cache_dir, "print")
@@ -1368,11 +1371,13 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
         passes += 1
         geometry = print_pdf.print_geometry(settings, gutter)
         paged = paged_for(
-            html_book, print_pdf.print_edition(manifest, geometry, sizes), "print",
-            extra_head_css=print_pdf.generated_css(settings, profile),
-            grey_images=settings.paper != "color", pdf_variant=profile.pdf_variant,
-            document_seed=seed, run_chars=PRINT_RUN_CHARS,
+            html_book, print_pdf.print_edition(manifest, geometry, pictures.urls()), "print",
+            extra_head_css=print_pdf.generated_css(
+                settings, profile, print_pdf.image_dpi(manifest, geometry)),
+            pdf_variant=profile.pdf_variant, document_seed=seed, run_chars=PRINT_RUN_CHARS,
         )
+        # Converted pictures are drawn from their own files and URLs (print_images.py).
+        paged = dataclass_replace(paged, image_copies=pictures.copies())
         if not paged.support.supported:
             log.info("print edition in one pass: %s", paged.support.reason)
             return None
@@ -1390,7 +1395,8 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
         parts.append(_padding_chunk(paged, geometry, profile, book.page_count, padding, cache))
     pdf = pdf_merge.merge(parts, links=False, seed=seed.encode(), font_programs=book.programs)
     trim = (geometry.width_in, geometry.height_in)
-    preflight = run_preflight(pdf, profile, Layout(trim, final_count, padding, gutter))
+    preflight = run_preflight(pdf, profile, Layout(trim, final_count, padding, gutter),
+                              pictures.image_sources())
     # The cover depends on the page count, not on the pages: laid out again only when its
     # inputs change; the proof sheet only when one of the pages it shows changed.
     cover_key = _hash(paged.salt, "cover", repr(manifest.metadata), repr(profile),

@@ -26,7 +26,8 @@ from handbook_build.preflight import Layout, Preflight, run_preflight
 from handbook_build.proof import render_proof
 from handbook_build.render.cover_pdf import render_cover
 from handbook_build.render.document import PagedEdition, build_document
-from handbook_build.render.print_transform import ImageSizes, make_print_transform
+from handbook_build.render.print_images import PrintImages, print_images
+from handbook_build.render.print_transform import ImageUrls, make_print_transform
 
 log = logging.getLogger(__name__)
 Laid = tuple[Any, tuple[str, ...]]  # a WeasyPrint Document (untyped) and its warnings
@@ -44,7 +45,7 @@ AID_PITCH_IN = 0.25  # ruled lines and dots every quarter inch (narrow rule, 6.3
 AID_PPI = 1200
 AID_GREY = 160  # of 255: light enough to write over, dark enough to survive the press
 FIELD_APPEARANCE = "/Helv 9 Tf 0 g"
-GREYABLE = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
+CSS_PX_PER_IN = 96  # an image's intrinsic size at the default image-resolution (1dppx)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,8 @@ def render_print(
     seed = _seed(manifest)
     pdf = _write(document, [_without_links(page) for page in pages], profile, seed)
     trim = (geometry.width_in, geometry.height_in)
-    preflight = run_preflight(pdf, profile, Layout(trim, final_count, padding, gutter))
+    preflight = run_preflight(pdf, profile, Layout(trim, final_count, padding, gutter),
+                              print_images(html_book).image_sources())
     cover = render_cover(
         manifest.metadata, profile, settings.paper, trim, final_count, manifest.styles_dir,
         _roots(manifest),
@@ -122,7 +124,7 @@ def print_geometry(settings: PrintSettings, gutter_in: float) -> PageGeometry:
 
 
 def print_edition(
-    manifest: Manifest, geometry: PageGeometry, image_sizes: ImageSizes | None = None
+    manifest: Manifest, geometry: PageGeometry, image_urls: ImageUrls | None = None
 ) -> PagedEdition:
     settings = manifest.print
     return PagedEdition(
@@ -132,13 +134,15 @@ def print_edition(
         font_family=manifest.pdf.font_family,
         hyphenate=manifest.pdf.hyphenate,
         transform_section=make_print_transform(
-            settings.notes_pages, settings.prompts, image_sizes
+            settings.notes_pages, settings.prompts, image_urls
         ),
     )
 
 
-def generated_css(settings: PrintSettings, profile: PodProfile) -> str:
-    """What print.css cannot know: the note column's edge, the writing aid, bleed, PDF/X."""
+def generated_css(settings: PrintSettings, profile: PodProfile,
+                  image_dpi: float | None = None) -> str:
+    """What print.css cannot know: the note column's edge, the writing aid, bleed, PDF/X, and
+    the resolution that sizes images as the reading edition does (``image_dpi``)."""
     aid_uri, aid_size = note_aid_tile(settings.note_style)
     aid = f"url({aid_uri})" if aid_uri else "none"
     lines = [
@@ -147,6 +151,9 @@ def generated_css(settings: PrintSettings, profile: PodProfile) -> str:
         f"--note-aid: {aid}; --note-aid-size: {aid_size}; }}",
         f"@page {{ marks: {'crop' if profile.crop_marks else 'none'}; }}",
     ]
+    if image_dpi:
+        # The intrinsic size, not a width: max-width and max-height then keep the proportions.
+        lines.append(f"img {{ image-resolution: {image_dpi:.3f}dpi; }}")
     if profile.bleed_in:
         b = f"{profile.bleed_in:g}in"
         spine = b if profile.bleed_spine_side else "0"
@@ -156,6 +163,18 @@ def generated_css(settings: PrintSettings, profile: PodProfile) -> str:
     if profile.pdf_variant:
         lines.append(output_intent_css())
     return "\n".join(lines) + "\n"
+
+
+def image_dpi(manifest: Manifest, geometry: PageGeometry) -> float:
+    """The ``image-resolution`` that gives a picture the share of the print text block it has
+    of the reading PDF's (where it is drawn at 96 px to the inch): sized by the layout, never
+    shrunk to reach a resolution; the preflight reports the resolution that results."""
+    reading = manifest.pdf.geometry
+    reading_measure = reading.width_in - reading.inner_in - reading.outer_in
+    print_measure = geometry.width_in - geometry.inner_in - geometry.outer_in
+    if reading_measure <= 0 or print_measure <= 0:
+        return float(CSS_PX_PER_IN)
+    return CSS_PX_PER_IN * reading_measure / print_measure
 
 
 def note_aid_tile(style: NoteStyle) -> tuple[str, str]:
@@ -252,35 +271,23 @@ def _note_edge(profile: PodProfile) -> float:
 def _layout(html_book: HtmlBook, geometry: PageGeometry, profile: PodProfile) -> Laid:
     """One WeasyPrint layout of the whole edition: the Document (pages kept) and its warnings."""
     manifest = html_book.manifest
-    edition = print_edition(manifest, geometry, image_sizes(html_book))
+    pictures: PrintImages = print_images(html_book)
+    edition = print_edition(manifest, geometry, pictures.urls())
     document_html = build_document(html_book, edition)
     # document.py has no hook for extra generated CSS: it goes last in <head>, after its own.
-    extra = f"<style>\n{generated_css(manifest.print, profile)}</style>\n</head>"
-    document_html = document_html.replace("</head>", extra, 1)
+    css = generated_css(manifest.print, profile, image_dpi(manifest, geometry))
+    document_html = document_html.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
     base_url = html_book.output_dir.resolve().as_uri().rstrip("/") + "/"
-    grey = manifest.print.paper != "color"
-    return _render(document_html, base_url, _roots(manifest), grey)
+    return _render(document_html, base_url, _roots(manifest), pictures.copies())
 
 
-def image_sizes(html_book: HtmlBook) -> dict[str, tuple[int, int]]:
-    """Pixel sizes of the book's raster images, by src (headers only: cheap)."""
-    from PIL import Image, UnidentifiedImageError
-
-    sizes = {}
-    for asset in html_book.images:
-        try:
-            with Image.open(asset.path) as image:
-                sizes[asset.src] = image.size
-        except (OSError, UnidentifiedImageError):
-            continue  # SVG or unreadable: vector art has no pixel size to respect
-    return sizes
-
-
-def _render(document_html: str, base_url: str, roots: tuple[Path, ...], grey: bool) -> Laid:
+def _render(document_html: str, base_url: str, roots: tuple[Path, ...],
+            copies: tuple[tuple[str, str], ...] = ()) -> Laid:
     from handbook_build.render.pdf import load_weasyprint
+    from handbook_build.render.print_images import copies_fetcher
 
     weasyprint = load_weasyprint()
-    fetcher = _grey_fetcher(roots) if grey else _plain_fetcher(roots)
+    fetcher = copies_fetcher(roots, copies) if copies else _plain_fetcher(roots)
     with _Warnings() as captured:
         try:
             html = weasyprint.HTML(string=document_html, base_url=base_url, url_fetcher=fetcher)
@@ -295,46 +302,6 @@ def _plain_fetcher(roots: tuple[Path, ...]) -> Any:
     return ConfinedFetcher(roots)
 
 
-def _grey_fetcher(roots: tuple[Path, ...]) -> Any:
-    """The confined fetcher, serving raster images in grey: a black-and-white interior.
-
-    The press prints grey anyway; converting here makes the PDF what will be printed (PDF/X-1a
-    allows only grey and CMYK) and flattens alpha onto white (X-1a forbids transparency).
-    """
-    from weasyprint.urls import URLFetcherResponse
-
-    from handbook_build.fetch import ConfinedFetcher
-
-    class GreyImages(ConfinedFetcher):
-        def fetch(self, url: str, headers: object = None) -> Any:
-            response = super().fetch(url, headers)
-            media_type = response.headers.get_content_type()
-            if media_type not in GREYABLE or url.startswith("data:"):
-                return response
-            body, media_type = grey_image(response.read(), media_type)
-            return URLFetcherResponse(response.url, body, {"Content-Type": media_type})
-
-    return GreyImages(roots)
-
-
-def grey_image(data: bytes, media_type: str) -> tuple[bytes, str]:
-    """``data`` as an 8-bit grey image without alpha (JPEG stays JPEG, the rest become PNG)."""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        if image.mode == "L":
-            return data, media_type
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        grey = Image.alpha_composite(white, rgba).convert("L")
-    buffer = io.BytesIO()
-    if media_type == "image/jpeg":
-        grey.save(buffer, format="JPEG", quality=92)
-        return buffer.getvalue(), "image/jpeg"
-    grey.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue(), "image/png"
-
-
 def _blank_pages(geometry: PageGeometry, profile: PodProfile, after: int, count: int) -> list[Any]:
     """``count`` truly blank pages (same size and boxes) to follow page ``after``."""
     if count <= 0:
@@ -345,7 +312,7 @@ def _blank_pages(geometry: PageGeometry, profile: PodProfile, after: int, count:
     # Two empty boxes, no text: a font with no glyphs in use breaks WeasyPrint's PDF/X-1a writer.
     page = '<div style="height: 1px; break-after: page"></div>'
     html = f"<html><head><style>{css}</style></head><body>{page * 2}</body></html>"
-    document, _ = _render(html, "file:///", (), grey=False)
+    document, _ = _render(html, "file:///", ())
     right, left = document.pages[0], document.pages[1]
     # Page n (1-based) is a right-hand page when n is odd.
     return [right if (after + i) % 2 == 1 else left for i in range(1, count + 1)]

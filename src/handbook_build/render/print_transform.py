@@ -6,9 +6,10 @@ Paper cannot click, so:
   nest, the URL follows the link in parentheses; a link whose text is its URL needs nothing;
 - an internal link gets the class ``xref``: print.css adds "see p. N" with ``target-counter``;
 - a chapter is followed by ``notes_pages`` notes pages, the first headed by the prompts;
-- a raster image without a size of its own prints no larger than its pixels allow at the
-  services' 300 ppi (a 600-pixel-wide picture: 2 in), so screen images are not blown up into
-  blur; a size set in the source stays, and the preflight reports what it costs.
+- an image converted for the paper (``print_images``: a grey copy) is drawn from its copy's
+  own URL. Its size is the layout's, as in the reading edition (``print_pdf.generated_css``
+  sets ``image-resolution``): a small picture is not shrunk to reach 300 ppi; the preflight
+  reports the resolution and the file to replace.
 Page breaks and blank pages are the stylesheet's business; this only adds elements.
 """
 
@@ -25,19 +26,18 @@ from handbook_build.model import HtmlSection
 from handbook_build.typography import url_break_html
 
 SectionTransform = Callable[[HtmlSection], str]
-ImageSizes = Mapping[str, tuple[int, int]]  # img src -> pixel width and height
+ImageUrls = Mapping[str, str]  # img src -> the URL the print edition draws instead
 EXTERNAL_SCHEMES = ("http://", "https://", "mailto:", "ftp://")
-PRINT_PPI = 300
 
 
 def make_print_transform(
-    notes_pages: int, prompts: tuple[str, ...], image_sizes: ImageSizes | None = None
+    notes_pages: int, prompts: tuple[str, ...], image_urls: ImageUrls | None = None
 ) -> SectionTransform:
     """The transform ``document.PagedEdition`` applies to each section of the print edition."""
-    sizes = image_sizes or {}
+    urls = image_urls or {}
 
     def transform(section: HtmlSection) -> str:
-        rewritten = rewrite_for_paper(section.html, sizes)
+        rewritten = rewrite_for_paper(section.html, urls)
         if section.node.kind != "chapter" or notes_pages <= 0:
             return rewritten
         return rewritten + "\n" + notes_pages_html(section.node.title, notes_pages, prompts)
@@ -45,11 +45,13 @@ def make_print_transform(
     return transform
 
 
-def rewrite_for_paper(section_html: str, image_sizes: ImageSizes | None = None) -> str:
-    """URL notes after external links, ``xref`` on internal ones, print sizes on images."""
+def rewrite_for_paper(section_html: str, image_urls: ImageUrls | None = None) -> str:
+    """URL notes after external links, ``xref`` on internal ones, converted images' URLs."""
     root = lxml.html.fragment_fromstring(section_html, create_parent="div")
     for image in root.iter("img"):
-        _size_image(image, image_sizes or {})
+        printed = (image_urls or {}).get(image.get("src") or "")
+        if printed:
+            image.set("src", printed)
     letters = _Letters()
     for link in list(root.iter("a")):
         href = (link.get("href") or "").strip()
@@ -58,16 +60,6 @@ def rewrite_for_paper(section_html: str, image_sizes: ImageSizes | None = None) 
         elif href.lower().startswith(EXTERNAL_SCHEMES):
             _add_url_note(link, href, letters)
     return "".join(_serialize(child) for child in root) if len(root) else (root.text or "")
-
-
-def _size_image(image: HtmlElement, image_sizes: ImageSizes) -> None:
-    pixels = image_sizes.get(image.get("src") or "")
-    style = image.get("style") or ""
-    if pixels is None or image.get("width") or image.get("height") or "width" in style:
-        return
-    width_in = pixels[0] / PRINT_PPI
-    # max-width: 100% (base.css) still keeps a large picture inside the text block.
-    image.set("style", f"width: {width_in:.3f}in; {style}".strip().rstrip(";") + ";")
 
 
 def display_url(href: str) -> str:
