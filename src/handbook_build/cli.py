@@ -115,17 +115,23 @@ def watch_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
     from handbook_build.watch import describe, watch
 
     _setup_logging(0)
+    # Guarded throughout: a stop during a rebuild ends its workers as in `build`.
     with stopping.signals_stop_the_build():
         manifest = _load(manifest_path, source_dir)
         request = BuildRequest(manifest, output_dir,
                                tuple(dict.fromkeys(formats)) or ALL_FORMATS)
         _print_summary(_run(lambda: build(request, progress=_progress(False))))
-    click.echo("watching for changes (Ctrl-C to stop)", err=True)
-    try:
-        for event in watch(request, lambda: _load(manifest_path, source_dir)):
-            click.echo(describe(event))
-    except KeyboardInterrupt:
-        click.echo("stopped watching", err=True)
+        click.echo("watching for changes (Ctrl-C to stop)", err=True)
+        try:
+            for event in watch(request, lambda: _load(manifest_path, source_dir)):
+                click.echo(describe(event))
+        except KeyboardInterrupt as error:
+            signum = stopping.received() or getattr(error, "signum", signal.SIGINT)
+            if signum != signal.SIGINT:  # SIGTERM, SIGHUP: a stop, not the user's Ctrl-C
+                _interrupted(signum, lambda: None)
+            stopping.end_descendants()
+            stopping.reap_ended()
+            click.echo("stopped watching", err=True)
 
 
 @main.command()
