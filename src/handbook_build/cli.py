@@ -126,7 +126,7 @@ def watch_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
             for event in watch(request, lambda: _load(manifest_path, source_dir)):
                 click.echo(describe(event))
         except KeyboardInterrupt as error:
-            signum = stopping.received() or getattr(error, "signum", signal.SIGINT)
+            signum = int(stopping.received() or getattr(error, "signum", signal.SIGINT))
             if signum != signal.SIGINT:  # SIGTERM, SIGHUP: a stop, not the user's Ctrl-C
                 _interrupted(signum, lambda: None)
             stopping.end_descendants()
