@@ -125,8 +125,9 @@ def watch_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
         try:
             for event in watch(request, lambda: _load(manifest_path, source_dir)):
                 click.echo(describe(event))
-        except KeyboardInterrupt as error:
-            signum = int(stopping.received() or getattr(error, "signum", signal.SIGINT))
+        except KeyboardInterrupt:
+            # watchfiles turns the signal into a plain KeyboardInterrupt: ask which it was.
+            signum = stopping.received() or signal.SIGINT
             if signum != signal.SIGINT:  # SIGTERM, SIGHUP: a stop, not the user's Ctrl-C
                 _interrupted(signum, lambda: None)
             stopping.end_descendants()
