@@ -307,3 +307,30 @@ def test_kill_9_then_a_rebuild_equals_a_clean_build(books: Books, tmp_path: Path
     assert rebuilt.returncode == 0, rebuilt.stderr.decode()
     assert _editions(out) == _editions(books.clean)
     assert temp_leftovers(out) == []
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("delay", [0.15, 0.5])
+def test_a_signal_while_the_command_starts(tmp_path: Path, name: str, delay: float) -> None:
+    """Before the build is under way (the interpreter importing the CLI): the same one line
+    and exit code, never a KeyboardInterrupt traceback from inside an import."""
+    book = make_book(tmp_path / "b")
+    out = tmp_path / "out"
+    process = subprocess.Popen([str(CLI), "build", str(book.manifest), "-o", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env=cli_env(), start_new_session=True)
+    time.sleep(delay)
+    os.kill(process.pid, signal.Signals[name])
+    try:
+        _, stderr_bytes = process.communicate(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail(f"the command hung after {name}")
+    stderr = stderr_bytes.decode()
+    if process.returncode == 0:
+        pytest.skip("the build finished before the signal")
+    assert process.returncode == EXIT_CODES[name], stderr
+    assert f"handbook-build: interrupted ({name}); previous editions kept" in stderr, stderr
+    assert "Traceback" not in stderr, stderr
+    assert _left_behind(process.pid, []) == []

@@ -40,7 +40,7 @@ from types import FrameType
 
 __all__ = ["GRACE_SECONDS", "STOP_SIGNALS", "BuildInterrupted", "descendants",
            "end_descendants", "ended_processes", "message", "reap_ended", "received",
-           "report_once", "signals_stop_the_build"]
+           "report_once", "signals_stop_the_build", "stop_early"]
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE_SECONDS = 3.0  # the unwinding after a signal; the watchdog exits after this
@@ -113,6 +113,32 @@ def signals_stop_the_build() -> Iterator[None]:
                 signal.signal(number, handler)
             _owner, _guarded = None, False
             _prctl(_PR_SET_CHILD_SUBREAPER, 0)
+
+
+_early_owner: int | None = None
+
+
+def stop_early() -> None:
+    """From the command's first line (entry.py), before its imports (about a second): a stop
+    signal that comes before a build is guarded ends any child and exits 128 + N with the one
+    line; nothing has been written yet, and a KeyboardInterrupt traceback from inside an import
+    is never printed."""
+    global _early_owner
+    if threading.current_thread() is threading.main_thread():
+        _early_owner = os.getpid()
+        for number in STOP_SIGNALS:
+            signal.signal(number, _on_early_signal)
+
+
+def _on_early_signal(signum: int, frame: FrameType | None) -> None:
+    if os.getpid() != _early_owner:
+        return  # a forked child: the main process stops it
+    end_descendants()
+    report_once(signum)
+    reap_ended()
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    os._exit(128 + signum)
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
