@@ -111,7 +111,7 @@ def test_ctrl_c_while_writing_leaves_the_previous_editions(
     monkeypatch.setattr(output, "_stage", interrupted)
     run = run_cli(build_args(book, out, FORMATS))
     assert run.exit_code == 130, run.output
-    assert "interrupted; the previous editions were left as they were" in run.output
+    assert "handbook-build: interrupted (SIGINT); previous editions kept" in run.output
     assert edition_hashes(out) == before
     assert temp_leftovers(out) == []
 
@@ -160,7 +160,7 @@ def test_ctrl_c_mid_render_exits_130_and_keeps_the_previous_editions(
         pytest.fail("the build did not stop within 60 s of Ctrl-C")
     stderr = "".join(seen) + rest.decode()
     assert process.returncode == 130, stderr
-    assert "interrupted; the previous editions were left as they were" in stderr
+    assert "handbook-build: interrupted (SIGINT); previous editions kept" in stderr
     assert "Traceback" not in stderr
     assert edition_hashes(out) == before
     assert temp_leftovers(out) == []

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from handbook_build import cache_entry
 from handbook_build.model import Manifest
 
 CACHE_DIR_NAME = ".cache"
@@ -106,12 +107,14 @@ def file_digest(data: bytes) -> str:
 
 
 def load_state(output_dir: Path) -> BuildState | None:
-    path = cache_dir(output_dir) / STATE_FILE
+    data = cache_entry.read_entry(cache_dir(output_dir) / STATE_FILE)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        if data is None:
+            return None  # none yet, or torn or foreign: build normally
+        raw = json.loads(data.decode("utf-8"))
         return BuildState(str(raw["fingerprint"]), {str(k): str(v) for k, v in
                                                     dict(raw["outputs"]).items()})
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None  # no cache, or a damaged one: build normally
 
 
@@ -129,7 +132,8 @@ def outputs_intact(output_dir: Path, state: BuildState) -> bool:
 def state_bytes(fingerprint: str, outputs: dict[str, bytes]) -> bytes:
     document = {"fingerprint": fingerprint,
                 "outputs": {name: file_digest(data) for name, data in sorted(outputs.items())}}
-    return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
+    text = json.dumps(document, indent=1, sort_keys=True) + "\n"
+    return cache_entry.encode(STATE_FILE, text.encode())  # a cache entry: checked on read
 
 
 def ensure_cache_dir(output_dir: Path) -> Path:

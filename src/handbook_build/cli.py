@@ -1,22 +1,24 @@
 """The command line (click): parses options, sets up logging, prints progress and the summary.
 
 No build logic lives here: ``pipeline.build`` does the work. Exit codes: 0 ok, 1 content or
-build error, 2 usage error, 3 a required tool or library is missing, 130 interrupted.
+build error, 2 usage error, 3 a required tool or library is missing; stopped by a signal
+(stopping.py): 130 SIGINT, 143 SIGTERM, 129 SIGHUP, after one line on stderr.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, NoReturn, TypeVar
 
 import click
 
-from handbook_build import __version__
+from handbook_build import __version__, stopping
 from handbook_build.errors import HandbookError
 from handbook_build.model import Manifest
 from handbook_build.pipeline import ALL_FORMATS, OPTIONAL_FORMATS, BuildReport, BuildRequest, build
@@ -85,11 +87,13 @@ def build_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
                   source_dir: Path | None) -> None:
     """Build the editions of MANIFEST (default manuscript/book.toml) into OUT_DIR."""
     _setup_logging(-1 if quiet else verbose)
-    manifest = _load(manifest_path, source_dir)
-    request = BuildRequest(manifest, output_dir, tuple(dict.fromkeys(formats)) or ALL_FORMATS,
-                           strict, validate, jobs)
     reporter = _Reporter(quiet)
-    report = _run(lambda: build(request, progress=reporter.line, advance=reporter.bar))
+    with stopping.signals_stop_the_build():
+        manifest = _load(manifest_path, source_dir)
+        request = BuildRequest(manifest, output_dir,
+                               tuple(dict.fromkeys(formats)) or ALL_FORMATS, strict, validate, jobs)
+        report = _run(lambda: build(request, progress=reporter.line, advance=reporter.bar),
+                      reporter.finish)
     reporter.finish()
     if not quiet:
         _print_summary(report)
@@ -112,15 +116,24 @@ def watch_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
     from handbook_build.watch import describe, watch
 
     _setup_logging(0)
-    manifest = _load(manifest_path, source_dir)
-    request = BuildRequest(manifest, output_dir, tuple(dict.fromkeys(formats)) or ALL_FORMATS)
-    _print_summary(_run(lambda: build(request, progress=_progress(False))))
-    click.echo("watching for changes (Ctrl-C to stop)", err=True)
-    try:
-        for event in watch(request, lambda: _load(manifest_path, source_dir)):
-            click.echo(describe(event))
-    except KeyboardInterrupt:
-        click.echo("stopped watching", err=True)
+    # Guarded throughout: a stop during a rebuild ends its workers as in `build`.
+    with stopping.signals_stop_the_build():
+        manifest = _load(manifest_path, source_dir)
+        request = BuildRequest(manifest, output_dir,
+                               tuple(dict.fromkeys(formats)) or ALL_FORMATS)
+        _print_summary(_run(lambda: build(request, progress=_progress(False))))
+        click.echo("watching for changes (Ctrl-C to stop)", err=True)
+        try:
+            for event in watch(request, lambda: _load(manifest_path, source_dir)):
+                click.echo(describe(event))
+        except KeyboardInterrupt:
+            # watchfiles turns the signal into a plain KeyboardInterrupt: ask which it was.
+            signum = stopping.received() or signal.SIGINT
+            if signum != signal.SIGINT:  # SIGTERM, SIGHUP: a stop, not the user's Ctrl-C
+                _interrupted(signum, lambda: None)
+            stopping.end_descendants()
+            stopping.reap_ended()
+            click.echo("stopped watching", err=True)
 
 
 @main.command()
@@ -155,15 +168,29 @@ def _load(manifest_path: Path, source_dir: Path | None) -> Manifest:
     return _run(lambda: load_any(manifest_path, source_dir))
 
 
-def _run(action: Callable[[], T]) -> T:
+def _run(action: Callable[[], T], before_message: Callable[[], None] = lambda: None) -> T:
     try:
         return action()
-    except KeyboardInterrupt:
-        click.echo("interrupted; the previous editions were left as they were", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as error:
+        _interrupted(getattr(error, "signum", signal.SIGINT), before_message)
     except HandbookError as error:
+        if stopping.received() is not None:  # a worker ended by the stop: not the book's fault
+            _interrupted(stopping.received() or signal.SIGINT, before_message)
         error.show()
         sys.exit(error.exit_code)
+    except Exception:
+        if stopping.received() is not None:
+            _interrupted(stopping.received() or signal.SIGINT, before_message)
+        raise
+
+
+def _interrupted(signum: int, before_message: Callable[[], None]) -> NoReturn:
+    """One line, then 128 + the signal's number (130 for Ctrl-C)."""
+    before_message()
+    stopping.report_once(signum)
+    stopping.end_descendants()  # one started while the build unwound
+    stopping.reap_ended()
+    sys.exit(128 + signum)
 
 
 class _Reporter:

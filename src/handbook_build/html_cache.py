@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from pathlib import Path
 import lxml.html
 from lxml.html import HtmlElement
 
+from handbook_build import cache_entry
 from handbook_build.assemble import chapter_heading, part_heading
 from handbook_build.model import Manuscript
 from handbook_build.pandoc import markdown_to_html, pandoc_version
@@ -178,25 +178,20 @@ def _top_level_sections(html: str) -> list[HtmlElement]:
 
 
 def _read(path: Path) -> str | None:
+    """A cached section, or None when it is missing, torn or not the entry for its key
+    (cache_entry checks the stored digest); None makes the caller convert it again."""
+    data = cache_entry.read_entry(path)
+    if data is None:
+        return None
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
 
 
 def _write(path: Path, text: str) -> None:
-    """Atomically (temporary file + rename); a cache that cannot be written is only slower."""
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=SUFFIX)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+    """Atomically, with its digest; a cache that cannot be written is only slower."""
+    cache_entry.write_entry(path, text.encode("utf-8"))
 
 
 def _prune(folder: Path, used: set[str]) -> None:

@@ -75,16 +75,18 @@ def _stage(path: Path, data: bytes) -> str:
 
 
 def _rename_all(staged: list[tuple[str, Path]]) -> None:
-    """Rename every staged file over its target, with Ctrl-C held back until all are done."""
+    """Rename every staged file over its target, with Ctrl-C, SIGTERM and SIGHUP held back
+    until all are done."""
     blockable = threading.current_thread() is threading.main_thread()
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
     if blockable:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         for temp_name, path in staged:
             os.replace(temp_name, path)
     finally:
         if blockable:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 def _describe(path: Path, error: OSError) -> str:

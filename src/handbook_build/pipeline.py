@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handbook_build import cache, editions
+from handbook_build import cache, cache_entry, editions, stopping
 from handbook_build.assemble import assemble
 from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
@@ -67,10 +67,22 @@ class BuildReport:
 
 def build(request: BuildRequest, progress: Progress = lambda _: None,
           advance: Advance = lambda done, total: None) -> BuildReport:
-    started = time.perf_counter()
-    manifest = request.manifest
     output_dir = request.output_dir.resolve()
     ensure_output_dir(output_dir)
+    # Temporary cache files of a build that was killed (kill -9, a crash) are of no use.
+    cache_entry.sweep_temporaries(cache.cache_dir(output_dir))
+    try:
+        return _build(request, output_dir, progress, advance)
+    except KeyboardInterrupt:
+        # Workers ended by the stop (stopping.py) may have left one half-written each.
+        cache_entry.sweep_temporaries(cache.cache_dir(output_dir), stopping.ended_processes())
+        raise
+
+
+def _build(request: BuildRequest, output_dir: Path, progress: Progress,
+           advance: Advance) -> BuildReport:
+    started = time.perf_counter()
+    manifest = request.manifest
     options = (*sorted(request.formats), f"strict={request.strict}",
                 f"validate={request.validate}")
     fingerprint = cache.fingerprint_inputs(manifest, output_dir, options)

@@ -53,7 +53,6 @@ import logging
 import multiprocessing
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -67,7 +66,7 @@ import cssselect2  # type: ignore[import-untyped]
 import lxml.html
 import tinycss2  # type: ignore[import-untyped]
 
-from handbook_build import __version__
+from handbook_build import __version__, cache_entry
 from handbook_build import cache as build_cache
 from handbook_build.errors import RenderError
 from handbook_build.model import HtmlBook, HtmlSection, Manifest, Metadata, TocNode
@@ -835,7 +834,10 @@ def layout_blank(paged: Paged) -> GroupChunk:
 
 class ChunkCache:
     """``<output>/.cache/chunks/<edition>``: <key>.pdf + <key>.json, and what a group's content
-    is known to need (pages, anchors) under info-<content key>.json."""
+    is known to need (pages, anchors) under info-<content key>.json. Every file is a
+    ``cache_entry`` (atomic, its digest checked on read): a torn or foreign one reads as missing
+    and is laid out and written again; the .json also holds the digest of its .pdf, so a pair
+    from two different writes is refused too."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
@@ -845,12 +847,26 @@ class ChunkCache:
     def for_edition(cls, cache_dir: Path | None, edition: str) -> ChunkCache:
         return cls(cache_dir / CHUNK_DIR / edition if cache_dir is not None else None)
 
+    def _json(self, name: str) -> Any:
+        """The JSON of entry ``name``, or None when it is missing or damaged."""
+        if self.folder is None:
+            return None
+        data = cache_entry.read_entry(self.folder / name)
+        if data is None:
+            return None
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return None
+
     def load(self, key: str) -> GroupChunk | None:
         if self.folder is None:
             return None
+        meta = self._json(f"{key}.json")
+        data = cache_entry.read_entry(self.folder / f"{key}.pdf")
+        if meta is None or data is None:
+            return None
         try:
-            meta = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-            data = (self.folder / f"{key}.pdf").read_bytes()
             if hashlib.sha256(data).hexdigest() != meta["sha256"]:
                 return None
             chunk = GroupChunk(
@@ -859,7 +875,7 @@ class ChunkCache:
                 tuple(str(w) for w in meta.get("warnings", ())),
                 tuple((str(k), str(h), int(i)) for k, h, i in meta.get("fonts", ())),
             )
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
         self._use(f"{key}.json", f"{key}.pdf")
         return chunk
@@ -873,74 +889,72 @@ class ChunkCache:
             "start": chunk.start, "values": [list(v) for v in chunk.values],
             "warnings": list(chunk.warnings), "fonts": [list(f) for f in chunk.fonts],
         }
-        _write_file(self.folder / f"{key}.pdf", chunk.data)
-        _write_file(self.folder / f"{key}.json", json.dumps(meta).encode())
+        cache_entry.write_entry(self.folder / f"{key}.pdf", chunk.data)
+        cache_entry.write_entry(self.folder / f"{key}.json", json.dumps(meta).encode())
         self._use(f"{key}.json", f"{key}.pdf")
         if content_key is not None:
             info = {"pages": len(chunk.pages), "anchors": list(chunk.anchors)}
-            _write_file(self.folder / f"info-{content_key}.json", json.dumps(info).encode())
+            cache_entry.write_entry(self.folder / f"info-{content_key}.json",
+                                    json.dumps(info).encode())
             self._use(f"info-{content_key}.json")
 
     def info(self, content_key: str) -> tuple[int, list[tuple[str, int]]] | None:
         """(page count, anchors with page offsets) of a group laid out before."""
-        if self.folder is None:
+        raw = self._json(f"info-{content_key}.json")
+        if raw is None:
             return None
         try:
-            raw = json.loads((self.folder / f"info-{content_key}.json").read_text("utf-8"))
             result = int(raw["pages"]), [(str(a), int(o)) for a, o in raw["anchors"]]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
         self._use(f"info-{content_key}.json")
         return result
 
     def store_font(self, sha: str, program: bytes) -> None:
-        """A whole font file the chunks were cut from (shared by the editions' caches)."""
+        """A whole font file the chunks were cut from (shared by the editions' caches); its
+        name is its digest, checked on read."""
         if self.folder is not None:
             path = self.folder.parent / "fonts" / f"{sha}.font"
-            if not path.exists():
-                _write_file(path, program)
+            if self.font(sha) is None:
+                cache_entry.write_raw(path, program)
             with contextlib.suppress(OSError):
                 os.utime(path)
 
     def font(self, sha: str) -> bytes | None:
         if self.folder is None:
             return None
+        path = self.folder.parent / "fonts" / f"{sha}.font"
         try:
-            program = (self.folder.parent / "fonts" / f"{sha}.font").read_bytes()
+            program = path.read_bytes() if path.is_file() else b""
         except OSError:
             return None
         return program if hashlib.sha256(program).hexdigest() == sha else None
 
     def load_blob(self, key: str) -> bytes | None:
-        """A cached byte string (a cover, a proof sheet) stored with its digest."""
+        """A cached byte string (a cover, a proof sheet)."""
         if self.folder is None:
             return None
-        try:
-            data = (self.folder / f"{key}.bin").read_bytes()
-        except OSError:
-            return None
-        if len(data) < 32 or hashlib.sha256(data[32:]).digest() != data[:32]:
-            return None
-        self._use(f"{key}.bin")
-        return data[32:]
+        data = cache_entry.read_entry(self.folder / f"{key}.bin")
+        if data is not None:
+            self._use(f"{key}.bin")
+        return data
 
     def store_blob(self, key: str, data: bytes) -> None:
         if self.folder is not None:
-            _write_file(self.folder / f"{key}.bin", hashlib.sha256(data).digest() + data)
+            cache_entry.write_entry(self.folder / f"{key}.bin", data)
             self._use(f"{key}.bin")
 
     def load_map(self) -> dict[str, int]:
-        if self.folder is None:
-            return {}
+        raw = self._json("pagemap.json")
         try:
-            raw = json.loads((self.folder / "pagemap.json").read_text("utf-8"))
-            return {str(k): int(v) for k, v in raw.items()}
-        except (OSError, ValueError, AttributeError, TypeError):
+            return {str(k): int(v) for k, v in raw.items()} if raw is not None else {}
+        except (ValueError, AttributeError, TypeError):
             return {}
 
     def store_map(self, folios: Mapping[str, int]) -> None:
         if self.folder is not None:
-            _write_file(self.folder / "pagemap.json", json.dumps(dict(folios)).encode())
+            cache_entry.write_entry(self.folder / "pagemap.json",
+                                    json.dumps(dict(folios)).encode())
             self._use("pagemap.json")
 
     def _use(self, *names: str) -> None:
@@ -961,23 +975,17 @@ class ChunkCache:
         allowed = (keep_factor - 1) * max(len(self.used), 1)
         if len(spare) <= allowed:
             return
-        spare.sort(key=lambda p: p.stat().st_mtime_ns)
+        spare.sort(key=_mtime)
         for path in spare[: len(spare) - allowed]:
             with contextlib.suppress(OSError):
                 path.unlink()
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temp, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # removed meanwhile (another build pruning the same folder)
+        return 0
 
 
 def _hash(*parts: str) -> str:
