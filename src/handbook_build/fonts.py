@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "GENERIC_FAMILIES",
+    "SCRIPT_FALLBACKS_SERIF",
     "declared_families",
     "family_declarations",
     "first_families",
@@ -34,6 +35,12 @@ GENERIC_FAMILIES = frozenset(
         "inherit", "initial", "unset", "revert", "revert-layer",
     }
 )  # fmt: skip
+
+# The faces base.css names after the book face for scripts it lacks (keep the two in step): a
+# face the manifest chooses ([pdf] font_family) gets the same fallbacks.
+SCRIPT_FALLBACKS_SERIF = ('"Noto Serif", "Noto Naskh Arabic", "Noto Serif Hebrew", '
+                          '"Noto Serif Devanagari", "Noto Serif Bengali", "Noto Serif Tamil", '
+                          '"Noto Serif Thai", "Noto Serif CJK JP", "DejaVu Serif"')
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _FONT_FAMILY = re.compile(r"(?<![-\w])font-family\s*:\s*([^;}]+)", re.IGNORECASE)

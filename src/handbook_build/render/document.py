@@ -19,7 +19,7 @@ from pathlib import Path
 
 from handbook_build import __version__
 from handbook_build.errors import SourceError
-from handbook_build.fonts import family_declarations
+from handbook_build.fonts import SCRIPT_FALLBACKS_SERIF, family_declarations
 from handbook_build.model import HtmlBook, HtmlSection, Metadata, PageGeometry, TocNode
 from handbook_build.render.imprint import edition_words, license_name, license_url
 from handbook_build.typography import paged_break_points
@@ -109,7 +109,9 @@ def geometry_css(geometry: PageGeometry, font_family: str | None, hyphenate: boo
         f"@page :right {{ margin-left: {g.inner_in:g}in; margin-right: {g.outer_in:g}in; }}",
     ]
     if font_family:
-        lines.append(f"html {{ font-family: {_css_string(font_family)}, serif; }}")
+        # The manifest's face first, then the same script fallbacks base.css names.
+        lines.append(f"html {{ font-family: {_css_string(font_family)}, "
+                     f"{SCRIPT_FALLBACKS_SERIF}, serif; }}")
     if not hyphenate:
         lines.append("p, li, dd, blockquote, figcaption, td, th, .footnote { hyphens: manual; }")
     return "\n".join(lines) + "\n"
