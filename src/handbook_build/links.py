@@ -15,7 +15,6 @@ Three jobs, all on text:
 from __future__ import annotations
 
 import html
-import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -402,10 +401,9 @@ def display_path(chapter: TocNode, contents_path: Path | None) -> str:
     path = chapter.source_path or contents_path
     if path is None:
         return chapter.slug
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+    from handbook_build.display import shown
+
+    return shown(path)
 
 
 def rewrite_links(markdown: str, ctx: LinkContext) -> LinkResult:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Literal
 
 from handbook_build.contents import ContentsResult, display_path, parse_contents, slugify
+from handbook_build.display import bases_for, use_book
 from handbook_build.errors import ManifestError, MissingToolError, fail_on_errors
 from handbook_build.model import (
     Diagnostic,
@@ -138,6 +139,8 @@ def validate_manifest(
 ) -> tuple[Manifest | None, tuple[Diagnostic, ...]]:
     """Everything ``load_manifest`` checks, as diagnostics (for ``check``); None on any error."""
     manifest_path = path.resolve() / "book.toml" if path.is_dir() else path.resolve()
+    # Messages name files relative to the book (display.py), from the first one on.
+    use_book(manifest_path.parent, None, find_styles_dir().parent)
     report = _Report(display_path(manifest_path))
     text = _read_text(manifest_path, report)
     data = _parse_toml(text, report) if text is not None else None
@@ -159,6 +162,7 @@ def manifest_from_contents(path: Path) -> Manifest:
     """
     contents_path = _find_contents_file(path.resolve())
     root_dir = contents_path.parent
+    use_book(*bases_for(root_dir, root_dir, (), find_styles_dir()))
     report = _Report(display_path(contents_path))
     roots = (root_dir,)
     result = _read_contents(contents_path, root_dir, report)
@@ -441,6 +445,7 @@ def _build_manifest(reader: _Reader, manifest_path: Path, source_override: Path 
     if source_dir is None:
         return None
     roots = tuple(dict.fromkeys((root_dir, source_dir)))
+    use_book(*bases_for(root_dir, source_dir, (), find_styles_dir()))
     metadata = _with_cover(reader, metadata, root_dir, roots)
     paths = _read_contents_paths(reader, source_dir, roots)
     if paths is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,7 +67,9 @@ def _where(section: HtmlSection, manifest: Manifest) -> str:
     path = section.node.source_path
     if path is None:
         return f"{manifest.contents_path.name}:{section.node.contents_line}"
-    return os.path.relpath(path)
+    from handbook_build.display import shown
+
+    return shown(path)
 
 
 def _stylesheets(href: str, has_fonts: bool) -> list[str]:
