@@ -181,9 +181,8 @@ def watch_command(book_path: Path | None, output_dir: Path | None, formats: tupl
     chapter or image) is reported and the watcher waits for the next save; the warnings are
     shown after each rebuild; editors' temporary and hidden files are ignored.
     """
-    from handbook_build.watch import describe, watch
-
     from handbook_build.locate import default_output, find_book
+    from handbook_build.watch import describe, watch
 
     _setup_logging(_verbosity(verbose, quiet))
     path = find_book(book_path)

@@ -62,7 +62,8 @@ def watch(request: BuildRequest, reload_manifest: Callable[[], Manifest],
     if changes is None:
         from watchfiles import watch as watch_files
 
-        changes = watch_files(  # one set of (change, path) per batch of saves*watched_folders(request.manifest),
+        # One set of (change, path) per batch of saves.
+        changes = watch_files(*watched_folders(request.manifest),
                               watch_filter=lambda _, path: is_book_file(Path(path), output_dir))
     count = 0
     for batch in changes:
