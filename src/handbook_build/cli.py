@@ -386,3 +386,12 @@ def _size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _register_editor_commands() -> None:
+    from handbook_build import cli_editor
+
+    main.add_command(cli_editor.init)
+
+
+_register_editor_commands()
