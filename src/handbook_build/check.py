@@ -124,7 +124,8 @@ def _check_sources(target: Path, source_dir: Path | None) -> tuple[list[Diagnost
     with _captured_warnings() as logged:
         manifest, found = _load_manifest(target, source_dir)
         if manifest is None:
-            return _ordered(found + logged, None), "the manifest has errors; chapters not checked"
+            return (order_diagnostics(found + logged, None),
+                    "the manifest has errors; chapters not checked")
         book, book_found = _read_book(manifest)
     found += book_found + logged
     chapters = lint_rules.read_chapter_texts(manifest)
@@ -133,7 +134,7 @@ def _check_sources(target: Path, source_dir: Path | None) -> tuple[list[Diagnost
     found += lint_rules.duplicate_titles(manifest)
     for chapter in chapters:
         found += lint_rules.scan_chapter(chapter, index)
-    return _ordered(found, manifest), _plural(len(manifest.chapters), "chapter")
+    return order_diagnostics(found, manifest), _plural(len(manifest.chapters), "chapter")
 
 
 def _load_manifest(target: Path, source_dir: Path | None
@@ -151,11 +152,9 @@ def _load_manifest(target: Path, source_dir: Path | None
     except HandbookError as error:
         return None, _error_diagnostics(error, target, "manifest")
     # As ``build`` warns: a release needs real metadata, not a title guessed from a folder.
-    return manifest, [Diagnostic(
-        display_path(manifest.contents_path), None,
-        f"no book.toml: metadata defaulted (title {manifest.metadata.title!r}, "
-        f"date {manifest.metadata.date})", "write a book.toml for a release", "warning",
-        "no-manifest")]
+    from handbook_build.inputs import defaulted_warning
+
+    return manifest, [*manifest.warnings, defaulted_warning(manifest)]
 
 
 def _read_book(manifest: Manifest) -> tuple[Book | None, list[Diagnostic]]:
@@ -229,7 +228,8 @@ class _DiagnosticHandler(logging.Handler):
                                     severity=severity, code=record.name.rsplit(".", 1)[-1]))
 
 
-def _ordered(diagnostics: Iterable[Diagnostic], manifest: Manifest | None) -> list[Diagnostic]:
+def order_diagnostics(diagnostics: Iterable[Diagnostic], manifest: Manifest | None
+                      ) -> list[Diagnostic]:
     """Without duplicates (two stages may see the same thing), in the order an editor works:
     book.toml, the contents list, the chapters in book order, then other files; by line."""
     unique = list(dict.fromkeys(diagnostics))
@@ -261,7 +261,7 @@ def _check_epub(path: Path) -> tuple[list[Diagnostic], str]:
     shown = display_path(path)
     found = [_epub_diagnostic(shown, message) for message in result.messages
              if message.severity in _EPUB_SEVERITIES]
-    return _ordered(found, None), f"EPUBCheck {result.checker_version}".strip()
+    return order_diagnostics(found, None), f"EPUBCheck {result.checker_version}".strip()
 
 
 _EPUB_SEVERITIES: dict[str, Severity] = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}

@@ -63,8 +63,14 @@ class _EchoHandler(logging.Handler):
     """Library code logs; only the CLI prints, to stderr, one line per record."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        prefix = "warning: " if record.levelno == logging.WARNING else ""
-        click.echo(f"{prefix}{record.getMessage()}", err=True)
+        args = record.args if isinstance(record.args, tuple) else ()
+        if args and isinstance(args[0], Diagnostic):  # in the one format of every message
+            click.echo(paint(args[0].compiler_style()), err=True)
+        elif record.levelno >= logging.WARNING:
+            severity = "error" if record.levelno >= logging.ERROR else "warning"
+            click.echo(paint(f"handbook-build: {severity}: {record.getMessage()}"), err=True)
+        else:
+            click.echo(record.getMessage(), err=True)
 
 
 def _setup_logging(verbosity: int) -> None:
@@ -392,6 +398,7 @@ def _register_editor_commands() -> None:
     from handbook_build import cli_editor
 
     main.add_command(cli_editor.init)
+    main.add_command(cli_editor.serve)
 
 
 _register_editor_commands()

@@ -53,3 +53,56 @@ def _quoted(path: Path) -> str:
     import shlex
 
     return shlex.quote(os.fspath(path))
+
+
+def _serve_options(function: click.decorators.FC) -> click.decorators.FC:
+    from handbook_build.cli import _book_options
+
+    function = click.option("--port", type=click.IntRange(0, 65535), default=8000,
+                            show_default=True, help="Port on 127.0.0.1; 0 takes a free one.")(
+        function)
+    return _book_options(function)
+
+
+@click.command(epilog=SERVE_EPILOG, short_help="Preview the book in a browser; it reloads "
+               "after each save.")
+@_serve_options
+def serve(book_path: Path | None, output_dir: Path | None, formats: tuple[str, ...],
+          strict: bool, jobs: int, verbose: int, quiet: bool, source_dir: Path | None,
+          port: int) -> None:
+    """Build BOOK, serve its HTML edition on http://127.0.0.1:PORT/ and rebuild on every save,
+    as watch does. The page shows links to the editions just built and the current warnings
+    at the top, and reloads itself after each rebuild. Ctrl-C stops it."""
+    from handbook_build.cli import _first_manifest, _reload, _setup_logging, _verbosity
+    from handbook_build.locate import default_output, find_book
+    from handbook_build.pipeline import ALL_FORMATS, BuildRequest
+    from handbook_build.serve import PreviewState, start_server
+    from handbook_build.watch import describe, rebuild, watch
+
+    _setup_logging(_verbosity(verbose, quiet))
+    path = find_book(book_path)
+    output = output_dir if output_dir is not None else default_output(path)
+    wanted = tuple(dict.fromkeys(formats)) or ALL_FORMATS
+    if "html" not in wanted:
+        wanted = ("html", *wanted)  # the preview is the HTML edition
+    manifest = _first_manifest(path, source_dir, output)
+    request = BuildRequest(manifest, output, wanted, strict, False, jobs)
+    state = PreviewState(output, manifest.stem, wanted)
+    try:
+        server = start_server(state, port)
+    except OSError as error:
+        raise click.UsageError(f"port {port}: {error.strerror}; give another with --port "
+                               "(0 takes a free one)") from error
+    click.echo(f"serving http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
+    reload = lambda: _reload(path, source_dir)  # noqa: E731
+    first = rebuild(request, reload, ())
+    click.echo(describe(first, quiet).replace("changed : ", "first build: ", 1), err=True)
+    state.finished(first.warnings, first.error or "")
+    try:
+        for event in watch(request, reload):
+            click.echo(describe(event, quiet), err=True)
+            state.finished(event.warnings, event.error or "")
+    except KeyboardInterrupt:
+        click.echo("stopped serving", err=True)
+    finally:
+        server.shutdown()

@@ -205,7 +205,7 @@ def _check_destination(chapter: ChapterText, index: LinkIndex, destination: str
     if lookup.kind in ("unknown-page", "query"):
         return ("site-unmapped", f"link to the book's web site maps to no chapter: "
                 f"{_shorten(destination)} ({lookup.reason})",
-                "link to the chapter file (other.md) or add a [site] alias in book.toml")
+                index.site_map.unmapped_hint(url))
     return None
 
 
@@ -290,11 +290,13 @@ LINK_CODES = frozenset({"site-unmapped", "broken-anchor"})
 
 
 def book_link_diagnostics(book: Book) -> list[Diagnostic]:
-    """The link scans of ``check`` over a book already read, so builds report what check does."""
+    """Every scan of ``check`` over a book already read, so builds report what check does
+    (the same set, not only the link findings)."""
     chapters = [ChapterText(c.node, display_path(c.node.source_path), c.source_text)
                 for c in book.chapters if c.node.source_path is not None]
     index = link_index(book.manifest, chapters, book)
-    found: list[Diagnostic] = []
+    found: list[Diagnostic] = [*orphan_chapters(book.manifest),
+                               *duplicate_titles(book.manifest)]
     for chapter in chapters:
-        found += [d for d in scan_chapter(chapter, index) if d.code in LINK_CODES]
+        found += scan_chapter(chapter, index)
     return found

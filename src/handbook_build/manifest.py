@@ -38,7 +38,7 @@ import re
 import tomllib
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -194,13 +194,12 @@ def find_styles_dir() -> Path:
 
 
 def _accept(manifest: Manifest | None, diagnostics: tuple[Diagnostic, ...]) -> Manifest:
-    for diagnostic in diagnostics:
-        if diagnostic.severity == "warning":
-            logger.warning("%s", diagnostic)
     fail_on_errors(diagnostics, ManifestError)
     if manifest is None:  # unreachable: a missing manifest always comes with an error
         raise ManifestError("the manifest could not be read")
-    return manifest
+    # Kept on the manifest, not logged: the build lists them with its own, in one format.
+    warnings = tuple(d for d in diagnostics if d.severity == "warning")
+    return replace(manifest, warnings=warnings) if warnings else manifest
 
 
 def _find_contents_file(path: Path) -> Path:

@@ -82,7 +82,9 @@ def build(request: BuildRequest, progress: Progress = lambda _: None,
 
     progress(f"reading {len(manifest.chapters)} chapters")
     book = read_book(manifest, output_dir)
-    diagnostics = [*book.diagnostics, *book_link_diagnostics(book)]
+    # What check reports, in its order: its raw-HTML scan says what raw-html-dropped does.
+    found = [*manifest.warnings, *book.diagnostics, *book_link_diagnostics(book)]
+    diagnostics = _ordered([d for d in found if d.code != "raw-html-dropped"], manifest)
     _enforce_strict(diagnostics, request.strict)
     manuscript = assemble(book)
     outputs: list[EditionOutput] = []
@@ -144,6 +146,12 @@ def _listed(output_dir: Path, outputs: Sequence[EditionOutput], stem: str
     if attached:
         listed.append(WrittenFile(output_dir / folder, sum(len(o.data) for o in attached)))
     return tuple(listed)
+
+
+def _ordered(diagnostics: list[Diagnostic], manifest: Manifest) -> list[Diagnostic]:
+    from handbook_build.check import order_diagnostics
+
+    return order_diagnostics(diagnostics, manifest)
 
 
 def _changed_files(files: dict[Path, bytes], previous: cache.BuildState | None,
@@ -225,9 +233,9 @@ def _enforce_strict(diagnostics: Sequence[Diagnostic], strict: bool) -> None:
     if strict:
         warnings = [d for d in diagnostics if d.severity == "warning"]
         if warnings:
-            raise HandbookError(
-                f"{len(warnings)} warnings and --strict is on; nothing was written.", warnings
-            )
+            noun = "warning" if len(warnings) == 1 else "warnings"
+            raise HandbookError(f"{len(warnings)} {noun} and --strict is on: each counts as an "
+                                "error; nothing was written.", warnings)
 
 
 def _merged_details(outputs: Sequence[EditionOutput]) -> dict[str, object]:
@@ -249,7 +257,7 @@ def _report_json(report: BuildReport, manifest: Manifest) -> bytes:
         "warnings": [d.compiler_style() for d in report.warnings],
         "unresolved_images": sorted(
             {f"{d.location()}: {d.message}" for d in report.diagnostics
-             if d.code == "unresolved-image"}
+             if d.code in ("unresolved-image", "missing-image")}
         ),
         "unmapped_site_links": sorted(
             {f"{d.location()}: {d.message}" for d in report.diagnostics

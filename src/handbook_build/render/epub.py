@@ -231,6 +231,5 @@ def render_epub(html_book: HtmlBook) -> RenderedEpub:
                           has_footnotes=any(d.note_count for d in documents),
                           has_animation=any(is_animated(image) for image in images))
     data = _package(manifest, facts, cover, files, resources, entries, first_text)
-    for warning in warnings:
-        log.warning("%s", warning)
+    # Not logged: the pipeline lists them with the build's other warnings, in one format.
     return RenderedEpub(normalize_epub_zip(data, manifest.metadata.date), tuple(warnings))
