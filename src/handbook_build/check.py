@@ -105,7 +105,7 @@ def run_check(target: Path, source_dir: Path | None = None) -> CheckReport:
         found, summary = list(result.diagnostics), result.summary
     else:
         found, summary = _check_sources(target, source_dir)
-    return CheckReport(display_path(target), tuple(found), summary,
+    return CheckReport(target.as_posix(), tuple(found), summary,  # as the user typed it
                        time.perf_counter() - started)
 
 

@@ -19,8 +19,8 @@ class HandbookError(click.ClickException):
 
     def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = ()) -> None:
         self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
-        if self.diagnostics:
-            listed = "\n".join(str(d) for d in self.diagnostics)
+        if self.diagnostics:  # in the one format of every message (Diagnostic.compiler_style)
+            listed = "\n".join(d.compiler_style() for d in self.diagnostics)
             message = f"{listed}\n{message}" if message else listed
         super().__init__(message)
 
@@ -55,8 +55,12 @@ class MissingToolError(HandbookError):
 
 
 def fail_on_errors(diagnostics: Iterable[Diagnostic], error_type: type[HandbookError]) -> None:
-    """Raise ``error_type`` listing every error-severity diagnostic, if there is any."""
-    errors = [d for d in diagnostics if d.severity == "error"]
+    """Raise ``error_type`` if any diagnostic is an error, listing every diagnostic (the
+    warnings too: a build that stops reports what check reports)."""
+    found = list(diagnostics)
+    errors = sum(1 for d in found if d.severity == "error")
     if errors:
-        noun = "problem" if len(errors) == 1 else "problems"
-        raise error_type(f"{len(errors)} {noun} found; nothing was built.", errors)
+        warnings = len(found) - errors
+        also = f" and {warnings} warning{'' if warnings == 1 else 's'}" if warnings else ""
+        noun = "error" if errors == 1 else "errors"
+        raise error_type(f"{errors} {noun}{also}; nothing was built.", found)

@@ -80,7 +80,8 @@ def build(request: BuildRequest, progress: Progress = lambda _: None,
         progress("nothing changed since the last build; nothing written")
         return _unchanged_report(output_dir, previous, started)
 
-    progress(f"reading {len(manifest.chapters)} chapters")
+    count = len(manifest.chapters)
+    progress(f"reading {count} chapter{'' if count == 1 else 's'}")
     book = read_book(manifest, output_dir)
     # What check reports, in its order: its raw-HTML scan says what raw-html-dropped does.
     found = [*manifest.warnings, *book.diagnostics, *book_link_diagnostics(book)]
