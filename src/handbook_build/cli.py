@@ -399,6 +399,7 @@ def _register_editor_commands() -> None:
 
     main.add_command(cli_editor.init)
     main.add_command(cli_editor.serve)
+    main.add_command(cli_editor.release)
 
 
 _register_editor_commands()

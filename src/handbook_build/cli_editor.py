@@ -106,3 +106,46 @@ def serve(book_path: Path | None, output_dir: Path | None, formats: tuple[str, .
         click.echo("stopped serving", err=True)
     finally:
         server.shutdown()
+
+
+@click.command(epilog=RELEASE_EPILOG, short_help="Build every edition strictly and validated, "
+               "and write a download page, checksums and a zip.")
+@click.argument("book_path", metavar="[BOOK]", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "release_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Release folder. Default: release/ beside the book.toml.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the editions are built first. Default: build/ beside the book.toml.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+              show_default=True, help="Processes for rendering editions in parallel.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--source", "source_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder holding the chapters (overrides [contents] source).")
+def release(book_path: Path | None, release_dir: Path | None, build_dir: Path | None,
+            jobs: int, quiet: bool, source_dir: Path | None) -> None:
+    """Build every edition of BOOK as build --strict --validate does, then write the release
+    folder: each edition with the version in its name (<stem>-<edition>.pdf ...), the HTML
+    edition, index.html (cover thumbnail, format, pages, size and SHA-256 of each), SHA256SUMS
+    and a zip of it all. Any warning, error, EPUBCheck finding or failed print preflight
+    refuses the release (exit 1) and writes nothing of it."""
+    from handbook_build.cli import _load, _run, _setup_logging
+    from handbook_build.locate import DEFAULT_OUTPUT, find_book
+    from handbook_build.release import make_release
+
+    _setup_logging(-1 if quiet else 0)
+    path = find_book(book_path)
+    manifest = _load(path, source_dir)
+    folder = path if path.is_dir() else path.parent
+    built = build_dir if build_dir is not None else folder / DEFAULT_OUTPUT
+    target = release_dir if release_dir is not None else folder / "release"
+
+    def progress(message: str) -> None:
+        if not quiet:
+            click.echo(f"· {message}", err=True)
+
+    made = _run(lambda: make_release(manifest, built, target, jobs, progress))
+    for file in made.files:
+        pages = f", {file.pages} pages" if file.pages else ""
+        click.echo(f"wrote {(target / file.name).as_posix()} ({file.size} bytes{pages})")
+    click.echo(f"wrote {(target / 'index.html').as_posix()}, "
+               f"{(target / 'SHA256SUMS').as_posix()} and {(target / made.zip_name).as_posix()}"
+               f": release {made.version}")
