@@ -135,10 +135,16 @@ def _stage_editions(manifest: Manifest, build_dir: Path, staging: Path,
             continue
         name = f"{stem}-{version}{released_suffix}"
         shutil.copyfile(built, staging / name)
-        thumbnail = _thumbnail(built, staging / THUMBS, name)
+        # The wraparound cover shows itself; the EPUB its cover image, which stands for the
+        # book on every other row (a PDF's first page is a plain title page).
+        wanted = built_suffix in ("-cover.pdf", ".epub")
+        thumbnail = _thumbnail(built, staging / THUMBS, name) if wanted else None
         files.append(_released(staging, name, label, pages.get(built.name), thumbnail))
-    reading = next((f.thumbnail for f in files if f.name.endswith(f"{version}.pdf")), None)
-    return [f if f.thumbnail else _with_thumbnail(f, reading) for f in files]
+    cover = next((f.thumbnail for f in files if f.name.endswith(".epub")), None)
+    if cover is None:
+        reading = build_dir / f"{stem}.pdf"
+        cover = _thumbnail(reading, staging / THUMBS, reading.name) if reading.is_file() else None
+    return [f if f.thumbnail else _with_thumbnail(f, cover) for f in files]
 
 
 def _with_thumbnail(file: ReleasedFile, thumbnail: str | None) -> ReleasedFile:
@@ -197,6 +203,8 @@ def download_page(manifest: Manifest, version: str, files: Sequence[ReleasedFile
             f'<td class="num">{pages}</td><td class="num">{_size(file.size)}</td>'
             f"<td><code>{file.sha256}</code></td></tr>")
     everything = f"{manifest.stem}-{version}.zip"
+    dated = (f"Version {html.escape(version)}, {meta.date.isoformat()}"
+             if version != meta.date.isoformat() else f"Released {version}")
     read_online = (f'<p><a href="{html.escape(manifest.stem)}.html">Read it online</a></p>'
                    if any(f.name.endswith("-html.zip") for f in files) else "")
     return f"""<!DOCTYPE html>
@@ -216,8 +224,7 @@ code {{ font-size: .7em; word-break: break-all; }}
 </head>
 <body>
 <h1>{html.escape(meta.title)}</h1>
-<p>Version {html.escape(version)}, {meta.date.isoformat()}.
-{html.escape(", ".join(meta.authors))}</p>
+<p>{dated}. {html.escape(", ".join(meta.authors))}</p>
 {read_online}
 <table>
 <thead><tr><th></th><th>Edition</th><th>Pages</th><th>Size</th><th>SHA-256</th></tr></thead>
