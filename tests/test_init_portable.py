@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 import pytest
+
 from bookmaker import PROJECT_DIR, edition_hashes, run_cli, run_cli_subprocess
 
 EDITIONS = ("mybook.md", "mybook.html", "mybook.pdf", "mybook-print.pdf", "mybook.epub",
