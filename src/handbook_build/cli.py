@@ -199,9 +199,9 @@ def watch_command(book_path: Path | None, output_dir: Path | None, formats: tupl
     first = first_build(request)
     if first is not None and not quiet:
         _print_summary(first, request.output_dir)
-    click.echo("watching for changes (Ctrl-C to stop)", err=True)
     try:
-        for event in watch(request, lambda: _reload(path, source_dir)):
+        for event in watch(request, lambda: _reload(path, source_dir), ready=lambda: click.echo(
+                "watching for changes (Ctrl-C to stop)", err=True)):
             click.echo(describe(event, quiet))
     except KeyboardInterrupt:
         click.echo("stopped watching", err=True)

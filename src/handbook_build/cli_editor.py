@@ -99,7 +99,8 @@ def serve(book_path: Path | None, output_dir: Path | None, formats: tuple[str, .
     click.echo(describe(first, quiet).replace("changed : ", "first build: ", 1), err=True)
     state.finished(first.warnings, first.error or "")
     try:
-        for event in watch(request, reload):
+        for event in watch(request, reload, ready=lambda: click.echo(
+                "watching for changes (Ctrl-C to stop)", err=True)):
             click.echo(describe(event, quiet), err=True)
             state.finished(event.warnings, event.error or "")
     except KeyboardInterrupt:

@@ -55,18 +55,26 @@ def is_book_file(path: Path, output_dir: Path) -> bool:
 
 def watch(request: BuildRequest, reload_manifest: Callable[[], Manifest],
           stop_after: int | None = None,
-          changes: Iterable[Collection[tuple[Any, str]]] | None = None) -> Iterator[WatchEvent]:
-    """Yield one event per rebuild; ``stop_after`` bounds the loop and ``changes`` replaces
-    the file watcher (both for tests)."""
+          changes: Iterable[Collection[tuple[Any, str]]] | None = None,
+          ready: Callable[[], None] = lambda: None) -> Iterator[WatchEvent]:
+    """Yield one event per rebuild; ``ready`` is called once the watcher is running (a save
+    before that would be missed); ``stop_after`` bounds the loop and ``changes`` replaces the
+    file watcher (both for tests)."""
     output_dir = request.output_dir.resolve()
     if changes is None:
         from watchfiles import watch as watch_files
 
-        # One set of (change, path) per batch of saves.
+        # One set of (change, path) per batch of saves; an empty one every half second while
+        # nothing changes, the first of which says the watcher is running.
         changes = watch_files(*watched_folders(request.manifest),
-                              watch_filter=lambda _, path: is_book_file(Path(path), output_dir))
+                              watch_filter=lambda _, path: is_book_file(Path(path), output_dir),
+                              rust_timeout=500, yield_on_timeout=True)
     count = 0
+    announced = False
     for batch in changes:
+        if not announced:
+            ready()
+            announced = True
         changed = tuple(sorted({Path(path) for _, path in batch
                                 if is_book_file(Path(path), output_dir)}))
         if not changed:
