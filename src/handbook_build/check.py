@@ -259,7 +259,7 @@ def _check_epub(path: Path) -> tuple[list[Diagnostic], str]:
     except RenderError as error:  # EPUBCheck ran but gave no report
         return _error_diagnostics(error, path, "epubcheck"), "EPUBCheck gave no report"
     shown = display_path(path)
-    found = [_epub_diagnostic(shown, message) for message in result.messages
+    found = [epub_diagnostic(shown, message) for message in result.messages
              if message.severity in _EPUB_SEVERITIES]
     return order_diagnostics(found, None), f"EPUBCheck {result.checker_version}".strip()
 
@@ -268,7 +268,7 @@ _EPUB_SEVERITIES: dict[str, Severity] = {"FATAL": "error", "ERROR": "error", "WA
 _EPUB_LOCATION = re.compile(r"^(?P<path>.*?)(?::(?P<line>\d+))?(?::(?P<column>\d+))?$")
 
 
-def _epub_diagnostic(shown: str, message: EpubCheckMessage) -> Diagnostic:
+def epub_diagnostic(shown: str, message: EpubCheckMessage) -> Diagnostic:
     match = _EPUB_LOCATION.match(message.location)
     inner = match.group("path") if match else message.location
     line = int(match.group("line")) if match and match.group("line") else None

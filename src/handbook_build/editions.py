@@ -152,8 +152,8 @@ def _epubcheck(data: bytes, stem: str) -> tuple[Diagnostic, ...]:
         path = Path(folder) / f"{stem}.epub"
         path.write_bytes(data)
         result = run_epubcheck(path)
-    return tuple(
-        Diagnostic(f"{stem}.epub", None, f"EPUBCheck: {message}",
-                   severity="error", code="epubcheck")
-        for message in result.messages
-    )
+    from handbook_build.check import epub_diagnostic
+
+    # As ``check book.epub`` reports them: at book.epub/inner/path:line:col, with EPUBCheck's id.
+    return tuple(epub_diagnostic(f"{stem}.epub", message) for message in result.messages
+                 if message.severity in ("FATAL", "ERROR", "WARNING"))
