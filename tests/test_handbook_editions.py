@@ -122,3 +122,36 @@ def test_report_lists_pages_and_unmapped_site_links(handbook) -> None:  # type: 
     assert pages[f"{manifest.stem}-print.pdf"] % 2 == 0
     assert document["unmapped_site_links"], "the corpus links to site pages not in the book"
     assert all("maps to no chapter" in line for line in document["unmapped_site_links"])
+
+
+# path[:line[:col]]: severity: message[; hint] [code]
+ONE_FORMAT = re.compile(r"^(?P<path>[^\s:][^:]*?)(?::\d+(?::\d+)?)?: (?:error|warning): "
+                        r"\S.* \[[a-z0-9-]+\]$")
+
+
+def test_every_message_is_in_one_format_relative_to_the_book(  # type: ignore[no-untyped-def]
+        handbook, corpus_dir: Path, project_dir: Path) -> None:
+    manifest, out, report = handbook
+    document = json.loads((out / f"{manifest.stem}-report.json").read_text())
+    lines = [d.compiler_style() for d in report.diagnostics]
+    assert lines and document["warnings"] == [line for line in lines if ": warning: " in line]
+    outputs = {p.name for p in out.iterdir()}
+    for line in lines:
+        match = ONE_FORMAT.match(line)
+        assert match, line
+        path = match["path"]
+        assert not path.startswith(("/", "..")) and str(corpus_dir) not in line, line
+        book_file = (corpus_dir / path).is_file() or (
+            project_dir / "editions" / "peeragogy-v3" / path).is_file()
+        assert book_file or path in outputs, line
+    # check reports the same set, less what only rendering finds
+    from handbook_build.check import run_check
+
+    checked = run_check(project_dir / "editions" / "peeragogy-v3" / "book.toml", corpus_dir)
+    rendered_only = {"preflight", "render-warning"}
+    assert [d.compiler_style() for d in checked.diagnostics] == [
+        d.compiler_style() for d in report.diagnostics if d.code not in rendered_only]
+    glued = [d for d in report.diagnostics if d.code == "glued-heading"]
+    assert glued and all(d.message == "heading glued to the previous line; repaired"
+                         or d.message.startswith("heading glued to the end") for d in glued)
+    assert not any("(other.md)" in d.hint for d in report.diagnostics)

@@ -280,7 +280,7 @@ class SiteMap:
         if not page:
             return "link to the chapter's .md file, or leave the link to the web site"
         chapters = sorted(set(self.keys.values()))
-        close = difflib.get_close_matches(page, chapters, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(page, chapters, n=1, cutoff=0.75)
         chapter = close[0] if close else "<chapter>"
         alias = f'{page} = "{chapter}.md"'
         if any(not ch.isalnum() and ch not in "-_" for ch in page):
