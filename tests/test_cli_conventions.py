@@ -227,7 +227,7 @@ def test_a_missing_local_image_is_an_error_with_did_you_mean(tmp_path: Path) -> 
     assert ("chapters/one.md:3:1: error: image not found: diagam.png (no file 'diagam.png' next "
             "to the chapter or in the images); did you mean 'diagram.png'? fix the file name "
             "[missing-image]") in result.output
-    assert "1 error; nothing was built." in result.output
+    assert "1 problem found; nothing was built." in result.output
     assert not (book.root / "build" / "book.md").exists()
     remote = make_book(tmp_path / "r", {"one.md": "# One\n\n![x](https://example.org/x.png)\n"})
     warned = run_cli(["build", str(remote.manifest), "-f", "md", "-j", "1"])

@@ -105,7 +105,7 @@ def test_a_failing_validator_refuses_the_release(tmp_path: Path,
     result = run_cli(["release", str(book.root), "-j", "1"], timeout=400)
     assert result.exit_code == 1, result.output
     assert ("book.epub/EPUB/a.xhtml:1:1: error: made-up failure [RSC-005]\n"
-            "1 error; nothing was built.") in result.output
+            "1 problem found; nothing was built.") in result.output
     assert sorted(p.name for p in (book.root / "release").iterdir()) == ["SHA256SUMS"]
     assert (book.root / "release" / "SHA256SUMS").read_text() == "old\n"
 

@@ -181,7 +181,7 @@ _ERROR_MESSAGE = re.compile(r"^(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<pr
 def _error_diagnostics(error: HandbookError, path: Path, code: str) -> list[Diagnostic]:
     """The error's diagnostics, or one made from its message (its own file and line kept)."""
     if error.diagnostics:
-        return list(error.diagnostics)
+        return [*error.diagnostics, *error.warnings]
     match = _ERROR_MESSAGE.match(error.message)
     if match is None:
         return [Diagnostic(display_path(path), None, error.message, code=code)]

@@ -17,10 +17,13 @@ class HandbookError(click.ClickException):
 
     exit_code = 1
 
-    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = ()) -> None:
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
-        if self.diagnostics:  # in the one format of every message (Diagnostic.compiler_style)
-            listed = "\n".join(d.compiler_style() for d in self.diagnostics)
+    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = (),
+                 warnings: Iterable[Diagnostic] = ()) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)  # what stopped it
+        self.warnings: tuple[Diagnostic, ...] = tuple(warnings)  # listed too, as check lists them
+        shown = (*self.diagnostics, *self.warnings)
+        if shown:  # in the one format of every message (Diagnostic.compiler_style)
+            listed = "\n".join(d.compiler_style() for d in shown)
             message = f"{listed}\n{message}" if message else listed
         super().__init__(message)
 
@@ -58,9 +61,11 @@ def fail_on_errors(diagnostics: Iterable[Diagnostic], error_type: type[HandbookE
     """Raise ``error_type`` if any diagnostic is an error, listing every diagnostic (the
     warnings too: a build that stops reports what check reports)."""
     found = list(diagnostics)
-    errors = sum(1 for d in found if d.severity == "error")
+    errors = [d for d in found if d.severity == "error"]
     if errors:
-        warnings = len(found) - errors
-        also = f" and {warnings} warning{'' if warnings == 1 else 's'}" if warnings else ""
-        noun = "error" if errors == 1 else "errors"
-        raise error_type(f"{errors} {noun}{also}; nothing was built.", found)
+        warnings = [d for d in found if d.severity != "error"]
+        also = (f" and {len(warnings)} warning{'' if len(warnings) == 1 else 's'}"
+                if warnings else "")
+        noun = "problem" if len(errors) == 1 else "problems"
+        raise error_type(f"{len(errors)} {noun} found{also}; nothing was built.", errors,
+                         warnings)
