@@ -134,7 +134,8 @@ def _check_sources(target: Path, source_dir: Path | None) -> tuple[list[Diagnost
     found += lint_rules.duplicate_titles(manifest)
     for chapter in chapters:
         found += lint_rules.scan_chapter(chapter, index)
-    return order_diagnostics(found, manifest), _plural(len(manifest.chapters), "chapter")
+    return (order_diagnostics(lint_rules.without_duplicate_raw_html(found), manifest),
+            _plural(len(manifest.chapters), "chapter"))
 
 
 def _load_manifest(target: Path, source_dir: Path | None
@@ -169,8 +170,8 @@ def _read_book(manifest: Manifest) -> tuple[Book | None, list[Diagnostic]]:
         raise
     except HandbookError as error:
         return None, _error_diagnostics(error, manifest.contents_path, "source")
-    # The lint's own raw-HTML scan says the same with more detail: keep one report of each.
-    return book, [d for d in book.diagnostics if d.code != "raw-html-dropped"]
+    # The lint's own raw-HTML scan may say the same with more detail: see _check_sources.
+    return book, list(book.diagnostics)
 
 
 # A HandbookError's message reads "path[:line]: problem; hint" (errors.py).

@@ -289,6 +289,14 @@ def read_chapter_texts(manifest: Manifest) -> list[ChapterText]:
 LINK_CODES = frozenset({"site-unmapped", "broken-anchor"})
 
 
+def without_duplicate_raw_html(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The sanitizer's ``raw-html-dropped`` where the lint's ``raw-html`` (which says the same
+    with more detail) has nothing on that line; build and check both report this set."""
+    found = list(diagnostics)
+    linted = {(d.path, d.line) for d in found if d.code == "raw-html"}
+    return [d for d in found if d.code != "raw-html-dropped" or (d.path, d.line) not in linted]
+
+
 def book_link_diagnostics(book: Book) -> list[Diagnostic]:
     """Every scan of ``check`` over a book already read, so builds report what check does
     (the same set, not only the link findings)."""

@@ -676,7 +676,8 @@ def _resolved(path: Path) -> Path | None:
 
 
 def outside_roots_hint(roots: Iterable[Path]) -> str:
-    shown = " or ".join(display_path(root) for root in roots)
+    names = [display_path(root) for root in roots]
+    shown = " or ".join("the folder of book.toml" if name == "." else name for name in names)
     return f"keep the book's files under {shown}"
 
 

@@ -21,7 +21,7 @@ from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
 from handbook_build.guard import check_html_depth
 from handbook_build.htmlbook import to_html
-from handbook_build.lint_rules import book_link_diagnostics
+from handbook_build.lint_rules import book_link_diagnostics, without_duplicate_raw_html
 from handbook_build.model import Diagnostic, HtmlBook, Manifest
 from handbook_build.output import ensure_output_dir, write_all
 from handbook_build.sources import read_book
@@ -83,9 +83,9 @@ def build(request: BuildRequest, progress: Progress = lambda _: None,
     count = len(manifest.chapters)
     progress(f"reading {count} chapter{'' if count == 1 else 's'}")
     book = read_book(manifest, output_dir)
-    # What check reports, in its order: its raw-HTML scan says what raw-html-dropped does.
+    # What check reports, in its order.
     found = [*manifest.warnings, *book.diagnostics, *book_link_diagnostics(book)]
-    diagnostics = _ordered([d for d in found if d.code != "raw-html-dropped"], manifest)
+    diagnostics = _ordered(without_duplicate_raw_html(found), manifest)
     _enforce_strict(diagnostics, request.strict)
     manuscript = assemble(book)
     outputs: list[EditionOutput] = []
