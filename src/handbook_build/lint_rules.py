@@ -293,8 +293,18 @@ def without_duplicate_raw_html(diagnostics: Iterable[Diagnostic]) -> list[Diagno
     """The sanitizer's ``raw-html-dropped`` where the lint's ``raw-html`` (which says the same
     with more detail) has nothing on that line; build and check both report this set."""
     found = list(diagnostics)
-    linted = {(d.path, d.line) for d in found if d.code == "raw-html"}
-    return [d for d in found if d.code != "raw-html-dropped" or (d.path, d.line) not in linted]
+    linted = {(d.path, d.line, _raw_html_subject(d.message)) for d in found
+              if d.code == "raw-html"}
+    return [d for d in found if d.code != "raw-html-dropped"
+            or (d.path, d.line, _raw_html_subject(d.message)) not in linted]
+
+
+def _raw_html_subject(message: str) -> str:
+    """What a raw-HTML message is about: the tag (``<script>``) or event handlers."""
+    if "event" in message:
+        return "event"
+    tag = re.search(r"<\w+>", message)
+    return tag.group(0) if tag else message
 
 
 def book_link_diagnostics(book: Book) -> list[Diagnostic]:
