@@ -6,7 +6,8 @@ set -euo pipefail
 # Pango: WeasyPrint will not import without it. harfbuzz-subset: ~18 % faster font subsetting.
 # Linux Libertine: the book face (true italics and bold). Java: EPUBCheck. libgs-common: the
 # CMYK ICC profile for PDF/X print files. poppler-utils: pdftoppm, for looking at pages.
-# chromium: the browser Ace by DAISY (EPUB accessibility check, scripts/install-ace.sh) drives.
+# chromium: the browser Ace by DAISY (EPUB accessibility check, scripts/install-ace.sh) drives,
+# and the headless browser the `serve` live-preview test drives (skipped without it).
 PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-linuxlibertine
           fonts-dejavu-core openjdk-17-jre-headless libgs-common poppler-utils chromium)
 

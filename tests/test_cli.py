@@ -30,10 +30,10 @@ def test_unknown_format_is_a_usage_error() -> None:
     assert "'docx' is not one of" in result.output
 
 
-def test_missing_manifest_is_a_content_error_without_traceback(tmp_path: Path) -> None:
+def test_missing_manifest_is_a_usage_error_without_traceback(tmp_path: Path) -> None:
     missing = tmp_path / "nope" / "book.toml"
     result = CliRunner().invoke(main, ["build", str(missing), "-o", str(tmp_path / "out")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"{missing}: no such file or folder" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()

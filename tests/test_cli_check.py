@@ -58,8 +58,8 @@ def test_warnings_exit_0_but_1_with_strict(tmp_path: Path) -> None:
     result = run("book.toml")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == ("one.md:2: warning: a heading directly after a paragraph line is read "
-                        "as paragraph text; put a blank line before it [glued-heading]")
+    assert lines[0] == ("one.md:2: warning: heading glued to the previous line; repaired; fix "
+                        "the source: put a blank line before the heading [glued-heading]")
     assert lines[-1].startswith("book.toml: 1 chapter; 0 errors, 1 warning (")
     strict = run("--strict", "book.toml")
     assert strict.exit_code == 1
@@ -116,10 +116,14 @@ def test_json_for_a_manifest_error(tmp_path: Path) -> None:
     assert {d["code"] for d in document["diagnostics"]} >= {"wrong-type"}
 
 
-def test_missing_target_exits_1(tmp_path: Path) -> None:
-    result = run()  # manuscript/book.toml does not exist here
-    assert result.exit_code == 1
-    assert result.output.startswith("manuscript/book.toml: error: no such file or folder")
+def test_missing_target_is_a_usage_error(tmp_path: Path) -> None:
+    result = run()  # no book.toml, manuscript/book.toml nor contents.md here
+    assert result.exit_code == 2
+    assert "no book here: looked for ./book.toml, ./manuscript/book.toml, ./contents.md" in (
+        result.output)
+    typo = run("bok.toml") if (tmp_path / "book.toml").write_text("") is not None else None
+    assert typo is not None and typo.exit_code == 2
+    assert "bok.toml: no such file or folder; did you mean book.toml?" in typo.output
 
 
 def test_source_option_and_environment(tmp_path: Path) -> None:
@@ -128,7 +132,8 @@ def test_source_option_and_environment(tmp_path: Path) -> None:
     assert run("book/book.toml").exit_code == 0
     result = run("--strict", "--source", "elsewhere", "book/book.toml")
     assert result.exit_code == 1
-    assert result.output.startswith("elsewhere/one.md:2: warning:")
+    # Relative to the book's source folder (the book's root does not hold it).
+    assert result.output.startswith("one.md:2: warning:")
     # HANDBOOK_SOURCE is read only by manifests that name it (${HANDBOOK_SOURCE:-...}): it must
     # not redirect a book that does not, or `make test`'s export would check the wrong book.
     env = CliRunner(env={"HANDBOOK_SOURCE": "elsewhere"}).invoke(

@@ -168,3 +168,36 @@ def test_no_image_is_mislabelled_and_print_images_keep_their_reading_size(handbo
     checks = {check["rule"]: check for check in preflight["checks"]}
     assert checks["image-data"]["passed"] is True
     assert all(entry["source"] for entry in checks["image-resolution"]["figures"]["images"])
+
+
+# path[:line[:col]]: severity: message[; hint] [code]
+ONE_FORMAT = re.compile(r"^(?P<path>[^\s:][^:]*?)(?::\d+(?::\d+)?)?: (?:error|warning): "
+                        r"\S.* \[[a-z0-9-]+\]$")
+
+
+def test_every_message_is_in_one_format_relative_to_the_book(  # type: ignore[no-untyped-def]
+        handbook, corpus_dir: Path, project_dir: Path) -> None:
+    manifest, out, report = handbook
+    document = json.loads((out / f"{manifest.stem}-report.json").read_text())
+    lines = [d.compiler_style() for d in report.diagnostics]
+    assert lines and document["warnings"] == [line for line in lines if ": warning: " in line]
+    outputs = {p.name for p in out.iterdir()}
+    for line in lines:
+        match = ONE_FORMAT.match(line)
+        assert match, line
+        path = match["path"]
+        assert not path.startswith(("/", "..")) and str(corpus_dir) not in line, line
+        book_file = (corpus_dir / path).is_file() or (
+            project_dir / "editions" / "peeragogy-v3" / path).is_file()
+        assert book_file or path in outputs, line
+    # check reports the same set, less what only rendering finds
+    from handbook_build.check import run_check
+
+    checked = run_check(project_dir / "editions" / "peeragogy-v3" / "book.toml", corpus_dir)
+    rendered_only = {"preflight", "render-warning"}
+    assert [d.compiler_style() for d in checked.diagnostics] == [
+        d.compiler_style() for d in report.diagnostics if d.code not in rendered_only]
+    glued = [d for d in report.diagnostics if d.code == "glued-heading"]
+    assert glued and all(d.message == "heading glued to the previous line; repaired"
+                         or d.message.startswith("heading glued to the end") for d in glued)
+    assert not any("(other.md)" in d.hint for d in report.diagnostics)

@@ -345,7 +345,8 @@ def test_raw_html_img(book: Path, resolver: ImageResolver) -> None:
     )
     missing = rewrite_images('<img src="gone.png" alt="A &amp; B">', context(book, resolver))
     assert missing.markdown == "[Image not available: A & B]{.image-placeholder}"
-    assert [d.code for d in missing.diagnostics] == ["unresolved-image"]
+    assert [d.code for d in missing.diagnostics] == ["missing-image"]  # local: an error
+    assert missing.diagnostics[0].severity == "error"
     no_alt = rewrite_images('<img src="local.png">', context(book, resolver))
     assert [d.code for d in no_alt.diagnostics] == ["missing-alt"]
 
@@ -402,7 +403,7 @@ def test_caption_shortcode_unresolved_image(book: Path, resolver: ImageResolver)
         "[caption]![Alt](gone.png) A [cap](http://c)[/caption]", context(book, resolver)
     )
     assert result.markdown == "[Image not available: A cap]{.image-placeholder}"
-    assert [d.code for d in result.diagnostics] == ["caption-shortcode", "unresolved-image"]
+    assert [d.code for d in result.diagnostics] == ["caption-shortcode", "missing-image"]
     assert result.unresolved == ("gone.png",)
 
 

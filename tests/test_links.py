@@ -166,9 +166,15 @@ def test_site_assets_and_reasons() -> None:
     assert not SITE.is_site_asset("http://example.org/wp-content/uploads/x.png")
     assert SITE.classify("http://peeragogy.org/?p=1").kind == "query"
     assert SITE.classify("http://peeragogy.org/").kind == "home"
+    # An image's attachment page below a chapter's page leads to that chapter.
     sub = SITE.classify("http://peeragogy.org/convening/kipling/")
-    assert sub.kind == "unknown-page"
-    assert "attachment page" in sub.reason and "'convening'" in sub.reason
+    assert (sub.kind, sub.target) == ("chapter", "convening")
+    assert "image's page in chapter 'convening'" in sub.reason
+    assert SITE.lookup("http://peeragogy.org/nowhere/kipling/") is None
+    hint = SITE.unmapped_hint("http://peeragogy.org/convenin/")
+    assert hint.startswith('if the page is a chapter of the book, map it in book.toml: [site] '
+                           'aliases = { convenin = "convening.md" }')
+    assert "other.md" not in hint
 
 
 def test_site_map_with_a_path_prefix() -> None:
@@ -335,10 +341,10 @@ def test_counts_and_unmapped_site_links() -> None:
         "[h](http://example.org/)"
     )
     result = rewrite_links(text, CTX)
-    assert result.internal_links == 3
-    assert result.site_links_mapped == 1
+    assert result.internal_links == 4
+    assert result.site_links_mapped == 2
+    assert "[d](#convening)" in result.markdown  # the attachment page's chapter
     assert [entry.split(": ")[0] for entry in result.site_links_unmapped] == [
-        "http://peeragogy.org/convening/kipling/",
         "http://peeragogy.org/?p=5",
     ]
     assert result.diagnostics == ()

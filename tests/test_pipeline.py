@@ -36,7 +36,8 @@ def test_writes_each_format_and_a_report(sample_copy: Path, tmp_path: Path) -> N
     written = {w.path.name: w.size for w in report.written}
     assert written[f"{stem}.md"] == (out / f"{stem}.md").stat().st_size
     document = json.loads((out / f"{stem}-report.json").read_text())
-    assert {f["name"] for f in document["files"]} == {f"{stem}.md", f"{stem}.html", f"{stem}.epub"}
+    assert {f["name"] for f in document["files"]} == {
+        f"{stem}.md", f"{stem}.html", f"{stem}.epub", f"{stem}-files"}
     assert document["book"] == load_manifest(sample_copy).metadata.title
 
 
@@ -75,7 +76,8 @@ def test_failed_build_leaves_previous_editions(sample_copy: Path, tmp_path: Path
 
 def test_strict_turns_warnings_into_errors(sample_copy: Path, tmp_path: Path) -> None:
     chapter = next((sample_copy.parent / "chapters").glob("*.md"))
-    chapter.write_text(chapter.read_text() + "\n![](missing-picture.png)\n")
+    # A web image without a local copy is a warning (a missing local file is an error).
+    chapter.write_text(chapter.read_text() + "\n![](http://example.org/missing-picture.png)\n")
     manifest = load_manifest(sample_copy)
     with pytest.raises(HandbookError, match="--strict"):
         build(BuildRequest(manifest, tmp_path / "out", ("md",), strict=True, jobs=1))

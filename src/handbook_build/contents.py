@@ -9,7 +9,6 @@ problem becomes a ``Diagnostic`` so the manifest can report them all at once.
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -54,11 +53,10 @@ class _Item:
 
 
 def display_path(path: Path) -> str:
-    """``path`` as shown to the user: relative to the working directory where possible."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+    """``path`` as shown to the user: relative to the book where it lies in it (display.py)."""
+    from handbook_build.display import shown
+
+    return shown(path)
 
 
 def slugify(text: str) -> str:

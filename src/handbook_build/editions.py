@@ -36,8 +36,21 @@ def expected_cost(name: str) -> int:
 
 
 def manuscript_output(manuscript: Manuscript) -> EditionOutput:
+    """``<stem>.md``, its images referred to by their copies in ``<stem>-files/`` (portable.py)."""
+    from handbook_build.portable import portable_srcs, rewrite_srcs
+
     stem = manuscript.book.manifest.stem
-    return EditionOutput(f"{stem}.md", manuscript.text.encode("utf-8"))
+    srcs = portable_srcs(stem, manuscript.book.images)
+    return EditionOutput(f"{stem}.md", rewrite_srcs(manuscript.text, srcs).encode("utf-8"))
+
+
+def manuscript_images(manuscript: Manuscript) -> tuple[EditionOutput, ...]:
+    """The image copies ``<stem>.md`` refers to (the HTML edition writes the same files)."""
+    from handbook_build.portable import image_files, portable_srcs
+
+    images = manuscript.book.images
+    srcs = portable_srcs(manuscript.book.manifest.stem, images)
+    return tuple(EditionOutput(name, data) for name, data in image_files(images, srcs).items())
 
 
 def render_jobs(formats: tuple[str, ...]) -> tuple[str, ...]:
@@ -59,9 +72,10 @@ def render_edition(name: str, html_book: HtmlBook, validate: bool = False,
     if name == "epub":
         return _render_epub(html_book, stem, validate)
     if name == "html":
-        from handbook_build.render.html import render_html
+        from handbook_build.render.html import render_html_files
 
-        return EditionResult((EditionOutput(f"{stem}.html", render_html(html_book)),))
+        return EditionResult(tuple(EditionOutput(name, data)
+                                   for name, data in render_html_files(html_book).items()))
     raise ValueError(f"unknown edition {name!r}")
 
 
@@ -199,11 +213,12 @@ def _epubcheck(data: bytes, stem: str) -> tuple[Diagnostic, ...]:
         path = Path(folder) / f"{stem}.epub"
         path.write_bytes(data)
         result = run_epubcheck(path)
-        found = tuple(
-            Diagnostic(f"{stem}.epub", None, f"EPUBCheck: {message}",
-                       severity="error", code="epubcheck")
-            for message in result.messages
-        )
+        from handbook_build.check import epub_diagnostic
+
+        # As ``check book.epub`` reports them: at book.epub/inner/path:line:col, with EPUBCheck's
+        # id; then Ace's findings.
+        found = tuple(epub_diagnostic(f"{stem}.epub", message) for message in result.messages
+                      if message.severity in ("FATAL", "ERROR", "WARNING"))
         return found + _ace(path, stem)
 
 

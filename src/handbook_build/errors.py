@@ -17,10 +17,13 @@ class HandbookError(click.ClickException):
 
     exit_code = 1
 
-    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = ()) -> None:
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
-        if self.diagnostics:
-            listed = "\n".join(str(d) for d in self.diagnostics)
+    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = (),
+                 warnings: Iterable[Diagnostic] = ()) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)  # what stopped it
+        self.warnings: tuple[Diagnostic, ...] = tuple(warnings)  # listed too, as check lists them
+        shown = (*self.diagnostics, *self.warnings)
+        if shown:  # in the one format of every message (Diagnostic.compiler_style)
+            listed = "\n".join(d.compiler_style() for d in shown)
             message = f"{listed}\n{message}" if message else listed
         super().__init__(message)
 
@@ -55,8 +58,14 @@ class MissingToolError(HandbookError):
 
 
 def fail_on_errors(diagnostics: Iterable[Diagnostic], error_type: type[HandbookError]) -> None:
-    """Raise ``error_type`` listing every error-severity diagnostic, if there is any."""
-    errors = [d for d in diagnostics if d.severity == "error"]
+    """Raise ``error_type`` if any diagnostic is an error, listing every diagnostic (the
+    warnings too: a build that stops reports what check reports)."""
+    found = list(diagnostics)
+    errors = [d for d in found if d.severity == "error"]
     if errors:
+        warnings = [d for d in found if d.severity != "error"]
+        also = (f" and {len(warnings)} warning{'' if len(warnings) == 1 else 's'}"
+                if warnings else "")
         noun = "problem" if len(errors) == 1 else "problems"
-        raise error_type(f"{len(errors)} {noun} found; nothing was built.", errors)
+        raise error_type(f"{len(errors)} {noun} found{also}; nothing was built.", errors,
+                         warnings)

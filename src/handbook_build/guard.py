@@ -402,9 +402,6 @@ def check_html_depth(sections: Iterable[HtmlSection]) -> list[Diagnostic]:
 
 
 def _shown(path: Path) -> str:
-    import os
+    from handbook_build.display import shown
 
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
+    return shown(path)

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
 from handbook_build.alt_text import meaningless_alt
+from handbook_build.display import shown
 from handbook_build.links import display_path
 from handbook_build.markdown_scan import (
     InlineLink,
@@ -35,7 +36,7 @@ from handbook_build.markdown_scan import (
     line_of,
     mask_code,
 )
-from handbook_build.model import Diagnostic, ImageAsset, TocNode
+from handbook_build.model import Diagnostic, ImageAsset, Severity, TocNode
 
 __all__ = [
     "ImageContext",
@@ -104,6 +105,7 @@ class ImageResolution:
     reason: str
     media_type: str = ""
     refused: bool = False  # the file exists but guard.check_image found it unsafe or damaged
+    missing_local: bool = False  # a local path with no such file anywhere: a typo to fix
 
 
 def _normalize_name(name: str) -> str:
@@ -178,9 +180,21 @@ class ImageResolver:
         # report them.
         self.refused_dirs: tuple[Path, ...] = tuple(f for f in resolved if not self._confined(f))
         self._index = _NameIndex()
+        names: set[str] = set()
         for folder in self.image_dirs:
             for path in _image_files(folder):
                 self._index.add(path)
+                names.add(path.relative_to(folder).as_posix())
+        self._names = tuple(sorted(names))
+
+    def suggest(self, src: str) -> str | None:
+        """The image file whose name is closest to ``src``'s (for "did you mean"), or None."""
+        import difflib
+
+        wanted = PurePosixPath(unquote(src.split("#", 1)[0]).replace("\\", "/")).name
+        by_name = {PurePosixPath(name).name: name for name in self._names}
+        close = difflib.get_close_matches(wanted, list(by_name), n=1, cutoff=0.6)
+        return by_name[close[0]] if close else None
 
     def resolve(self, src: str, chapter_dir: Path) -> ImageResolution:
         """The local file for ``src`` as written in a chapter in ``chapter_dir``."""
@@ -222,33 +236,36 @@ class ImageResolver:
             if not lexical.exists():
                 continue
             if not self._confined(lexical):
-                return ImageResolution(None, f"{lexical} is outside the book's folders")
+                return ImageResolution(None, f"{shown(lexical)} is outside the book's folders")
             real = lexical.resolve()
             if not self._confined(real):
-                return ImageResolution(None, f"{lexical} is a link to {real}, outside the roots")
+                return ImageResolution(
+                    None, f"{shown(lexical)} is a link to {real}, outside the roots")
             return self._checked(real, "local file")
         found = self._index.find(PurePosixPath(unquote(relative).replace("\\", "/")).name)
         if found is not None:
             return self._checked(found[0], f"not at {relative!r}; found by name ({found[1]})")
-        return ImageResolution(None, f"no file {relative!r} next to the chapter or in the images")
+        return ImageResolution(None, f"no file {relative!r} next to the chapter or in the images",
+                               missing_local=True)
 
     def _checked(self, path: Path, how: str) -> ImageResolution:
         """Confine and sniff a candidate: only real, non-empty images under the roots pass."""
         real = path.resolve()
         if not self._confined(real):
-            return ImageResolution(None, f"{path} leads outside the book's folders ({real})")
+            return ImageResolution(None, f"{shown(path)} leads outside the book's folders ({real})")
         if not real.is_file():
-            return ImageResolution(None, f"{real} is not a file")
+            return ImageResolution(None, f"{shown(real)} is not a file")
         try:
             with real.open("rb") as handle:
                 header = handle.read(_HEADER_BYTES)
         except OSError as error:
-            return ImageResolution(None, f"{real} cannot be read: {error.strerror}")
+            return ImageResolution(None, f"{shown(real)} cannot be read: {error.strerror}")
         if not header:
-            return ImageResolution(None, f"{real} is empty (0 bytes)")
+            return ImageResolution(None, f"{shown(real)} is empty (0 bytes)")
         media_type = sniff_media_type(header, real.suffix)
         if media_type is None:
-            return ImageResolution(None, f"{real} is not an image ({_describe_header(header)})")
+            return ImageResolution(
+                None, f"{shown(real)} is not an image ({_describe_header(header)})")
         unsafe = self.check(real, media_type) if self.check is not None else None
         if unsafe is not None:
             return ImageResolution(None, f"{real.name} {unsafe}", refused=True)
@@ -324,7 +341,8 @@ class _Walk:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
 
-    def warn(self, offset: int, code: str, message: str, hint: str) -> None:
+    def warn(self, offset: int, code: str, message: str, hint: str,
+             severity: Severity = "warning") -> None:
         self.diagnostics.append(
             Diagnostic(
                 path=display_path(self.ctx.chapter, self.ctx.contents_path),
@@ -332,7 +350,7 @@ class _Walk:
                 column=column_of(self.text, offset),
                 message=message,
                 hint=hint,
-                severity="warning",
+                severity=severity,
                 code=code,
             )
         )
@@ -485,8 +503,18 @@ def _file_label(src: str) -> str:
 
 
 def _resolve(walk: _Walk, src: str, offset: int) -> ImageAsset | None:
-    """The asset for ``src`` (recorded once), or None with an ``unresolved-image`` warning."""
+    """The asset for ``src`` (recorded once), or None with a diagnostic: a local file that is
+    not there is an error (a typo the editor must fix, with a "did you mean"); a web image
+    without a local copy is a warning (it is shown as a placeholder)."""
     resolution = walk.ctx.resolver.resolve(src, walk.ctx.chapter_dir)
+    if resolution.path is None and resolution.missing_local:
+        walk.unresolved.append(src)
+        close = walk.ctx.resolver.suggest(src)
+        walk.warn(offset, "missing-image",
+                  f"image not found: {_shorten(src)} ({resolution.reason})",
+                  f"did you mean {close!r}? fix the file name" if close else
+                  "fix the path, or put the file in one of the image folders", "error")
+        return None
     if resolution.path is None:
         walk.unresolved.append(src)
         walk.warn(

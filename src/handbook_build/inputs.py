@@ -7,10 +7,11 @@ releases an edition titled after a folder name by accident.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from handbook_build.errors import ManifestError
-from handbook_build.model import Manifest
+from handbook_build.model import Diagnostic, Manifest
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,15 @@ def load_any(path: Path, source_dir: Path | None = None) -> Manifest:
     if path.is_file() and path.suffix == ".toml":
         return load_manifest(path, source_dir)
     manifest = manifest_from_contents(path)
-    log.warning("%s: no book.toml; metadata defaulted (title %r, date %s); write a book.toml "
-                "for a release", path, manifest.metadata.title, manifest.metadata.date)
-    return manifest
+    return replace(manifest, warnings=(*manifest.warnings, defaulted_warning(manifest)))
+
+
+def defaulted_warning(manifest: Manifest) -> Diagnostic:
+    """The warning of a book without book.toml (build and check give the same)."""
+    from handbook_build.contents import display_path
+
+    return Diagnostic(
+        display_path(manifest.contents_path), None,
+        f"no book.toml: metadata defaulted (title {manifest.metadata.title!r}, "
+        f"date {manifest.metadata.date})", "write a book.toml for a release", "warning",
+        "no-manifest")

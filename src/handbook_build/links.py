@@ -15,7 +15,6 @@ Three jobs, all on text:
 from __future__ import annotations
 
 import html
-import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -246,6 +245,12 @@ class SiteMap:
             return SiteLookup(None, "home", "the site's home page")
         slug = self._match(page)
         if slug is None:
+            parent = self._parent_chapter(path)
+            if parent is not None:
+                # WordPress gives every uploaded image a page below the page that shows it
+                # (/co-working/initial-design/): the reader wants that chapter.
+                return SiteLookup(parent, "chapter",
+                                  f"{page!r} is an image's page in chapter {parent!r}")
             return SiteLookup(None, "unknown-page", self._unknown_reason(page, path))
         target = f"{slug}--{parts.fragment}" if parts.fragment else slug
         return SiteLookup(target, "chapter", f"page {page!r} is chapter {slug!r}")
@@ -253,15 +258,35 @@ class SiteMap:
     def _match(self, page: str) -> str | None:
         return self.keys.get(page) or self.compact_keys.get(_compact(page))
 
-    def _unknown_reason(self, page: str, path: str) -> str:
-        reason = f"no chapter matches the page slug {page!r}"
+    def _parent_chapter(self, path: str) -> str | None:
+        """The chapter a sub-page URL lies under (its nearest parent segment that maps)."""
         parents = [segment.lower() for segment in path.split("/") if segment][:-1]
         for parent in reversed(parents):
             chapter = self._match(parent)
             if chapter is not None:
-                # WordPress gives every uploaded image a page below the page that shows it.
-                return f"{reason} (a sub-page, e.g. an image's attachment page, of {chapter!r})"
-        return reason
+                return chapter
+        return None
+
+    def _unknown_reason(self, page: str, path: str) -> str:
+        return f"no chapter matches the page slug {page!r}"
+
+    def unmapped_hint(self, url: str) -> str:
+        """The fix for an own-site page that maps to no chapter, naming the page's slug and the
+        closest chapter: a [site] alias, or a link to the chapter's file."""
+        import difflib
+
+        parts = _split_web_url(url)
+        page = _page_slug(self._site_path(parts.path) or "") if parts is not None else ""
+        if not page:
+            return "link to the chapter's .md file, or leave the link to the web site"
+        chapters = sorted(set(self.keys.values()))
+        close = difflib.get_close_matches(page, chapters, n=1, cutoff=0.75)
+        chapter = close[0] if close else "<chapter>"
+        alias = f'{page} = "{chapter}.md"'
+        if any(not ch.isalnum() and ch not in "-_" for ch in page):
+            alias = f'"{page}" = "{chapter}.md"'
+        return (f"if the page is a chapter of the book, map it in book.toml: [site] aliases = "
+                f"{{ {alias} }}; else the link stays external")
 
     def _site_path(self, path: str) -> str | None:
         """The URL path below the site's own path, or None when outside it."""
@@ -402,10 +427,9 @@ def display_path(chapter: TocNode, contents_path: Path | None) -> str:
     path = chapter.source_path or contents_path
     if path is None:
         return chapter.slug
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+    from handbook_build.display import shown
+
+    return shown(path)
 
 
 def rewrite_links(markdown: str, ctx: LinkContext) -> LinkResult:
@@ -609,7 +633,7 @@ def _decide_url(ctx: LinkContext, destination: str) -> _Target:
         return _unlink(
             "unlinked-target",
             f"link to a file that is not a chapter of the book: {_shorten(destination)}",
-            "link to a chapter file (other.md) or a web address",
+            "link to a chapter's .md file as listed in the contents, or to a web address",
         )
     unmapped = _site_unmapped(ctx, url)
     if repair.note is not None:

@@ -205,7 +205,7 @@ def _check_destination(chapter: ChapterText, index: LinkIndex, destination: str
     if lookup.kind in ("unknown-page", "query"):
         return ("site-unmapped", f"link to the book's web site maps to no chapter: "
                 f"{_shorten(destination)} ({lookup.reason})",
-                "link to the chapter file (other.md) or add a [site] alias in book.toml")
+                index.site_map.unmapped_hint(url))
     return None
 
 
@@ -289,12 +289,32 @@ def read_chapter_texts(manifest: Manifest) -> list[ChapterText]:
 LINK_CODES = frozenset({"site-unmapped", "broken-anchor"})
 
 
+def without_duplicate_raw_html(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The sanitizer's ``raw-html-dropped`` where the lint's ``raw-html`` (which says the same
+    with more detail) has nothing on that line; build and check both report this set."""
+    found = list(diagnostics)
+    linted = {(d.path, d.line, _raw_html_subject(d.message)) for d in found
+              if d.code == "raw-html"}
+    return [d for d in found if d.code != "raw-html-dropped"
+            or (d.path, d.line, _raw_html_subject(d.message)) not in linted]
+
+
+def _raw_html_subject(message: str) -> str:
+    """What a raw-HTML message is about: the tag (``<script>``) or event handlers."""
+    if "event" in message:
+        return "event"
+    tag = re.search(r"<\w+>", message)
+    return tag.group(0) if tag else message
+
+
 def book_link_diagnostics(book: Book) -> list[Diagnostic]:
-    """The link scans of ``check`` over a book already read, so builds report what check does."""
+    """Every scan of ``check`` over a book already read, so builds report what check does
+    (the same set, not only the link findings)."""
     chapters = [ChapterText(c.node, display_path(c.node.source_path), c.source_text)
                 for c in book.chapters if c.node.source_path is not None]
     index = link_index(book.manifest, chapters, book)
-    found: list[Diagnostic] = []
+    found: list[Diagnostic] = [*orphan_chapters(book.manifest),
+                               *duplicate_titles(book.manifest)]
     for chapter in chapters:
-        found += [d for d in scan_chapter(chapter, index) if d.code in LINK_CODES]
+        found += scan_chapter(chapter, index)
     return found

@@ -38,11 +38,12 @@ import re
 import tomllib
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from handbook_build.contents import ContentsResult, display_path, parse_contents, slugify
+from handbook_build.display import bases_for, use_book
 from handbook_build.errors import ManifestError, MissingToolError, fail_on_errors
 from handbook_build.model import (
     Diagnostic,
@@ -138,6 +139,8 @@ def validate_manifest(
 ) -> tuple[Manifest | None, tuple[Diagnostic, ...]]:
     """Everything ``load_manifest`` checks, as diagnostics (for ``check``); None on any error."""
     manifest_path = path.resolve() / "book.toml" if path.is_dir() else path.resolve()
+    # Messages name files relative to the book (display.py), from the first one on.
+    use_book(manifest_path.parent, None, find_styles_dir().parent)
     report = _Report(display_path(manifest_path))
     text = _read_text(manifest_path, report)
     data = _parse_toml(text, report) if text is not None else None
@@ -159,6 +162,7 @@ def manifest_from_contents(path: Path) -> Manifest:
     """
     contents_path = _find_contents_file(path.resolve())
     root_dir = contents_path.parent
+    use_book(*bases_for(root_dir, root_dir, (), find_styles_dir()))
     report = _Report(display_path(contents_path))
     roots = (root_dir,)
     result = _read_contents(contents_path, root_dir, report)
@@ -190,13 +194,12 @@ def find_styles_dir() -> Path:
 
 
 def _accept(manifest: Manifest | None, diagnostics: tuple[Diagnostic, ...]) -> Manifest:
-    for diagnostic in diagnostics:
-        if diagnostic.severity == "warning":
-            logger.warning("%s", diagnostic)
     fail_on_errors(diagnostics, ManifestError)
     if manifest is None:  # unreachable: a missing manifest always comes with an error
         raise ManifestError("the manifest could not be read")
-    return manifest
+    # Kept on the manifest, not logged: the build lists them with its own, in one format.
+    warnings = tuple(d for d in diagnostics if d.severity == "warning")
+    return replace(manifest, warnings=warnings) if warnings else manifest
 
 
 def _find_contents_file(path: Path) -> Path:
@@ -441,6 +444,7 @@ def _build_manifest(reader: _Reader, manifest_path: Path, source_override: Path 
     if source_dir is None:
         return None
     roots = tuple(dict.fromkeys((root_dir, source_dir)))
+    use_book(*bases_for(root_dir, source_dir, (), find_styles_dir()))
     metadata = _with_cover(reader, metadata, root_dir, roots)
     paths = _read_contents_paths(reader, source_dir, roots)
     if paths is None:
@@ -672,7 +676,8 @@ def _resolved(path: Path) -> Path | None:
 
 
 def outside_roots_hint(roots: Iterable[Path]) -> str:
-    shown = " or ".join(display_path(root) for root in roots)
+    names = [display_path(root) for root in roots]
+    shown = " or ".join("the folder of book.toml" if name == "." else name for name in names)
     return f"keep the book's files under {shown}"
 
 

@@ -286,8 +286,9 @@ def _split_mid_line(text: str, path: str) -> Fixed:
         pos = cut
         diagnostics.append(_warning(
             path, text.count("\n", 0, cut) + 1, "glued-heading",
-            "a heading was glued to the end of the previous line",
-            "start it on a line of its own after a blank line", cut - text.rfind("\n", 0, cut)))
+            "heading glued to the end of the previous line; repaired",
+            "fix the source: start the heading on a line of its own after a blank line",
+            cut - text.rfind("\n", 0, cut)))
     pieces.append(text[pos:])
     return Fixed("".join(pieces), tuple(diagnostics))
 
@@ -311,8 +312,8 @@ def _separate_heading_lines(text: str, path: str) -> Fixed:
             out.append("")
             diagnostics.append(_warning(
                 path, index + 1, "glued-heading",
-                "a heading directly after a paragraph line is read as paragraph text",
-                "put a blank line before it"))
+                "heading glued to the previous line; repaired",
+                "fix the source: put a blank line before the heading"))
         following = index + 1
         if _is_wrapped_heading(lines, masked, code, index):
             out.append(f"{line.rstrip()} {lines[following].strip()}")

@@ -193,6 +193,8 @@ class Manifest:
     # site slug -> chapter file name, for own-site pages whose slug differs from the file name
     site_aliases: Mapping[str, str] = field(default_factory=frozen_mapping)
     is_defaulted: bool = False  # built from a bare contents file or folder: metadata guessed
+    # The manifest's own warnings: the build reports them with the others, as check does.
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def chapters(self) -> tuple[TocNode, ...]:

@@ -12,7 +12,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from handbook_build import cache, cache_entry, editions, stopping
@@ -21,7 +21,7 @@ from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
 from handbook_build.guard import check_html_depth
 from handbook_build.htmlbook import to_html
-from handbook_build.lint_rules import book_link_diagnostics
+from handbook_build.lint_rules import book_link_diagnostics, without_duplicate_raw_html
 from handbook_build.model import Diagnostic, HtmlBook, Manifest
 from handbook_build.output import ensure_output_dir, write_all
 from handbook_build.sources import read_book
@@ -92,12 +92,17 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
         progress("nothing changed since the last build; nothing written")
         return _unchanged_report(output_dir, previous, started)
 
-    progress(f"reading {len(manifest.chapters)} chapters")
+    count = len(manifest.chapters)
+    progress(f"reading {count} chapter{'' if count == 1 else 's'}")
     book = read_book(manifest, output_dir)
-    diagnostics = [*book.diagnostics, *book_link_diagnostics(book)]
+    # What check reports, in its order.
+    found = [*manifest.warnings, *book.diagnostics, *book_link_diagnostics(book)]
+    diagnostics = _ordered(without_duplicate_raw_html(found), manifest)
     _enforce_strict(diagnostics, request.strict)
     manuscript = assemble(book)
-    outputs: list[EditionOutput] = [editions.manuscript_output(manuscript)]
+    outputs: list[EditionOutput] = []
+    if "md" in request.formats:
+        outputs += [editions.manuscript_output(manuscript), *editions.manuscript_images(manuscript)]
     timings: list[tuple[str, float]] = []
 
     renderable = editions.render_jobs(request.formats)
@@ -118,34 +123,62 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
             timings.append((name, seconds))
         _enforce_strict(diagnostics, request.strict)
 
-    if "md" not in request.formats:
-        outputs = outputs[1:]
     files = {output_dir / output.name: output.data for output in outputs}
     report_path = output_dir / f"{manifest.stem}-report.json"
     report = BuildReport(
-        written=tuple(WrittenFile(output_dir / o.name, len(o.data), o.pages) for o in outputs),
+        written=_listed(output_dir, outputs, manifest.stem),
         diagnostics=tuple(diagnostics),
         seconds=time.perf_counter() - started,
         edition_seconds=tuple(timings),
         details=_merged_details(outputs),
     )
     files[report_path] = _report_json(report, manifest)
-    changed = _changed_files(files, previous)
-    progress(f"writing {len(changed)} of {len(files)} files to {output_dir}")
+    report = replace(report, written=(*report.written,
+                                      WrittenFile(report_path, len(files[report_path]))))
+    changed = _changed_files(files, previous, output_dir)
+    progress(f"writing {len(changed)} of {len(files)} files to {request.output_dir}")
+    for folder in sorted({path.parent for path in changed} - {output_dir}):
+        ensure_output_dir(folder)
     write_all(changed)
-    state = cache.state_bytes(fingerprint, {path.name: data for path, data in files.items()})
+    state = cache.state_bytes(fingerprint, {_key(path, output_dir): data
+                                            for path, data in files.items()})
     write_all({cache.ensure_cache_dir(output_dir) / cache.STATE_FILE: state})
     return report
 
 
-def _changed_files(files: dict[Path, bytes], previous: cache.BuildState | None
-                   ) -> dict[Path, bytes]:
+def _key(path: Path, output_dir: Path) -> str:
+    """An output's name in the build state: relative to the output folder (POSIX slashes)."""
+    return path.relative_to(output_dir).as_posix()
+
+
+def _listed(output_dir: Path, outputs: Sequence[EditionOutput], stem: str
+            ) -> tuple[WrittenFile, ...]:
+    """The files the summary lists: ``<stem>-files/`` (stylesheet, image copies) as one entry."""
+    from handbook_build.portable import files_folder
+
+    folder = files_folder(stem)
+    listed = [WrittenFile(output_dir / o.name, len(o.data), o.pages) for o in outputs
+              if not o.name.startswith(f"{folder}/")]
+    attached = [o for o in outputs if o.name.startswith(f"{folder}/")]
+    if attached:
+        listed.append(WrittenFile(output_dir / folder, sum(len(o.data) for o in attached)))
+    return tuple(listed)
+
+
+def _ordered(diagnostics: list[Diagnostic], manifest: Manifest) -> list[Diagnostic]:
+    from handbook_build.check import order_diagnostics
+
+    return order_diagnostics(diagnostics, manifest)
+
+
+def _changed_files(files: dict[Path, bytes], previous: cache.BuildState | None,
+                   output_dir: Path) -> dict[Path, bytes]:
     """The outputs whose bytes differ from the file there (an edit rewrites only those)."""
     if previous is None:
         return files
     changed = {}
     for path, data in files.items():
-        digest = previous.outputs.get(path.name)
+        digest = previous.outputs.get(_key(path, output_dir))
         if digest is not None and digest == cache.file_digest(data):
             try:
                 if cache.file_digest(path.read_bytes()) == digest:
@@ -158,7 +191,7 @@ def _changed_files(files: dict[Path, bytes], previous: cache.BuildState | None
 
 def _unchanged_report(output_dir: Path, state: cache.BuildState, started: float) -> BuildReport:
     written = tuple(WrittenFile(output_dir / name, (output_dir / name).stat().st_size)
-                    for name in sorted(state.outputs))
+                    for name in sorted(state.outputs) if "/" not in name)
     return BuildReport(written, (), time.perf_counter() - started, unchanged=True)
 
 
@@ -226,9 +259,9 @@ def _enforce_strict(diagnostics: Sequence[Diagnostic], strict: bool) -> None:
     if strict:
         warnings = [d for d in diagnostics if d.severity == "warning"]
         if warnings:
-            raise HandbookError(
-                f"{len(warnings)} warnings and --strict is on; nothing was written.", warnings
-            )
+            noun = "warning" if len(warnings) == 1 else "warnings"
+            raise HandbookError(f"{len(warnings)} {noun} and --strict is on: each counts as an "
+                                "error; nothing was written.", warnings)
 
 
 def _merged_details(outputs: Sequence[EditionOutput]) -> dict[str, object]:
@@ -250,13 +283,14 @@ def _report_json(report: BuildReport, manifest: Manifest) -> bytes:
         "warnings": [d.compiler_style() for d in report.warnings],
         "unresolved_images": sorted(
             {f"{d.location()}: {d.message}" for d in report.diagnostics
-             if d.code == "unresolved-image"}
+             if d.code in ("unresolved-image", "missing-image")}
         ),
         "unmapped_site_links": sorted(
             {f"{d.location()}: {d.message}" for d in report.diagnostics
              if d.code == "site-unmapped"}
         ),
         "editions": report.details,
-        "seconds": {name: round(seconds, 2) for name, seconds in report.edition_seconds},
+        # No render times: the report is an output like the others, byte-identical for the
+        # same book wherever it is built (the CLI prints the times).
     }
     return (json.dumps(document, indent=2, sort_keys=True, default=str) + "\n").encode()

@@ -10,7 +10,6 @@ together, so one build lists every problem at once.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,10 +87,9 @@ def _check_cover(manifest: Manifest) -> list[Diagnostic]:
     unsafe = check_image(cover if cover.is_absolute() else manifest.root_dir / cover)
     if unsafe is None:
         return []
-    try:
-        shown = os.path.relpath(manifest.manifest_path)
-    except ValueError:
-        shown = str(manifest.manifest_path)
+    from handbook_build.display import shown as shown_path
+
+    shown = shown_path(manifest.manifest_path)
     return [Diagnostic(shown, None, f"the cover image {cover.name} {unsafe}",
                        "set book.cover to a sound PNG or JPEG file", code="bad-cover")]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,7 +76,9 @@ def _where(section: HtmlSection, manifest: Manifest) -> str:
     path = section.node.source_path
     if path is None:
         return f"{manifest.contents_path.name}:{section.node.contents_line}"
-    return os.path.relpath(path)
+    from handbook_build.display import shown
+
+    return shown(path)
 
 
 def _stylesheets(href: str, has_fonts: bool) -> list[str]:
@@ -302,6 +303,5 @@ def render_epub(html_book: HtmlBook, print_pages: Sequence[Sequence[str]] = (),
                           page_list=bool(print_pages and documents),
                           print_identifier=print_identifier)
     data = _package(manifest, facts, cover, files, resources, entries, first_text)
-    for warning in warnings:
-        log.warning("%s", warning)
+    # Not logged: the pipeline lists them with the build's other warnings, in one format.
     return RenderedEpub(normalize_epub_zip(data, manifest.metadata.date), tuple(warnings))

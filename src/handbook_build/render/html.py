@@ -1,7 +1,7 @@
-"""The HTML edition: HtmlBook -> one standalone ``<stem>.html`` (styles inlined, notes as endnotes).
+"""The HTML edition: HtmlBook -> ``<stem>.html`` and ``<stem>-files/`` (stylesheet, images).
 
-Image sources stay relative to the output folder, where this file is written, so the page shows
-its figures when opened from build/ and embeds no path of the build machine.
+The page refers only to its own folder (portable.py), so the pair works wherever it is copied
+and embeds no path of the build machine; footnotes become endnotes after each chapter.
 """
 
 from __future__ import annotations
@@ -17,10 +17,33 @@ from handbook_build.model import HtmlBook, HtmlSection
 STYLE_FILES = ("base.css", "html.css")
 
 
-def render_html(html_book: HtmlBook) -> bytes:
+def render_html_files(html_book: HtmlBook) -> dict[str, bytes]:
+    """Output-relative file name -> bytes: the page, its stylesheet and its image copies."""
+    from handbook_build.portable import (
+        STYLESHEET_NAME,
+        files_folder,
+        image_files,
+        portable_srcs,
+        rewrite_srcs,
+    )
+
+    manifest = html_book.manifest
+    folder = files_folder(manifest.stem)
+    srcs = portable_srcs(manifest.stem, html_book.images)
+    page = render_html(html_book, stylesheet=f"{folder}/{STYLESHEET_NAME}")
+    css = "\n".join(_read_style(manifest.styles_dir / name) for name in STYLE_FILES)
+    return {f"{manifest.stem}.html": rewrite_srcs(page.decode("utf-8"), srcs).encode("utf-8"),
+            f"{folder}/{STYLESHEET_NAME}": css.encode("utf-8"),
+            **image_files(html_book.images, srcs)}
+
+
+def render_html(html_book: HtmlBook, stylesheet: str | None = None) -> bytes:
+    """The page; with ``stylesheet`` it links that file instead of inlining the styles."""
     manifest = html_book.manifest
     meta = manifest.metadata
     css = "\n".join(_read_style(manifest.styles_dir / name) for name in STYLE_FILES)
+    style = (f'<link rel="stylesheet" href="{html.escape(stylesheet)}">' if stylesheet
+             else f"<style>\n{css}\n</style>")
     body = "\n".join(_section_with_endnotes(section) for section in html_book.sections)
     authors = ", ".join(meta.authors)
     document = f"""<!DOCTYPE html>
@@ -31,9 +54,7 @@ def render_html(html_book: HtmlBook) -> bytes:
 <title>{html.escape(meta.title)}</title>
 <meta name="author" content="{html.escape(authors)}">
 <meta name="description" content="{html.escape(meta.description)}">
-<style>
-{css}
-</style>
+{style}
 </head>
 <body class="html-edition">
 <header class="book-title">
