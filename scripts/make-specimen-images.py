@@ -99,9 +99,14 @@ def thumbnail() -> Image.Image:
 
 def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
-    photo().save(IMAGES / "reading-room.jpg", "JPEG", quality=72, optimize=True)
-    logo().save(IMAGES / "press-mark.png", "PNG", optimize=True)
-    scan().save(IMAGES / "proof-scan.png", "PNG", optimize=True)
+    # Drawn small, saved at print resolution for the 5 in print text block (1500 px and more,
+    # so the preflight passes them); only the web-size chart stays small, on purpose.
+    photo().resize((1600, 1067), Image.Resampling.LANCZOS).save(
+        IMAGES / "reading-room.jpg", "JPEG", quality=72, optimize=True)
+    logo().resize((1500, 1500), Image.Resampling.LANCZOS).save(
+        IMAGES / "press-mark.png", "PNG", optimize=True)
+    scan().resize((1500, 1050), Image.Resampling.LANCZOS).save(
+        IMAGES / "proof-scan.png", "PNG", optimize=True)
     thumbnail().save(IMAGES / "editions-chart.png", "PNG", optimize=True)
 
 

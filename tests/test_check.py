@@ -78,10 +78,11 @@ def test_sample_book_has_no_diagnostics(project_dir: Path, monkeypatch: pytest.M
                                         ) -> None:
     monkeypatch.chdir(project_dir)
     report = run_check(Path("manuscript/book.toml"))
-    # The specimen shows a missing picture's placeholder on purpose: that one warning, no other.
-    assert [(d.path, d.severity, d.code) for d in report.diagnostics] == [
-        ("manuscript/chapters/pictures.md", "warning", "unresolved-image")], report.render()
-    assert "first-copy.jpg" in report.diagnostics[0].message
+    # The specimen shows a web picture's placeholder on purpose: that one warning, no other.
+    assert [(d.path.rsplit("manuscript/", 1)[-1], d.severity, d.code)
+            for d in report.diagnostics] == [
+        ("chapters/pictures.md", "warning", "unresolved-image")], report.render()
+    assert "https://example.org/pictures/first-copy.jpg" in report.diagnostics[0].message
     assert report.summary == "9 chapters"
     assert report.render().endswith("0 errors, 1 warning" + report.render()[-9:])
 

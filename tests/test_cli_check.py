@@ -45,10 +45,10 @@ def test_sample_book_by_default(project_dir: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(project_dir)
     result = run()
     assert result.exit_code == 0, result.output
-    # The specimen's one warning is its deliberately missing picture; --strict fails on it.
+    # The specimen's one warning is its web picture with no local copy; --strict fails on it.
     lines = result.output.splitlines()
-    assert lines[0].startswith("manuscript/chapters/pictures.md:"), result.output
-    assert "warning: image not found: ../images/first-copy.jpg" in lines[0]
+    assert "chapters/pictures.md:" in lines[0], result.output
+    assert "warning: image not found: https://example.org/pictures/first-copy.jpg" in lines[0]
     assert lines[-1].startswith("manuscript/book.toml: 9 chapters; 0 errors, 1 warning")
     assert run("--strict").exit_code == 1
 
