@@ -24,6 +24,7 @@ Everything here reads files but never writes, never follows a URL and never rais
 from __future__ import annotations
 
 import re
+import stat
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,15 +36,20 @@ __all__ = [
     "MAX_HTML_DEPTH",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
+    "MAX_MANIFEST_BYTES",
     "MAX_NESTING",
     "MAX_RAW_HTML_DEPTH",
+    "MAX_STYLE_BYTES",
     "MAX_SVG_BYTES",
     "check_chapter_size",
     "check_chapter_text",
     "check_html_depth",
     "check_image",
     "check_svg_bytes",
+    "file_kind",
     "html_depth",
+    "input_file_problem",
+    "system_folder",
 ]
 
 # The largest chapter of the real handbook is 25 KB; a megabyte is a 600-page book in one file.
@@ -57,9 +63,76 @@ MAX_SVG_BYTES = 10 * 1024 * 1024
 MAX_NESTING = 16
 MAX_RAW_HTML_DEPTH = 32  # raw HTML elements open inside each other
 MAX_HTML_DEPTH = 80  # elements below a chapter's <section> in the final HTML
+# book.toml and the contents list: the real handbook's are 2 KB and 6 KB.
+MAX_MANIFEST_BYTES = 1024 * 1024
+# A style sheet or a font (the largest CJK fonts are about 20 MB).
+MAX_STYLE_BYTES = 50 * 1024 * 1024
 
 _RASTER_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 _CACHE: dict[tuple[str, int, int, str], str | None] = {}
+
+
+# --- any input file -----------------------------------------------------------------------------
+
+
+def file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is ("a FIFO (named pipe)", ...); None if regular."""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    for test, name in kinds:
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def input_file_problem(path: Path, limit: int) -> str | None:
+    """Why ``path`` may not be read (missing, not a regular file, over ``limit`` bytes), from
+    ``stat`` alone: nothing is opened, so a FIFO never blocks and a 2 GB file costs nothing."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as error:
+        return f"cannot be read ({error.strerror})"
+    kind = file_kind(status.st_mode)
+    if kind is not None:
+        return f"is {kind}, not a regular file"
+    if status.st_size > limit:
+        return f"is {_size(status.st_size)}, more than the {_size(limit)} allowed"
+    return None
+
+
+# Folders that hold a system, not a book: as a book's source or images folder they would put
+# every file of the machine within reach (and /proc/kmsg blocks whoever reads it).
+SYSTEM_FOLDERS = frozenset({
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32",
+    "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/snap", "/srv", "/sys", "/tmp",
+    "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/sbin", "/usr/share", "/var",
+    "/var/lib", "/var/log", "/var/tmp",
+})
+# Pseudo file systems: nothing under them is ever a book's file.
+_PSEUDO_FOLDERS = ("/proc", "/sys", "/dev", "/run")
+
+
+def system_folder(path: Path) -> bool:
+    """Whether the resolved folder ``path`` is a system folder, the home folder itself, or
+    inside a pseudo file system (``/proc``, ``/sys``, ``/dev``, ``/run``)."""
+    import os
+
+    real = os.path.realpath(path)
+    home = os.path.realpath(os.path.expanduser("~"))
+    if real in SYSTEM_FOLDERS or real == home:
+        return True
+    return any(real.startswith(folder + "/") for folder in _PSEUDO_FOLDERS)
+
+
+def _size(count: int) -> str:
+    if count >= 1024 ** 3:
+        return f"{count / 1024 ** 3:.1f} GB"
+    if count >= 1024 * 1024:
+        return f"{count / 1024 / 1024:.1f} MB".replace(".0 MB", " MB")
+    return f"{count / 1024:.0f} KB"
 
 
 # --- images -------------------------------------------------------------------------------------
@@ -256,8 +329,8 @@ def check_chapter_size(size: int, shown: str) -> Diagnostic | None:
     if size <= MAX_CHAPTER_BYTES:
         return None
     return Diagnostic(
-        shown, 1, f"the chapter is {size / 1024 / 1024:.1f} MB, more than the "
-        f"{MAX_CHAPTER_BYTES // 1024 // 1024} MB a chapter may be",
+        shown, 1, f"the chapter is {_size(size)}, more than the {_size(MAX_CHAPTER_BYTES)} a "
+        "chapter may be",
         "split it into several chapters (or check that it is the right file)",
         code="chapter-too-large")
 

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handbook_build import cache, editions
+from handbook_build import cache, editions, output_guard
 from handbook_build.assemble import assemble
 from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
@@ -82,6 +82,9 @@ def build(request: BuildRequest, progress: Progress = lambda _: None,
 
     progress(f"reading {len(manifest.chapters)} chapters")
     book = read_book(manifest, output_dir)
+    # Before anything renders: no output may land on a source or on a file we did not write.
+    output_guard.check_outputs(output_guard.planned_names(manifest.stem, request.formats),
+                               output_dir, book)
     diagnostics = [*book.diagnostics, *book_link_diagnostics(book)]
     _enforce_strict(diagnostics, request.strict)
     manuscript = assemble(book)
@@ -114,6 +117,8 @@ def build(request: BuildRequest, progress: Progress = lambda _: None,
         details=_merged_details(outputs),
     )
     files[report_path] = _report_json(report, manifest)
+    output_guard.check_outputs([path.name for path in files], output_dir, book)
+    output_guard.claim(output_dir, files)  # before the renames: no file of ours goes unclaimed
     changed = _changed_files(files, previous)
     progress(f"writing {len(changed)} of {len(files)} files to {output_dir}")
     write_all(changed)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from handbook_build import markdown_fix as fix
 from handbook_build.errors import SourceError, fail_on_errors
-from handbook_build.guard import check_chapter_size, check_chapter_text, check_image
+from handbook_build.guard import check_chapter_size, check_chapter_text, check_image, file_kind
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
 from handbook_build.markdown_html import sanitize_markdown_html
@@ -112,10 +112,12 @@ def read_chapter_text(node: TocNode, roots: Sequence[Path], shown: str
             shown, None, f"the chapter file leads outside the book ({resolved})",
             "keep chapters under the book's folders", code="outside-root")]
     try:
-        if not resolved.is_file():  # a FIFO or device would block or never end
-            return None, [Diagnostic(shown, None, "the chapter is not a regular file",
-                                     "list a Markdown file", code="unreadable")]
-        too_large = check_chapter_size(resolved.stat().st_size, shown)
+        status = resolved.stat()  # stat before a byte is read: a FIFO would block for good
+        kind = file_kind(status.st_mode)
+        if kind is not None:
+            return None, [Diagnostic(shown, None, f"the chapter is {kind}, not a regular file",
+                                     "list a Markdown file", code="not-a-file")]
+        too_large = check_chapter_size(status.st_size, shown)
         if too_large is not None:
             return None, [too_large]
         data = resolved.read_bytes()
