@@ -785,10 +785,8 @@ def _check_chapter_file(path: Path, node: TocNode, shown: str, report: _Report) 
                    "file", "list a Markdown file", code="not-a-file")
         return
     if status.st_size > MAX_CHAPTER_BYTES:
-        too_large = check_chapter_size(status.st_size, name)
-        assert too_large is not None
-        report.add(shown, node.contents_line, f"chapter file {name}: {too_large.message}",
-                   too_large.hint, code="chapter-too-large")
+        too_large = check_chapter_size(status.st_size, name)  # at the chapter, as sources says
+        report.extend([too_large] if too_large is not None else [])
         return
     try:
         decode_utf8(path.read_bytes(), name, report)

@@ -5,10 +5,10 @@ name. So before anything renders, every output path is checked:
 
 * an output that would land on a source the book reads (the manifest, the contents file, a
   chapter, an image, a style sheet) is refused, whoever wrote it;
-* an output path that exists and is not one of ours is refused. "Ours" means: the ownership
-  record ``<output>/.cache/written.json`` names the file and holds the digest of what it holds
-  now (the last few digests are kept, so a build stopped halfway through its renames still
-  recognises both the old and the new files).
+* an output path that exists and is not one of ours is refused. "Ours" means: a regular file
+  that the ownership record ``<output>/.cache/written.json`` names (with the digests of what
+  was last written there, for the record). A file of ours that was edited or damaged since is
+  still ours and is rebuilt; a symbolic link or a folder in its place is not.
 
 The record is written *before* the outputs are renamed into place (``claim``), so no file we
 write is ever left unclaimed. Deleting ``.cache`` makes the tool forget what it wrote: the next
@@ -120,14 +120,7 @@ def load_record(output_dir: Path) -> dict[str, tuple[str, ...]]:
 
 
 def _is_ours(path: Path, digests: Iterable[str]) -> bool:
-    known = set(digests)
-    if not known or path.is_symlink() or not path.is_file():
-        return False
-    try:
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest() in known
-    except OSError:
-        return False
+    return bool(tuple(digests)) and not path.is_symlink() and path.is_file()
 
 
 def _foreign(path: Path) -> str:
@@ -135,8 +128,7 @@ def _foreign(path: Path) -> str:
         return "is a symbolic link handbook-build did not write; it would be replaced"
     if path.is_dir():
         return "is a folder; an edition cannot be written there"
-    return "exists and was not written by handbook-build (or was changed since); it would " \
-           "be replaced"
+    return "exists and was not written by handbook-build; it would be replaced"
 
 
 def _problem(manifest: Manifest, output_dir: Path, name: str, what: str) -> Diagnostic:

@@ -21,6 +21,7 @@ from handbook_build.guard import check_chapter_size, check_chapter_text, check_i
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
 from handbook_build.markdown_html import sanitize_markdown_html
+from handbook_build.markdown_inert import make_inert
 from handbook_build.markdown_scan import column_of, line_of
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
 
@@ -192,6 +193,7 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: fix.relabel_footnotes(t, shown, node.slug),
         lambda t: fix.shift_headings(t, shown, node.slug, node.title),
         lambda t: fix.close_open_blocks(t, shown),
+        lambda t: make_inert(t, shown),  # last: plain pandoc finds nothing active in <stem>.md
     ]
     result = fix.chain(text, steps)
     return _Normalized(result.text.strip("\n") + "\n", list(result.diagnostics), assets)
