@@ -6,11 +6,10 @@ decoding more than it must, whether a file may go into the editions:
 * ``check_image(path)``: a raster image must be identifiable by Pillow, declare at most
   ``MAX_IMAGE_PIXELS`` pixels (read from the header, so a decompression bomb costs nothing) and
   decode without error; an SVG must be well-formed XML that declares no entities (no external
-  entity can read ``/etc/passwd``, no "billion laughs"), refers to nothing outside itself (no
-  ``href``/``src`` other than ``#fragment`` or ``data:``, no ``url(...)`` or ``@import`` in its
-  styles, no stylesheet processing instruction) and holds no script or event handler. The
-  answer is None (fine) or the reason, which the image resolver turns into a placeholder and a
-  warning naming the chapter and line.
+  entity can read ``/etc/passwd``, no "billion laughs") with an ``<svg>`` root. Everything else
+  in an SVG (scripts, handlers, references outside it) is removed by ``svg_clean.clean_svg``
+  wherever its bytes are embedded. The answer is None (fine) or the reason, which the image
+  resolver turns into a placeholder and a warning naming the chapter and line.
 * ``check_chapter_size`` / ``check_chapter_text``: a chapter is at most ``MAX_CHAPTER_BYTES``,
   and its lists, block quotes and raw HTML nest at most ``MAX_NESTING`` / ``MAX_RAW_HTML_DEPTH``
   levels: pandoc takes minutes on a quote nested 500 deep and WeasyPrint's layout recurses
@@ -252,73 +251,14 @@ def _short(error: BaseException) -> str:
 
 # --- SVG ----------------------------------------------------------------------------------------
 
-_SVG_NS = "http://www.w3.org/2000/svg"
-_REFERENCE_ATTRIBUTES = frozenset({"href", "src", "data", "action", "formaction", "background",
-                                   "poster", "codebase", "srcset"})
-_FORBIDDEN_ELEMENTS = frozenset({"script", "iframe", "object", "embed", "applet", "frame",
-                                 "frameset", "audio", "video", "handler", "listener"})
-_CSS_URL = re.compile(r"""url\(\s*(?!['"]?\s*(?:#|data:))|@import""", re.IGNORECASE)
-
 
 def check_svg_bytes(data: bytes) -> str | None:
-    """None when the SVG ``data`` is self-contained and inert, else why it is refused."""
-    from lxml import etree
+    """None when the SVG ``data`` can be made safe by ``svg_clean.clean_svg`` (which every
+    edition applies before embedding it), else why it is refused (entities, malformed XML, a
+    root that is not ``<svg>``)."""
+    from handbook_build.svg_clean import refusal
 
-    if re.search(rb"<!ENTITY", data, re.IGNORECASE):
-        return "declares XML entities (<!ENTITY>), which could read other files"
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             dtd_validation=False, huge_tree=False, remove_comments=True,
-                             remove_blank_text=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except (etree.XMLSyntaxError, ValueError) as error:
-        return f"is not well-formed SVG ({_short(error)})"
-    if root is None or _local(root.tag) != "svg":
-        return "is not an SVG image (its root element is not <svg>)"
-    for sibling in root.itersiblings(preceding=True):
-        if isinstance(sibling, etree._ProcessingInstruction):
-            return f"has a <?{sibling.target} ...?> instruction that could load another file"
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            if isinstance(element, etree._ProcessingInstruction):
-                return f"has a <?{element.target} ...?> instruction that could load another file"
-            if isinstance(element, etree._Entity):
-                return "uses an XML entity"
-            continue
-        problem = _element_problem(element)
-        if problem is not None:
-            return problem
-    return None
-
-
-def _element_problem(element: object) -> str | None:
-    from lxml import etree
-
-    assert isinstance(element, etree._Element)
-    name = _local(str(element.tag))
-    if name.lower() in _FORBIDDEN_ELEMENTS:
-        return f"contains a <{name}> element (images must not run code or embed documents)"
-    if name == "style" and element.text and _CSS_URL.search(element.text):
-        return "has a <style> that loads another file (url(...) or @import)"
-    for attribute, value in element.attrib.items():
-        local = _local(str(attribute)).lower()
-        if local.startswith("on"):
-            return f"has an event handler ({local}=...) on <{name}>"
-        if local in _REFERENCE_ATTRIBUTES and not _internal_reference(str(value)):
-            shown = str(value) if len(str(value)) <= 80 else str(value)[:77] + "..."
-            return f"refers to {shown!r} outside the image (<{name} {local}>)"
-        if local == "style" and _CSS_URL.search(str(value)):
-            return f"has a style on <{name}> that loads another file (url(...))"
-    return None
-
-
-def _internal_reference(value: str) -> bool:
-    value = value.strip()
-    return not value or value.startswith("#") or value.lower().startswith("data:")
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1] if "}" in tag else tag.rsplit(":", 1)[-1]
+    return refusal(data)
 
 
 # --- chapters -----------------------------------------------------------------------------------
