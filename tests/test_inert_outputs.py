@@ -193,8 +193,14 @@ LEGITIMATE_SVG = (
 )
 
 
-def _hostile_svg(body: str) -> str:
-    return _SVG_HEAD + '<rect width="120" height="60" fill="#eee"/>' + body + "</svg>"
+def _hostile_svg(name: str, body: str) -> str:
+    """An SVG with one attack and a caption: the caption in a PDF shows the image was drawn."""
+    return (_SVG_HEAD + '<rect width="120" height="60" fill="#eee"/>' + body
+            + f'<text x="4" y="56" font-size="7">{_caption(name)}</text></svg>')
+
+
+def _caption(name: str) -> str:
+    return "Kept" + name.removesuffix(".svg").replace("-", "").title()
 
 
 # Each refers to the marker PNG in the book's own images folder, which the confined fetcher
@@ -226,7 +232,7 @@ def svg_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     root = tmp_path_factory.mktemp("svg")
     marker = io.BytesIO()
     Image.new("RGB", (37, 23), (0, 255, 0)).save(marker, "PNG")
-    images = {name: _hostile_svg(body) for name, body in HOSTILE_SVGS.items()}
+    images = {name: _hostile_svg(name, body) for name, body in HOSTILE_SVGS.items()}
     images["good.svg"] = LEGITIMATE_SVG
     text = "# Figures\n\n" + "\n\n".join(f"![{name}](../images/{name})" for name in images) + "\n"
     book = make_book(root / "b", chapters={"figures.md": text},
@@ -263,6 +269,8 @@ def test_the_pdfs_draw_the_legitimate_svg_and_nothing_it_did_not_hold(
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Growth KX7Q" in text  # the good SVG's text is drawn
+    for svg in HOSTILE_SVGS:  # and every hostile one, cleaned (not a placeholder)
+        assert _caption(svg) in text, (svg, text)
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True,
                              check=True).stdout
     sizes = {tuple(line.split()[3:5]) for line in listing.splitlines()[2:] if line.strip()}
