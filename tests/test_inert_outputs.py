@@ -246,6 +246,10 @@ def svg_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_no_svg_reference_reaches_the_fetcher(svg_book: tuple[Path, str]) -> None:
     assert "refused to fetch" not in svg_book[1], svg_book[1]
     assert "image refused" not in svg_book[1], svg_book[1]  # cleaned and used, not dropped
+    for name in HOSTILE_SVGS:  # the author is told what will not show
+        assert re.search(rf"figures\.md:\d+:1: warning: image \.\./images/{re.escape(name)}: "
+                         r"removed .*\[svg-cleaned\]", svg_book[1]), (name, svg_book[1])
+    assert "images/good.svg: removed" not in svg_book[1]
 
 
 def test_the_epub_packages_only_cleaned_svg(svg_book: tuple[Path, str]) -> None:

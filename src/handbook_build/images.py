@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
-from handbook_build.guard import file_kind
+from handbook_build.guard import MAX_SVG_BYTES, file_kind, input_file_problem
 from handbook_build.links import display_path
 from handbook_build.markdown_scan import (
     InlineLink,
@@ -522,10 +522,29 @@ def _resolve(walk: _Walk, src: str, offset: int) -> ImageAsset | None:
     # Percent-encode what Markdown or HTML could misread (spaces, parentheses); the encoded form
     # is the key renderers look images up by, so it must be identical in <stem>.md and the HTML.
     src_key = quote(rel, safe="/-._~!$&'*+,;=@")
+    if src_key not in walk.assets and resolution.media_type == "image/svg+xml":
+        _note_svg_cleaning(walk, src, offset, resolution.path)
     asset = walk.assets.setdefault(
         src_key, ImageAsset(src=src_key, path=resolution.path, media_type=resolution.media_type)
     )
     return asset
+
+
+def _note_svg_cleaning(walk: _Walk, src: str, offset: int, path: Path) -> None:
+    """A warning naming what the SVG allow-list removes, so the author knows what will not show."""
+    from handbook_build.svg_clean import removed_parts
+
+    if input_file_problem(path, MAX_SVG_BYTES) is not None:
+        return  # the image check refuses it (the cache key's scan runs without that check)
+    try:
+        removed = removed_parts(path.read_bytes())
+    except OSError:
+        return
+    if removed:
+        shown = ", ".join(removed[:6]) + (", ..." if len(removed) > 6 else "")
+        walk.warn(offset, "svg-cleaned", f"image {_shorten(src)}: removed {shown} (scripts and "
+                  "references outside the image are never embedded)",
+                  "make the SVG self-contained (only #id references)")
 
 
 def _caption_edit(walk: _Walk, caption: re.Match[str]) -> tuple[int, int, str]:

@@ -27,7 +27,8 @@ import re
 
 from lxml import etree
 
-__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_ELEMENTS", "clean_svg", "refusal"]
+__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_ELEMENTS", "clean_svg", "cleaned_and_removed", "refusal",
+           "removed_parts"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -114,28 +115,46 @@ def refusal(data: bytes) -> str | None:
 def clean_svg(data: bytes) -> bytes:
     """``data`` rebuilt from the allow-lists; an empty SVG when ``refusal(data)`` is not None
     (the build refused the image already: this only keeps a changed file from slipping by)."""
+    return cleaned_and_removed(data)[0]
+
+
+def removed_parts(data: bytes) -> tuple[str, ...]:
+    """What ``clean_svg`` removes from ``data``, for a warning: ``<script>``, ``onclick=``..."""
+    return cleaned_and_removed(data)[1]
+
+
+def cleaned_and_removed(data: bytes) -> tuple[bytes, tuple[str, ...]]:
     if refusal(data) is not None:
-        return f'<svg xmlns="{SVG_NS}"/>'.encode()
+        return f'<svg xmlns="{SVG_NS}"/>'.encode(), ("everything",)
     root = etree.fromstring(data, _parser())
-    _clean_element(root)
-    return bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
+    removed: list[str] = []
+    _clean_element(root, removed)
+    cleaned = bytes(etree.tostring(root, encoding="utf-8", xml_declaration=True))
+    return cleaned, tuple(dict.fromkeys(removed))
 
 
-def _clean_element(element: etree._Element) -> None:
+def _clean_element(element: etree._Element, removed: list[str]) -> None:
     for child in list(element):
         if not isinstance(child.tag, str) or not _allowed_element(child.tag):
+            if isinstance(child.tag, str):
+                removed.append(f"<{_local(child.tag)}>")
             _remove(child)
             continue
-        _clean_element(child)
+        _clean_element(child, removed)
     name = _local(element.tag)
     for attribute, value in list(element.attrib.items()):
         cleaned = _clean_attribute(name, str(attribute), str(value))
         if cleaned is None:
+            removed.append(f"{_local(str(attribute))}=")
             del element.attrib[attribute]
         elif cleaned != value:
+            removed.append(f"part of {_local(str(attribute))}=")
             element.attrib[attribute] = cleaned
     if name == "style":
-        element.text = clean_css(element.text or "")
+        css = clean_css(element.text or "")
+        if css != _CSS_COMMENT.sub("", element.text or ""):
+            removed.append("part of <style>")
+        element.text = css
 
 
 def _remove(element: etree._Element) -> None:
