@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -27,6 +28,8 @@ _SKIPPED_DIRS = frozenset({".git", ".venv", "__pycache__", ".cache", "node_modul
                            ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"})
 _VERSIONED = ("weasyprint", "pypandoc-binary", "ebooklib", "pydyf", "nh3", "pypdf", "pillow")
 PACKAGE_DIR = Path(__file__).resolve().parent
+# Every way a chapter can show an image: ![...], <img, [caption] (a superset, case-insensitive).
+_MAY_HOLD_IMAGES = re.compile(r"!\[|<img|\[caption", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +124,11 @@ def _referenced_images(manifest: Manifest, output_dir: Path,
         found: list[Path] = []
         for node, text in texts:
             shown = str(node.source_path)
-            steps = (fix.clean_characters, fix.split_glued_headings,
-                     fix.convert_setext_headings, fix.inline_reference_links)
+            text = fix.clean_characters(text, shown).text  # as the chain's first step would
+            if _MAY_HOLD_IMAGES.search(text) is None:
+                continue  # no image syntax at all: nothing to resolve (the common case is cheap)
+            steps = (fix.split_glued_headings, fix.convert_setext_headings,
+                     fix.inline_reference_links)
             prepared = fix.chain(text, [functools.partial(step, path=shown) for step in steps])
             chapter_dir = (node.source_path or manifest.contents_path).parent
             result = rewrite_images(prepared.text, ImageContext(

@@ -68,6 +68,8 @@ def make_inert(text: str, shown: str) -> Fixed:
     _LINE_STARTS.clear()  # line tables live for one text of one call (see _line_at)
     text = _fence_infos(text, shown, diagnostics)
     _LINE_STARTS.clear()
+    if _SPECIAL.search(text) is None:  # most chapters: nothing to escape, skip the scans
+        return Fixed(text, tuple(diagnostics))
     edits: list[tuple[int, int, str]] = []
     protected = _protected_spans(text)
     for segment in split_code(text):
