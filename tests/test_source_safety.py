@@ -184,6 +184,31 @@ def test_a_changed_image_is_noticed_and_an_unused_one_is_not(tmp_path: Path) -> 
     assert "nothing changed" not in run_cli(build_args(book, out, ("md", "html"))).output
 
 
+def test_the_cache_key_finds_every_image_the_build_uses(tmp_path: Path) -> None:
+    """Every spelling of an image reference: inline, reference-style, raw <img>, a caption
+    shortcode, a remote URL matched by name, an image next to the chapter."""
+    from handbook_build import cache
+    from handbook_build.manifest import load_manifest
+    from handbook_build.sources import read_book
+
+    text = ("# Pics\n\n![a](../images/a.png)\n\n![b][ref]\n\n[ref]: ../images/b.png\n\n"
+            '<img src="../images/c.png" alt="c">\n\n'
+            '[caption id="x"]<img src="../images/d.png" alt="d"> Caption[/caption]\n\n'
+            "![e](https://example.org/wp-content/uploads/e-300x200.png)\n\n![f](f.png)\n")
+    images = {name: png_bytes() for name in ("a.png", "b.png", "c.png", "d.png", "e.png",
+                                             "unused.png")}
+    book = make_book(tmp_path / "b", chapters={"pics.md": text}, images=images)
+    book.chapter("f.png").write_bytes(png_bytes())
+    manifest = load_manifest(book.manifest)
+    out = tmp_path / "out"
+    texts = [(node, node.source_path.read_text()) for node in manifest.chapters
+             if node.source_path is not None]
+    scanned = set(cache._referenced_images(manifest, out, texts) or [])
+    used = {asset.path for asset in read_book(manifest, out).images}
+    assert len(used) == 6
+    assert scanned == used
+
+
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_a_two_gigabyte_chapter_is_refused_by_its_size_unread(tmp_path: Path,
                                                              command: str) -> None:

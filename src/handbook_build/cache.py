@@ -9,7 +9,6 @@ output is still what the last build wrote, the build stops there and writes noth
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
@@ -113,9 +112,9 @@ def _hash_file(digest: hashlib._Hash, path: Path, limit: int) -> bytes | None:
 
 def _referenced_images(manifest: Manifest, output_dir: Path,
                        texts: Iterable[tuple[TocNode, str]]) -> list[Path] | None:
-    """The image files the chapters reference, found as the sources stage finds them (the same
-    transforms up to the image step, the same resolver, which reads only file headers); None
-    when the scan fails."""
+    """The image files the chapters reference, found as the sources stage finds them (the
+    transforms before the image step that change image references, the same resolver, which
+    reads only file headers); None when the scan fails."""
     from handbook_build import markdown_fix as fix
     from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 
@@ -127,9 +126,9 @@ def _referenced_images(manifest: Manifest, output_dir: Path,
             text = fix.clean_characters(text, shown).text  # as the chain's first step would
             if _MAY_HOLD_IMAGES.search(text) is None:
                 continue  # no image syntax at all: nothing to resolve (the common case is cheap)
-            steps = (fix.split_glued_headings, fix.convert_setext_headings,
-                     fix.inline_reference_links)
-            prepared = fix.chain(text, [functools.partial(step, path=shown) for step in steps])
+            # Of the steps before the image step, only this one changes image references
+            # (``![a][ref]`` -> ``![a](src)``); the heading repairs leave them as written.
+            prepared = fix.inline_reference_links(text, shown)
             chapter_dir = (node.source_path or manifest.contents_path).parent
             result = rewrite_images(prepared.text, ImageContext(
                 node, chapter_dir, output_dir, resolver, manifest.contents_path))
