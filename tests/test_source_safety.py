@@ -121,6 +121,18 @@ def test_a_contents_file_named_like_an_output_is_never_replaced(tmp_path: Path) 
     assert _sources(book.root) == before
 
 
+def test_a_bare_contents_file_titled_contents_is_never_replaced(tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "contents.md").write_text("# Contents\n\n- [One](one.md)\n")
+    (folder / "one.md").write_text("# One\n\nText.\n")
+    before = tree_hashes(folder)
+    run = run_cli(["build", str(folder / "contents.md"), "-o", str(folder), "-f", "md"])
+    assert run.exit_code == 1, run.output
+    assert "output contents.md would overwrite the contents file" in run.output
+    assert tree_hashes(folder) == before
+
+
 def test_a_file_we_did_not_write_is_refused_before_anything_renders(tmp_path: Path) -> None:
     book = make_book(tmp_path / "b")
     out = tmp_path / "out"

@@ -27,6 +27,7 @@ from pathlib import Path
 from handbook_build.contents import display_path
 from handbook_build.errors import OutputError
 from handbook_build.model import Book, Diagnostic, Manifest
+from handbook_build.output import write_all
 
 RECORD_FILE = "written.json"
 _DIGESTS_KEPT = 8  # per file name: enough for builds stopped between staging and renaming
@@ -67,8 +68,9 @@ def book_sources(book: Book) -> dict[Path, str]:
     for node in manifest.chapters:
         if node.source_path is not None:
             sources[_real(node.source_path)] = "a chapter"
-    sources[_real(manifest.contents_path)] = "the contents file"
     sources[_real(manifest.manifest_path)] = "the manifest"
+    # After the manifest: without a book.toml the contents file is the manifest, named as such.
+    sources[_real(manifest.contents_path)] = "the contents file"
     return sources
 
 
@@ -104,8 +106,6 @@ def claim(output_dir: Path, files: Mapping[Path, bytes]) -> None:
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
     document = {name: list(digests) for name, digests in sorted(record.items())}
-    from handbook_build.output import write_all
-
     write_all({folder / RECORD_FILE: (json.dumps(document, indent=1) + "\n").encode()})
 
 
