@@ -386,6 +386,19 @@ def test_unusable_image_becomes_a_placeholder(tmp_path: Path, name: str, data: b
     assert "root:x:0:0" not in html_of(out) + epub_text(out)
 
 
+@pytest.mark.parametrize(("name", "data"), [("fileref.svg", SVG_IMAGE_FILE),
+                                            ("xlink.svg", SVG_XLINK_HTTP)])
+def test_svg_referring_outside_itself_is_used_without_the_reference(
+        tmp_path: Path, name: str, data: bytes) -> None:
+    run, out = _image_case(tmp_path, name, data)
+    assert_builds(run, rf"pics\.md:5:1: warning: image \.\./images/{re.escape(name)}: removed "
+                  r"href= .*\[svg-cleaned\]")
+    assert "Image not available: A picture" not in html_of(out)
+    with zipfile.ZipFile(out / "book.epub") as archive:
+        packaged = [archive.read(n) for n in archive.namelist() if n.endswith(name)]
+    assert len(packaged) == 1 and b"href" not in packaged[0] and b"<image" in packaged[0]
+
+
 def test_decompression_bomb_png(tmp_path: Path) -> None:
     """A 300-byte PNG declaring 100,000 x 100,000 pixels: refused from its header, in every
     edition, without the memory a decode would take."""
