@@ -658,3 +658,20 @@ def test_guard_html_depth_backstop() -> None:
     assert guard.check_html_depth([shallow]) == []
     (problem,) = guard.check_html_depth([shallow, deep])
     assert problem.severity == "error" and "nests" in problem.message
+
+
+def test_svg_clean_drops_editor_metadata_silently_and_keeps_accessibility() -> None:
+    from handbook_build.svg_clean import clean_svg, removed_parts
+
+    inkscape = (b'<svg xmlns="http://www.w3.org/2000/svg" '
+                b'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '
+                b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" inkscape:version="1.2" '
+                b'role="img" aria-labelledby="t"><title id="t">Cycle</title>'
+                b'<metadata><rdf:RDF/></metadata><g inkscape:label="Layer 1">'
+                b'<rect width="3" height="3" onclick="x"/></g></svg>')
+    assert removed_parts(inkscape) == ("onclick=",)  # what the author must hear about
+    cleaned = clean_svg(inkscape)
+    assert b"metadata" not in cleaned and b"inkscape:label" not in cleaned
+    assert b'aria-labelledby="t"' in cleaned and b'role="img"' in cleaned
+    for path in sorted((PROJECT_DIR / "manuscript" / "images").glob("*.svg")):
+        assert removed_parts(path.read_bytes()) == (), path

@@ -6,8 +6,8 @@ rebuilt with only:
 * elements of the allow-list below (shapes, text, gradients, patterns, clips, masks, markers,
   filter primitives, ``use``, ``image``, ``a``, ``style``); anything else (``script``,
   ``foreignObject``, animation, elements of other namespaces) goes with its content;
-* attributes of the allow-list (geometry, presentation, text, gradient and filter attributes);
-  every event handler and unknown attribute goes;
+* attributes of the allow-list (geometry, presentation, text, gradient and filter attributes,
+  ``aria-*``); every event handler and unknown attribute goes;
 * references to the same document only: ``href`` / ``xlink:href`` must be ``#id`` (an
   ``<image>`` may also hold an inline PNG, JPEG, GIF or WebP ``data:`` URI), and every
   ``url(...)`` anywhere (presentation attributes such as ``fill``, ``filter``, ``mask``,
@@ -82,6 +82,15 @@ _GEOMETRY_AND_MORE = (
 ALLOWED_ATTRIBUTES = frozenset({*_PRESENTATION, *_GEOMETRY_AND_MORE,
                                 f"{{{XLINK_NS}}}href", f"{{{XML_NS}}}space",
                                 f"{{{XML_NS}}}lang"})
+# Accessibility attributes name ids or hold text: never a URL (checked below like any value).
+_INERT_PREFIXES = ("aria-",)
+_EDITOR_NAMESPACES = frozenset({
+    "http://www.inkscape.org/namespaces/inkscape",
+    "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://creativecommons.org/ns#",
+    "http://purl.org/dc/elements/1.1/", "http://ns.adobe.com/AdobeIllustrator/10.0/",
+    "http://ns.adobe.com/Extensibility/1.0/", "http://ns.adobe.com/SaveForWeb/1.0/",
+})
 _REFERENCES = frozenset({"href", f"{{{XLINK_NS}}}href"})
 _RASTER_DATA = re.compile(r"^data:image/(?:png|jpeg|gif|webp)[;,]", re.IGNORECASE)
 _URL = re.compile(r"url\(\s*(['\"]?)(?P<target>[^)'\"]*)\1\s*\)", re.IGNORECASE)
@@ -136,7 +145,7 @@ def cleaned_and_removed(data: bytes) -> tuple[bytes, tuple[str, ...]]:
 def _clean_element(element: etree._Element, removed: list[str]) -> None:
     for child in list(element):
         if not isinstance(child.tag, str) or not _allowed_element(child.tag):
-            if isinstance(child.tag, str):
+            if isinstance(child.tag, str) and not _editor_metadata(child.tag):
                 removed.append(f"<{_local(child.tag)}>")
             _remove(child)
             continue
@@ -145,7 +154,8 @@ def _clean_element(element: etree._Element, removed: list[str]) -> None:
     for attribute, value in list(element.attrib.items()):
         cleaned = _clean_attribute(name, str(attribute), str(value))
         if cleaned is None:
-            removed.append(f"{_local(str(attribute))}=")
+            if not _editor_metadata(str(attribute)):
+                removed.append(f"{_local(str(attribute))}=")
             del element.attrib[attribute]
         elif cleaned != value:
             removed.append(f"part of {_local(str(attribute))}=")
@@ -179,7 +189,7 @@ def _allowed_element(tag: str) -> bool:
 def _clean_attribute(element: str, attribute: str, value: str) -> str | None:
     """The value to keep, or None to remove the attribute."""
     key = attribute if _namespace(attribute) else _local(attribute)
-    if key not in ALLOWED_ATTRIBUTES:
+    if key not in ALLOWED_ATTRIBUTES and not key.startswith(_INERT_PREFIXES):
         return None
     if key in _REFERENCES:
         target = value.strip()
@@ -222,6 +232,12 @@ def _only_fragment_urls(text: str) -> bool:
     if len(calls) != len(re.findall(r"url", text, re.IGNORECASE)):
         return False
     return all(call.group("target").strip().startswith("#") for call in calls)
+
+
+def _editor_metadata(name: str) -> bool:
+    """What drawing programs add for themselves (Inkscape, Sodipodi, RDF metadata): removed
+    without a word, as it never shows."""
+    return _local(name) == "metadata" or _namespace(name) in _EDITOR_NAMESPACES
 
 
 def _local(tag: str) -> str:
