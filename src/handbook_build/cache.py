@@ -1,7 +1,8 @@
 """The build cache under ``<output>/.cache`` (safe to delete): what the last build read and wrote.
 
-A rebuild first fingerprints every input (manifest, contents, chapters, images, styles, fonts
-named in the styles, the tool's own code and versions, the options). If nothing changed and every
+A rebuild first fingerprints every input the book uses (manifest, contents, chapters, the images
+they reference, styles, font folders, the tool's own code and versions, the options), and nothing
+else under the book's folders. If nothing changed and every
 output is still what the last build wrote, the build stops there and writes nothing.
 """
 
@@ -11,13 +12,14 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from handbook_build import cache_entry
-from handbook_build.model import Manifest
+from handbook_build import cache_entry, guard
+from handbook_build.model import Manifest, TocNode
 
 CACHE_DIR_NAME = ".cache"
 STATE_FILE = "state.json"
@@ -25,6 +27,8 @@ _SKIPPED_DIRS = frozenset({".git", ".venv", "__pycache__", ".cache", "node_modul
                            ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"})
 _VERSIONED = ("weasyprint", "pypandoc-binary", "ebooklib", "pydyf", "nh3", "pypdf", "pillow")
 PACKAGE_DIR = Path(__file__).resolve().parent
+# Every way a chapter can show an image: ![...], <img, [caption] (a superset, case-insensitive).
+_MAY_HOLD_IMAGES = re.compile(r"!\[|<img|\[caption", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,21 +53,89 @@ def tool_versions() -> str:
 
 
 def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[str]) -> str:
-    """One hash over every file the build may read, the tool's code, versions and options."""
+    """One hash over the files the book uses (the manifest, the contents file, the chapters, the
+    images they reference, the cover, the styles), the tool's code, versions and options.
+
+    Nothing else under the book's folders is read: an unused 2 GB file beside the book costs
+    nothing. Each file is ``stat``-ed first; one that is not a regular file or is over its limit
+    (``guard.input_file_problem``) is hashed by what it is, never read: the build then refuses it
+    with its own message.
+    """
     digest = hashlib.sha256()
     for option in options:
         digest.update(f"option:{option}\n".encode())
     digest.update(tool_versions().encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     digest.update(font_folders_state().encode())
-    roots = {*manifest.allowed_roots, *manifest.image_dirs, manifest.styles_dir, PACKAGE_DIR}
     excluded = output_dir.resolve()
-    confined_to = tuple(root.resolve() for root in roots)
-    for root in sorted(roots):
-        for path in _files_under(root, excluded, confined_to):
-            digest.update(f"{path}\n".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in _files_under(PACKAGE_DIR, excluded):
+        _hash_file(digest, path, guard.MAX_STYLE_BYTES)
+    for path in _files_under(manifest.styles_dir, excluded):
+        _hash_file(digest, path, guard.MAX_STYLE_BYTES)
+    _hash_file(digest, manifest.manifest_path, guard.MAX_MANIFEST_BYTES)
+    _hash_file(digest, manifest.contents_path, guard.MAX_MANIFEST_BYTES)
+    texts: list[tuple[TocNode, str]] = []
+    for node in manifest.chapters:
+        if node.source_path is None:
+            continue
+        data = _hash_file(digest, node.source_path, guard.MAX_CHAPTER_BYTES)
+        if data is not None:
+            texts.append((node, data.decode("utf-8", "replace")))
+    images = _referenced_images(manifest, output_dir, texts)
+    if images is None:  # the scan failed: never take the no-change path on a guess
+        digest.update(os.urandom(16))
+        images = []
+    cover = manifest.metadata.cover_image
+    if cover is not None:
+        images.append(cover if cover.is_absolute() else manifest.root_dir / cover)
+    for path in sorted(set(images)):
+        _hash_file(digest, path, guard.MAX_IMAGE_BYTES)
     return digest.hexdigest()
+
+
+def _hash_file(digest: hashlib._Hash, path: Path, limit: int) -> bytes | None:
+    """Add ``path`` and its bytes to ``digest``; a file that is missing, not regular or over
+    ``limit`` bytes adds what it is instead and is never opened. The bytes, when read."""
+    digest.update(f"{path}\n".encode())
+    problem = guard.input_file_problem(path, limit)
+    if problem is not None:
+        digest.update(f"unusable:{problem}\n".encode())
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        digest.update(f"unreadable:{error.strerror}\n".encode())
+        return None
+    digest.update(hashlib.sha256(data).digest())
+    return data
+
+
+def _referenced_images(manifest: Manifest, output_dir: Path,
+                       texts: Iterable[tuple[TocNode, str]]) -> list[Path] | None:
+    """The image files the chapters reference, found as the sources stage finds them (the
+    transforms before the image step that change image references, the same resolver, which
+    reads only file headers); None when the scan fails."""
+    from handbook_build import markdown_fix as fix
+    from handbook_build.images import ImageContext, ImageResolver, rewrite_images
+
+    try:
+        resolver = ImageResolver(manifest.image_dirs, manifest.allowed_roots)
+        found: list[Path] = []
+        for node, text in texts:
+            shown = str(node.source_path)
+            text = fix.clean_characters(text, shown).text  # as the chain's first step would
+            if _MAY_HOLD_IMAGES.search(text) is None:
+                continue  # no image syntax at all: nothing to resolve (the common case is cheap)
+            # Of the steps before the image step, only this one changes image references
+            # (``![a][ref]`` -> ``![a](src)``); the heading repairs leave them as written.
+            prepared = fix.inline_reference_links(text, shown)
+            chapter_dir = (node.source_path or manifest.contents_path).parent
+            result = rewrite_images(prepared.text, ImageContext(
+                node, chapter_dir, output_dir, resolver, manifest.contents_path))
+            found.extend(asset.path for asset in result.assets)
+        return found
+    except Exception:  # a chapter the scan cannot follow: the build reports it properly
+        return None
 
 
 def font_folders_state() -> str:

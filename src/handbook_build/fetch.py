@@ -74,7 +74,7 @@ class ConfinedFiles:
         path = self.admit(url)
         if path is None:
             raise self._refuse(url, "data: URIs are only decoded by WeasyPrint")
-        return path.read_bytes(), content_type(path)
+        return served_bytes(path), content_type(path)
 
     def _confined_path(self, url: str) -> Path:
         parts = urlsplit(url)
@@ -125,8 +125,20 @@ class ConfinedFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untype
             # A small data: URI: urllib's DataHandler decodes it, no network involved.
             return super().fetch(url, headers)
         return URLFetcherResponse(
-            path.as_uri(), path.read_bytes(), {"Content-Type": content_type(path)}
+            path.as_uri(), served_bytes(path), {"Content-Type": content_type(path)}
         )
+
+
+def served_bytes(path: Path) -> bytes:
+    """The file's bytes as a renderer may see them: an SVG goes through ``svg_clean`` first,
+    so no reference it holds to another file or the network ever reaches WeasyPrint."""
+    from handbook_build.images import sniff_media_type
+    from handbook_build.svg_clean import clean_svg
+
+    data = path.read_bytes()
+    if sniff_media_type(data[:2048], path.suffix) == "image/svg+xml":
+        return clean_svg(data)
+    return data
 
 
 def content_type(path: Path) -> str:

@@ -6,11 +6,10 @@ decoding more than it must, whether a file may go into the editions:
 * ``check_image(path)``: a raster image must be identifiable by Pillow, declare at most
   ``MAX_IMAGE_PIXELS`` pixels (read from the header, so a decompression bomb costs nothing) and
   decode without error; an SVG must be well-formed XML that declares no entities (no external
-  entity can read ``/etc/passwd``, no "billion laughs"), refers to nothing outside itself (no
-  ``href``/``src`` other than ``#fragment`` or ``data:``, no ``url(...)`` or ``@import`` in its
-  styles, no stylesheet processing instruction) and holds no script or event handler. The
-  answer is None (fine) or the reason, which the image resolver turns into a placeholder and a
-  warning naming the chapter and line.
+  entity can read ``/etc/passwd``, no "billion laughs") with an ``<svg>`` root. Everything else
+  in an SVG (scripts, handlers, references outside it) is removed by ``svg_clean.clean_svg``
+  wherever its bytes are embedded. The answer is None (fine) or the reason, which the image
+  resolver turns into a placeholder and a warning naming the chapter and line.
 * ``check_chapter_size`` / ``check_chapter_text``: a chapter is at most ``MAX_CHAPTER_BYTES``,
   and its lists, block quotes and raw HTML nest at most ``MAX_NESTING`` / ``MAX_RAW_HTML_DEPTH``
   levels: pandoc takes minutes on a quote nested 500 deep and WeasyPrint's layout recurses
@@ -24,6 +23,7 @@ Everything here reads files but never writes, never follows a URL and never rais
 from __future__ import annotations
 
 import re
+import stat
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,15 +35,20 @@ __all__ = [
     "MAX_HTML_DEPTH",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
+    "MAX_MANIFEST_BYTES",
     "MAX_NESTING",
     "MAX_RAW_HTML_DEPTH",
+    "MAX_STYLE_BYTES",
     "MAX_SVG_BYTES",
     "check_chapter_size",
     "check_chapter_text",
     "check_html_depth",
     "check_image",
     "check_svg_bytes",
+    "file_kind",
     "html_depth",
+    "input_file_problem",
+    "system_folder",
 ]
 
 # The largest chapter of the real handbook is 25 KB; a megabyte is a 600-page book in one file.
@@ -57,9 +62,76 @@ MAX_SVG_BYTES = 10 * 1024 * 1024
 MAX_NESTING = 16
 MAX_RAW_HTML_DEPTH = 32  # raw HTML elements open inside each other
 MAX_HTML_DEPTH = 80  # elements below a chapter's <section> in the final HTML
+# book.toml and the contents list: the real handbook's are 2 KB and 6 KB.
+MAX_MANIFEST_BYTES = 1024 * 1024
+# A style sheet or a font (the largest CJK fonts are about 20 MB).
+MAX_STYLE_BYTES = 50 * 1024 * 1024
 
 _RASTER_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 _CACHE: dict[tuple[str, int, int, str], str | None] = {}
+
+
+# --- any input file -----------------------------------------------------------------------------
+
+
+def file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is ("a FIFO (named pipe)", ...); None if regular."""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    for test, name in kinds:
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def input_file_problem(path: Path, limit: int) -> str | None:
+    """Why ``path`` may not be read (missing, not a regular file, over ``limit`` bytes), from
+    ``stat`` alone: nothing is opened, so a FIFO never blocks and a 2 GB file costs nothing."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as error:
+        return f"cannot be read ({error.strerror})"
+    kind = file_kind(status.st_mode)
+    if kind is not None:
+        return f"is {kind}, not a regular file"
+    if status.st_size > limit:
+        return f"is {_size(status.st_size)}, more than the {_size(limit)} allowed"
+    return None
+
+
+# Folders that hold a system, not a book: as a book's source or images folder they would put
+# every file of the machine within reach (and /proc/kmsg blocks whoever reads it).
+SYSTEM_FOLDERS = frozenset({
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32",
+    "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/snap", "/srv", "/sys", "/tmp",
+    "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/sbin", "/usr/share", "/var",
+    "/var/lib", "/var/log", "/var/tmp",
+})
+# Pseudo file systems: nothing under them is ever a book's file.
+_PSEUDO_FOLDERS = ("/proc", "/sys", "/dev", "/run")
+
+
+def system_folder(path: Path) -> bool:
+    """Whether the resolved folder ``path`` is a system folder, the home folder itself, or
+    inside a pseudo file system (``/proc``, ``/sys``, ``/dev``, ``/run``)."""
+    import os
+
+    real = os.path.realpath(path)
+    home = os.path.realpath(os.path.expanduser("~"))
+    if real in SYSTEM_FOLDERS or real == home:
+        return True
+    return any(real.startswith(folder + "/") for folder in _PSEUDO_FOLDERS)
+
+
+def _size(count: int) -> str:
+    if count >= 1024 ** 3:
+        return f"{count / 1024 ** 3:.1f} GB"
+    if count >= 1024 * 1024:
+        return f"{count / 1024 / 1024:.1f} MB".replace(".0 MB", " MB")
+    return f"{count / 1024:.0f} KB"
 
 
 # --- images -------------------------------------------------------------------------------------
@@ -179,73 +251,14 @@ def _short(error: BaseException) -> str:
 
 # --- SVG ----------------------------------------------------------------------------------------
 
-_SVG_NS = "http://www.w3.org/2000/svg"
-_REFERENCE_ATTRIBUTES = frozenset({"href", "src", "data", "action", "formaction", "background",
-                                   "poster", "codebase", "srcset"})
-_FORBIDDEN_ELEMENTS = frozenset({"script", "iframe", "object", "embed", "applet", "frame",
-                                 "frameset", "audio", "video", "handler", "listener"})
-_CSS_URL = re.compile(r"""url\(\s*(?!['"]?\s*(?:#|data:))|@import""", re.IGNORECASE)
-
 
 def check_svg_bytes(data: bytes) -> str | None:
-    """None when the SVG ``data`` is self-contained and inert, else why it is refused."""
-    from lxml import etree
+    """None when the SVG ``data`` can be made safe by ``svg_clean.clean_svg`` (which every
+    edition applies before embedding it), else why it is refused (entities, malformed XML, a
+    root that is not ``<svg>``)."""
+    from handbook_build.svg_clean import refusal
 
-    if re.search(rb"<!ENTITY", data, re.IGNORECASE):
-        return "declares XML entities (<!ENTITY>), which could read other files"
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             dtd_validation=False, huge_tree=False, remove_comments=True,
-                             remove_blank_text=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except (etree.XMLSyntaxError, ValueError) as error:
-        return f"is not well-formed SVG ({_short(error)})"
-    if root is None or _local(root.tag) != "svg":
-        return "is not an SVG image (its root element is not <svg>)"
-    for sibling in root.itersiblings(preceding=True):
-        if isinstance(sibling, etree._ProcessingInstruction):
-            return f"has a <?{sibling.target} ...?> instruction that could load another file"
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            if isinstance(element, etree._ProcessingInstruction):
-                return f"has a <?{element.target} ...?> instruction that could load another file"
-            if isinstance(element, etree._Entity):
-                return "uses an XML entity"
-            continue
-        problem = _element_problem(element)
-        if problem is not None:
-            return problem
-    return None
-
-
-def _element_problem(element: object) -> str | None:
-    from lxml import etree
-
-    assert isinstance(element, etree._Element)
-    name = _local(str(element.tag))
-    if name.lower() in _FORBIDDEN_ELEMENTS:
-        return f"contains a <{name}> element (images must not run code or embed documents)"
-    if name == "style" and element.text and _CSS_URL.search(element.text):
-        return "has a <style> that loads another file (url(...) or @import)"
-    for attribute, value in element.attrib.items():
-        local = _local(str(attribute)).lower()
-        if local.startswith("on"):
-            return f"has an event handler ({local}=...) on <{name}>"
-        if local in _REFERENCE_ATTRIBUTES and not _internal_reference(str(value)):
-            shown = str(value) if len(str(value)) <= 80 else str(value)[:77] + "..."
-            return f"refers to {shown!r} outside the image (<{name} {local}>)"
-        if local == "style" and _CSS_URL.search(str(value)):
-            return f"has a style on <{name}> that loads another file (url(...))"
-    return None
-
-
-def _internal_reference(value: str) -> bool:
-    value = value.strip()
-    return not value or value.startswith("#") or value.lower().startswith("data:")
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1] if "}" in tag else tag.rsplit(":", 1)[-1]
+    return refusal(data)
 
 
 # --- chapters -----------------------------------------------------------------------------------
@@ -256,8 +269,8 @@ def check_chapter_size(size: int, shown: str) -> Diagnostic | None:
     if size <= MAX_CHAPTER_BYTES:
         return None
     return Diagnostic(
-        shown, 1, f"the chapter is {size / 1024 / 1024:.1f} MB, more than the "
-        f"{MAX_CHAPTER_BYTES // 1024 // 1024} MB a chapter may be",
+        shown, 1, f"the chapter is {_size(size)}, more than the {_size(MAX_CHAPTER_BYTES)} a "
+        "chapter may be",
         "split it into several chapters (or check that it is the right file)",
         code="chapter-too-large")
 

@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from handbook_build.alt_text import meaningless_alt
 from handbook_build.display import shown
+from handbook_build.guard import MAX_SVG_BYTES, file_kind, input_file_problem
 from handbook_build.links import display_path
 from handbook_build.markdown_scan import (
     InlineLink,
@@ -86,6 +87,28 @@ def _looks_like_svg(header: bytes, suffix: str) -> bool:
     return suffix.lower() == ".svg" and text.startswith((b"<?xml", b"<!--", b"<!doctype svg"))
 
 
+SUPPORTED_FORMATS = "PNG, JPEG, GIF, WebP or SVG"
+# Image formats people save from cameras and scanners that no edition can show: (name,
+# offset, any of these signatures there).
+_UNSUPPORTED_FORMATS: tuple[tuple[str, int, tuple[bytes, ...]], ...] = (
+    ("TIFF", 0, (b"II*\x00", b"MM\x00*")),
+    ("BMP", 0, (b"BM",)),
+    ("HEIC/HEIF", 4, (b"ftypheic", b"ftypheix", b"ftyphevc", b"ftypheim", b"ftypheis",
+                      b"ftypmif1", b"ftypmsf1")),
+    ("AVIF", 4, (b"ftypavif", b"ftypavis")),
+    ("JPEG XL", 0, (b"\xff\x0a", b"\x00\x00\x00\x0cJXL ")),
+    ("JPEG 2000", 0, (b"\x00\x00\x00\x0cjP  ",)),
+    ("Photoshop (PSD)", 0, (b"8BPS",)),
+    ("Windows icon (ICO)", 0, (b"\x00\x00\x01\x00",)),
+)
+
+
+def unsupported_format(header: bytes) -> str | None:
+    """The name of a known image format the editions cannot show (TIFF, BMP, HEIC...)."""
+    return next((name for name, offset, signatures in _UNSUPPORTED_FORMATS
+                 if header[offset:].startswith(signatures)), None)
+
+
 def _describe_header(header: bytes) -> str:
     if header.startswith(b"%PDF"):
         return "a PDF document"
@@ -106,6 +129,7 @@ class ImageResolution:
     media_type: str = ""
     refused: bool = False  # the file exists but guard.check_image found it unsafe or damaged
     missing_local: bool = False  # a local path with no such file anywhere: a typo to fix
+    hint: str = ""  # how to fix it, when the general hint would not say
 
 
 def _normalize_name(name: str) -> str:
@@ -253,8 +277,13 @@ class ImageResolver:
         real = path.resolve()
         if not self._confined(real):
             return ImageResolution(None, f"{shown(path)} leads outside the book's folders ({real})")
-        if not real.is_file():
-            return ImageResolution(None, f"{shown(real)} is not a file")
+        try:
+            kind = file_kind(real.stat().st_mode)  # stat first: a FIFO is never opened
+        except OSError as error:
+            return ImageResolution(None, f"{shown(real)} cannot be read: {error.strerror}")
+        if kind is not None:
+            return ImageResolution(None, f"{real.name} is {kind}, not a regular file",
+                                   refused=True, hint="point the image at a picture file")
         try:
             with real.open("rb") as handle:
                 header = handle.read(_HEADER_BYTES)
@@ -263,6 +292,12 @@ class ImageResolver:
         if not header:
             return ImageResolution(None, f"{shown(real)} is empty (0 bytes)")
         media_type = sniff_media_type(header, real.suffix)
+        unsupported = unsupported_format(header) if media_type is None else None
+        if unsupported is not None:
+            return ImageResolution(
+                None, f"{real.name} is a {unsupported} image: the editions show only "
+                f"{SUPPORTED_FORMATS}", refused=True,
+                hint="convert it to PNG or JPEG")
         if media_type is None:
             return ImageResolution(
                 None, f"{shown(real)} is not an image ({_describe_header(header)})")
@@ -522,7 +557,8 @@ def _resolve(walk: _Walk, src: str, offset: int) -> ImageAsset | None:
             "unresolved-image",
             f"image {'refused' if resolution.refused else 'not found'}: {_shorten(src)} "
             f"({resolution.reason}); shown as a placeholder",
-            "replace it with a sound, self-contained image file" if resolution.refused else
+            (resolution.hint or
+            "replace it with a sound, self-contained image file") if resolution.refused else
             "put a copy of the file in one of the image folders, named like the URL's file",
         )
         return None
@@ -530,10 +566,29 @@ def _resolve(walk: _Walk, src: str, offset: int) -> ImageAsset | None:
     # Percent-encode what Markdown or HTML could misread (spaces, parentheses); the encoded form
     # is the key renderers look images up by, so it must be identical in <stem>.md and the HTML.
     src_key = quote(rel, safe="/-._~!$&'*+,;=@")
+    if src_key not in walk.assets and resolution.media_type == "image/svg+xml":
+        _note_svg_cleaning(walk, src, offset, resolution.path)
     asset = walk.assets.setdefault(
         src_key, ImageAsset(src=src_key, path=resolution.path, media_type=resolution.media_type)
     )
     return asset
+
+
+def _note_svg_cleaning(walk: _Walk, src: str, offset: int, path: Path) -> None:
+    """A warning naming what the SVG allow-list removes, so the author knows what will not show."""
+    from handbook_build.svg_clean import removed_parts
+
+    if input_file_problem(path, MAX_SVG_BYTES) is not None:
+        return  # the image check refuses it (the cache key's scan runs without that check)
+    try:
+        removed = removed_parts(path.read_bytes())
+    except OSError:
+        return
+    if removed:
+        shown = ", ".join(removed[:6]) + (", ..." if len(removed) > 6 else "")
+        walk.warn(offset, "svg-cleaned", f"image {_shorten(src)}: removed {shown} (scripts and "
+                  "references outside the image are never embedded)",
+                  "make the SVG self-contained (only #id references)")
 
 
 def _caption_edit(walk: _Walk, caption: re.Match[str]) -> tuple[int, int, str]:

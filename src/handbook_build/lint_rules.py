@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from handbook_build.contents import display_path
+from handbook_build.guard import MAX_CHAPTER_BYTES, input_file_problem
 from handbook_build.links import SiteMap, build_site_map, repair_url
 from handbook_build.markdown_fix import pandoc_identifier, unique_identifier
 from handbook_build.markdown_scan import (
@@ -278,6 +279,8 @@ def read_chapter_texts(manifest: Manifest) -> list[ChapterText]:
         path = node.source_path
         if path is None:
             continue
+        if input_file_problem(path, MAX_CHAPTER_BYTES) is not None:
+            continue  # not a regular file or too large: never read (the manifest reports it)
         try:
             text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):

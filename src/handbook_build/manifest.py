@@ -45,6 +45,14 @@ from typing import Literal
 from handbook_build.contents import ContentsResult, display_path, parse_contents, slugify
 from handbook_build.display import bases_for, use_book
 from handbook_build.errors import ManifestError, MissingToolError, fail_on_errors
+from handbook_build.guard import (
+    MAX_CHAPTER_BYTES,
+    MAX_MANIFEST_BYTES,
+    check_chapter_size,
+    file_kind,
+    input_file_problem,
+    system_folder,
+)
 from handbook_build.model import (
     Diagnostic,
     EpubSettings,
@@ -162,6 +170,9 @@ def manifest_from_contents(path: Path) -> Manifest:
     """
     contents_path = _find_contents_file(path.resolve())
     root_dir = contents_path.parent
+    if system_folder(root_dir):
+        raise ManifestError(f"{display_path(path)}: {root_dir} is a system folder, not a "
+                            "book; give the folder that holds the book's chapters")
     use_book(*bases_for(root_dir, root_dir, (), find_styles_dir()))
     report = _Report(display_path(contents_path))
     roots = (root_dir,)
@@ -251,6 +262,11 @@ class _Report:
 def _read_text(path: Path, report: _Report) -> str | None:
     """The UTF-8 text of ``path``, or None with a diagnostic pointing at the first bad byte."""
     shown = display_path(path)
+    problem = input_file_problem(path, MAX_MANIFEST_BYTES)  # stat first: a FIFO never blocks
+    if problem is not None and problem != "does not exist":
+        report.add(shown, None, f"the file {problem}", "give a UTF-8 text file",
+                   code="unreadable")
+        return None
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -607,6 +623,11 @@ def _read_source_dir(reader: _Reader, root_dir: Path, override: Path | None) -> 
             reader.report.add(display_path(override), None, "the source folder does not exist",
                               code="missing-folder")
             return None
+        if system_folder(override):
+            reader.report.add(display_path(override), None, "the source folder is a system "
+                              f"folder ({override.resolve()})", "give the folder that holds "
+                              "the book's chapters", code="system-folder")
+            return None
         return override.resolve()
     raw = reader.text("contents", "source")
     if not raw:
@@ -623,6 +644,11 @@ def _read_source_dir(reader: _Reader, root_dir: Path, override: Path | None) -> 
         reader.error(("contents", "source"), f"contents.source folder {expanded!r} does not "
                      "exist", f"looked for {display_path(path)}; fix the path or set the "
                      "variable it names", code="missing-folder")
+        return None
+    if system_folder(path):
+        reader.error(("contents", "source"), f'source = "{raw}" is a system folder ({path})',
+                     "point it at the folder that holds the book's chapters",
+                     code="system-folder")
         return None
     return path
 
@@ -712,6 +738,10 @@ def _existing_dir(reader: _Reader, key: tuple[str, ...], source_dir: Path,
         reader.error(key, f"{'.'.join(key)} folder {name!r} does not exist",
                      f"looked for {display_path(path)}", code="missing-folder")
         return None
+    if path is not None and system_folder(path):
+        reader.error(key, f'{key[-1]} = "{name}" is a system folder ({path})',
+                     "point it at a folder of the book", code="system-folder")
+        return None
     return path
 
 
@@ -741,15 +771,33 @@ def check_chapters(nodes: Iterable[TocNode], contents_path: Path, roots: tuple[P
         if not confined(path, roots):
             report.add(shown, node.contents_line, f"chapter {path.name} leaves the book's "
                        f"folders (it is {path})", outside_roots_hint(roots), code="outside-root")
-        elif not path.is_file():
-            report.add(shown, node.contents_line, f"chapter file {display_path(path)} does not "
-                       "exist", _closest_chapter_hint(path), code="missing-chapter")
         else:
-            try:
-                decode_utf8(path.read_bytes(), display_path(path), report)
-            except OSError as error:
-                report.add(shown, node.contents_line, f"chapter file {display_path(path)} "
-                           f"cannot be read: {error.strerror}", code="unreadable")
+            _check_chapter_file(path, node, shown, report)
+
+
+def _check_chapter_file(path: Path, node: TocNode, shown: str, report: _Report) -> None:
+    """A chapter file: stat-ed first, so a FIFO, a device or a 2 GB file is never read."""
+    name = display_path(path)
+    try:
+        status = path.stat()
+    except OSError:
+        report.add(shown, node.contents_line, f"chapter file {name} does not exist",
+                   _closest_chapter_hint(path), code="missing-chapter")
+        return
+    kind = file_kind(status.st_mode)
+    if kind is not None:
+        report.add(shown, node.contents_line, f"chapter file {name} is {kind}, not a regular "
+                   "file", "list a Markdown file", code="not-a-file")
+        return
+    if status.st_size > MAX_CHAPTER_BYTES:
+        too_large = check_chapter_size(status.st_size, name)  # at the chapter, as sources says
+        report.extend([too_large] if too_large is not None else [])
+        return
+    try:
+        decode_utf8(path.read_bytes(), name, report)
+    except OSError as error:
+        report.add(shown, node.contents_line, f"chapter file {name} cannot be read: "
+                   f"{error.strerror}", code="unreadable")
 
 
 def _closest_chapter_hint(path: Path) -> str:

@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from handbook_build import cache, cache_entry, editions, stopping
+from handbook_build import cache, cache_entry, editions, output_guard, stopping
 from handbook_build.assemble import assemble
 from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
@@ -95,6 +95,9 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
     count = len(manifest.chapters)
     progress(f"reading {count} chapter{'' if count == 1 else 's'}")
     book = read_book(manifest, output_dir)
+    # Before anything renders: no output may land on a source or on a file we did not write.
+    output_guard.check_outputs(output_guard.planned_names(manifest.stem, request.formats),
+                               output_dir, book)
     # What check reports, in its order.
     found = [*manifest.warnings, *book.diagnostics, *book_link_diagnostics(book)]
     diagnostics = _ordered(without_duplicate_raw_html(found), manifest)
@@ -135,6 +138,8 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
     files[report_path] = _report_json(report, manifest)
     report = replace(report, written=(*report.written,
                                       WrittenFile(report_path, len(files[report_path]))))
+    output_guard.check_outputs([path.name for path in files], output_dir, book)
+    output_guard.claim(output_dir, files)  # before the renames: no file of ours goes unclaimed
     changed = _changed_files(files, previous, output_dir)
     progress(f"writing {len(changed)} of {len(files)} files to {request.output_dir}")
     for folder in sorted({path.parent for path in changed} - {output_dir}):

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from handbook_build import markdown_fix as fix
 from handbook_build.errors import SourceError, fail_on_errors
-from handbook_build.guard import check_chapter_size, check_chapter_text, check_image
+from handbook_build.guard import check_chapter_size, check_chapter_text, check_image, file_kind
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
 from handbook_build.markdown_html import sanitize_markdown_html
+from handbook_build.markdown_inert import make_inert
 from handbook_build.markdown_scan import column_of, line_of
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
 from handbook_build.site_junk import remove_site_junk
@@ -111,10 +112,12 @@ def read_chapter_text(node: TocNode, roots: Sequence[Path], shown: str
             shown, None, f"the chapter file leads outside the book ({resolved})",
             "keep chapters under the book's folders", code="outside-root")]
     try:
-        if not resolved.is_file():  # a FIFO or device would block or never end
-            return None, [Diagnostic(shown, None, "the chapter is not a regular file",
-                                     "list a Markdown file", code="unreadable")]
-        too_large = check_chapter_size(resolved.stat().st_size, shown)
+        status = resolved.stat()  # stat before a byte is read: a FIFO would block for good
+        kind = file_kind(status.st_mode)
+        if kind is not None:
+            return None, [Diagnostic(shown, None, f"the chapter is {kind}, not a regular file",
+                                     "list a Markdown file", code="not-a-file")]
+        too_large = check_chapter_size(status.st_size, shown)
         if too_large is not None:
             return None, [too_large]
         data = resolved.read_bytes()
@@ -190,6 +193,7 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: fix.relabel_footnotes(t, shown, node.slug),
         lambda t: fix.shift_headings(t, shown, node.slug, node.title),
         lambda t: fix.close_open_blocks(t, shown),
+        lambda t: make_inert(t, shown),  # last: plain pandoc finds nothing active in <stem>.md
     ]
     result = fix.chain(text, steps)
     return _Normalized(result.text.strip("\n") + "\n", list(result.diagnostics), assets)

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from handbook_build.cover_image import LIBERTINE_DIR, typographic_cover
 from handbook_build.errors import SourceError
 from handbook_build.model import ImageAsset, Manifest, Metadata
+from handbook_build.svg_clean import clean_svg
 
 # EPUB 3.3 core media types for images, with the extension each is stored under.
 CORE_IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
@@ -90,6 +91,8 @@ def load_image(path: Path, media_type: str, href: str, where: str) -> tuple[Pack
     """The file's bytes, converted to PNG when its type is not one every reader must support."""
     try:
         data = path.read_bytes()
+        if media_type == "image/svg+xml":  # only what the allow-list keeps is packaged
+            data = clean_svg(data)
         if media_type in CORE_IMAGE_TYPES:
             return PackageFile(href, media_type, data), []
         return PackageFile(href, "image/png", _to_png(data)), [
