@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HANDBOOK_SOURCE ?= $(abspath ../shared/corpus/peeragogy-handbook-v3)
 export HANDBOOK_SOURCE
 
-.PHONY: all book handbook test lint typecheck check bench clean system-deps distclean
+.PHONY: all book handbook test test-fast test-fresh lint typecheck check bench clean system-deps distclean
 
 all: book
 
@@ -33,6 +33,14 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy --strict src
 	$(BIN)/pytest -n 2 --dist loadfile -q
+
+# The suite without the real-handbook and slow tests (markers in pyproject.toml): minutes less.
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile -q -m "not handbook and not slow"
+
+# Fresh-machine truth: every system package the suite relies on is in scripts/system-deps.sh.
+test-fresh: $(STAMP)
+	$(BIN)/pytest -q tests/test_system_deps.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -15,6 +15,12 @@ PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-
           fonts-dejavu-core fonts-ebgaramond fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
           openjdk-17-jre-headless libgs-common poppler-utils python3-venv)
 
+# --list: the packages, one a line (tests/test_system_deps.py reads them from here).
+if [[ "${1:-}" == "--list" ]]; then
+  printf '%s\n' "${PACKAGES[@]}"
+  exit 0
+fi
+
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for package in "${PACKAGES[@]}"; do
