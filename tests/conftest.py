@@ -29,3 +29,12 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def project_dir() -> Path:
     return PROJECT_DIR
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that reads the real handbook is marked ``handbook``, whether it says
+    ``@pytest.mark.corpus`` or just asks for ``corpus_dir``: ``-m "not handbook"`` leaves out
+    exactly those (and they skip by themselves when the handbook is absent)."""
+    for item in items:
+        if "corpus_dir" in getattr(item, "fixturenames", ()) or item.get_closest_marker("corpus"):
+            item.add_marker(pytest.mark.handbook)
