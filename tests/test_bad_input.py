@@ -299,6 +299,29 @@ def test_footnotes_are_read_in_linear_cost(tmp_path: Path) -> None:
     assert growth(read, 1_000, 4_000) < 1.3
 
 
+def test_too_many_footnotes_for_the_pdfs_is_refused_before_layout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the per-chapter limit the paged editions stop at once, naming the chapter and the
+    editions that do build; those then build with every note (none lost)."""
+    from handbook_build import paged_limits
+
+    monkeypatch.setattr(paged_limits, "MAX_PAGED_FOOTNOTES", 30)
+    book = make_book(tmp_path / "b", chapters={"intro.md": "# Intro\n\nHi.[^a]\n\n[^a]: One.\n",
+                                                 "notes.md": _footnotes(31)})
+    out = tmp_path / "out"
+    run = build(book, out, ("md", "html", "pdf"))
+    assert_fails(run, out, r"chapters/notes\.md: the chapter has 31 footnotes, more than the 30",
+                 r"pdf editions", r"split the chapter, or build the other editions only "
+                 r"\(-f md -f html -f epub\)")
+    assert "intro.md" not in run.output  # one note: under the limit
+    run = build(book, out, ("md", "html", "epub"))
+    assert_builds(run)
+    page = lxml.html.fromstring(html_of(out))
+    assert len(page.find_class("footnotes")[-1]) == 31
+    monkeypatch.setattr(paged_limits, "MAX_PAGED_FOOTNOTES", 31)  # at the limit: laid out
+    assert_builds(build(book, tmp_path / "pdf", ("pdf",), timeout=300))
+
+
 # --- headings and ids ---------------------------------------------------------------------------
 
 

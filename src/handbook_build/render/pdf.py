@@ -35,8 +35,8 @@ __all__ = [
     "layout_and_write",
     "load_weasyprint",
     "misplaced_footnotes",
-    "push_closing_blocks",
     "pdf_edition",
+    "push_closing_blocks",
     "render_pdf",
 ]
 
