@@ -233,6 +233,9 @@ def load_weasyprint() -> ModuleType:
         raise MissingToolError(
             f"WeasyPrint cannot be loaded ({error}); it needs the Pango libraries: {PANGO_INSTALL}"
         ) from error
+    from handbook_build.render.weasy_notes import install
+
+    install(weasyprint)  # footnote lookups in constant time: see weasy_notes.py
     module: ModuleType = weasyprint
     return module
 
