@@ -35,10 +35,23 @@ def project_dir() -> Path:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that reads the real handbook is marked ``handbook``, whether it says
     ``@pytest.mark.corpus`` or just asks for ``corpus_dir``: ``-m "not handbook"`` leaves out
-    exactly those (and they skip by themselves when the handbook is absent)."""
+    exactly those (and they skip by themselves when the handbook is absent). Tests listed in
+    ``slow-tests.txt`` (measured with ``--durations=0``) are marked ``slow``."""
+    slow = _measured_slow()
     for item in items:
         if "corpus_dir" in getattr(item, "fixturenames", ()) or item.get_closest_marker("corpus"):
             item.add_marker(pytest.mark.handbook)
+        if item.nodeid in slow or item.nodeid.split("[")[0] in slow:
+            item.add_marker(pytest.mark.slow)
+
+
+def _measured_slow() -> set[str]:
+    """Test ids in tests/slow-tests.txt: measured, not guessed (how: the file's header)."""
+    listing = Path(__file__).with_name("slow-tests.txt")
+    if not listing.is_file():
+        return set()
+    lines = listing.read_text(encoding="utf-8").splitlines()
+    return {line.split()[0] for line in lines if line.strip() and not line.startswith("#")}
 
 
 @pytest.fixture(autouse=True, scope="session")
