@@ -10,7 +10,7 @@ ACE_STAMP := .tools/ace/.installed
 HANDBOOK_SOURCE ?= $(abspath ../shared/corpus/peeragogy-handbook-v3)
 export HANDBOOK_SOURCE
 
-.PHONY: all book handbook test lint typecheck check bench clean system-deps distclean golden ace
+.PHONY: all book handbook test test-fast test-fresh lint typecheck check bench clean system-deps distclean golden ace
 
 all: book
 
@@ -46,6 +46,14 @@ test: $(STAMP) $(ACE_STAMP)
 golden: $(STAMP)
 	GOLDEN_UPDATE=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_golden_pages.py -k golden_image
 	$(BIN)/pytest -q -p no:cacheprovider tests/test_golden_pages.py
+
+# The suite without the real-handbook and slow tests (markers in pyproject.toml): minutes less.
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile -q -m "not handbook and not slow"
+
+# Fresh-machine truth: every system package the suite relies on is in scripts/system-deps.sh.
+test-fresh: $(STAMP)
+	$(BIN)/pytest -q tests/test_system_deps.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -6,10 +6,22 @@ set -euo pipefail
 # Pango: WeasyPrint will not import without it. harfbuzz-subset: ~18 % faster font subsetting.
 # Linux Libertine: the book face (true italics and bold). Java: EPUBCheck. libgs-common: the
 # CMYK ICC profile for PDF/X print files. poppler-utils: pdftoppm, for looking at pages.
-# chromium: the browser Ace by DAISY (EPUB accessibility check, scripts/install-ace.sh) drives,
-# and the headless browser the `serve` live-preview test drives (skipped without it).
-PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-linuxlibertine
-          fonts-dejavu-core openjdk-17-jre-headless libgs-common poppler-utils chromium)
+# fontconfig: fc-list, which the font check asks. python3-venv: `make` creates a virtualenv.
+# EB Garamond: the face a test sets through `[pdf] font_family`. Noto (core, CJK, colour emoji):
+# the fallback faces fontconfig picks for Arabic, Devanagari, Thai, CJK and emoji, so such text
+# prints instead of turning into empty boxes. chromium: the browser Ace by DAISY (EPUB
+# accessibility check, scripts/install-ace.sh) and the `serve` live-preview test drive. tests/test_system_deps.py checks that every
+# package the suite relies on is in this list.
+PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-linuxlibertine
+          fonts-dejavu-core fonts-ebgaramond fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
+          openjdk-17-jre-headless libgs-common poppler-utils python3-venv
+          chromium)
+
+# --list: the packages, one a line (tests/test_system_deps.py reads them from here).
+if [[ "${1:-}" == "--list" ]]; then
+  printf '%s\n' "${PACKAGES[@]}"
+  exit 0
+fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

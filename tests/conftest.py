@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,45 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def project_dir() -> Path:
     return PROJECT_DIR
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that reads the real handbook is marked ``handbook``, whether it says
+    ``@pytest.mark.corpus`` or just asks for ``corpus_dir``: ``-m "not handbook"`` leaves out
+    exactly those (and they skip by themselves when the handbook is absent). Tests listed in
+    ``slow-tests.txt`` (measured with ``--durations=0``) are marked ``slow``."""
+    slow = _measured_slow()
+    for item in items:
+        if "corpus_dir" in getattr(item, "fixturenames", ()) or item.get_closest_marker("corpus"):
+            item.add_marker(pytest.mark.handbook)
+        if item.nodeid in slow or item.nodeid.split("[")[0] in slow:
+            item.add_marker(pytest.mark.slow)
+
+
+def _measured_slow() -> set[str]:
+    """Test ids in tests/slow-tests.txt: measured, not guessed (how: the file's header)."""
+    listing = Path(__file__).with_name("slow-tests.txt")
+    if not listing.is_file():
+        return set()
+    lines = listing.read_text(encoding="utf-8").splitlines()
+    return {line.split()[0] for line in lines if line.strip() and not line.startswith("#")}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def machine_state_of_the_session() -> Iterator[None]:
+    """The fonts and tool versions every cache key includes, read once per test session.
+
+    A cache key includes the mtimes of the font folders and the versions of the tools, so that
+    installing a font or upgrading WeasyPrint lays out again. On a machine shared with other
+    work, a font installed while the suite runs (apt-get from another session) changed the key
+    between the two builds of one test: a rebuild meant to lay out one chunk laid out all nine
+    (``assert 9 == 1``; reproduced by changing one folder's stamp between the two layouts),
+    only in long runs. The tests compare builds with each other, not with the machine, so
+    in-process builds read it once. (Builds in child processes still read it themselves.)"""
+    from handbook_build import cache
+
+    fonts, versions = cache.font_folders_state(), cache.tool_versions()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache, "font_folders_state", lambda: fonts)
+        patch.setattr(cache, "tool_versions", lambda: versions)
+        yield

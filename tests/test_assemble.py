@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,11 +228,8 @@ def test_internal_links_and_ids(mini_book: Book) -> None:
 @pytest.mark.corpus
 def test_corpus_assembles_cleanly(corpus_dir: Path, tmp_path: Path) -> None:
     manifest = load_manifest(HANDBOOK_MANIFEST, source_dir=corpus_dir)
-    started = time.perf_counter()
     book = read_book(manifest, tmp_path / "out")
     manuscript = assemble(book)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 10, f"read_book + assemble took {elapsed:.1f} s"
     text = manuscript.text
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
     doc, warnings = run_pandoc(text)

@@ -32,6 +32,7 @@ from bookmaker import (
     run_cli_subprocess,
     temp_leftovers,
 )
+from opcount import growth
 
 # One diagnostic line: path[:line[:col]]: problem; hint
 DIAGNOSTIC = re.compile(r"^(?P<path>[^\s:]+)(?::(?P<line>\d+))?(?::\d+)?: (?P<problem>[^;]+); "
@@ -244,7 +245,6 @@ def test_five_megabyte_chapter_is_refused_quickly(tmp_path: Path) -> None:
                              memory_mb=1024)
     assert_fails(run, tmp_path / "out", r"big\.md:1: the chapter is 4\.\d MB, more than the 1 MB",
                  r"split it into several chapters", line=1)
-    assert run.seconds < 30
     assert run.max_rss_mb < 512, f"peak memory {run.max_rss_mb:.0f} MB"
 
 
@@ -261,7 +261,6 @@ def test_nesting_500_deep_is_refused_with_its_line(tmp_path: Path, kind: str, li
     run = run_cli_subprocess(build_args(book, tmp_path / "out", ("md", "html", "pdf")),
                              timeout=60, memory_mb=1024)
     assert_fails(run, tmp_path / "out", r"deep\.md:\d+: .*nest.* deep", line=line)
-    assert run.seconds < 30
 
 
 def test_nesting_within_the_limit_renders_every_edition(tmp_path: Path) -> None:
@@ -293,10 +292,43 @@ def test_ten_thousand_footnotes_build(tmp_path: Path) -> None:
     assert len(page.find_class("footnotes")[0]) == 10_000
 
 
-def test_ten_thousand_footnotes_read_in_seconds(tmp_path: Path) -> None:
-    book = make_book(tmp_path / "b", chapters={"notes.md": _footnotes(10_000)})
-    run = run_cli_subprocess(build_args(book, tmp_path / "out", ("md",)), timeout=5)
+def test_footnotes_are_read_in_linear_cost(tmp_path: Path) -> None:
+    """Reading and assembling (every Markdown transform, line mapping, the footnote checks)
+    costs the same per note at 1,000 and 4,000 notes: counted calls, not seconds (the 100,000
+    -note figures are benchmarks/footnotes.py's)."""
+    from handbook_build.assemble import assemble
+    from handbook_build.manifest import load_manifest
+    from handbook_build.sources import read_book
+
+    def read(count: int) -> None:
+        book = make_book(tmp_path / f"b{count}", chapters={"notes.md": _footnotes(count)})
+        manuscript = assemble(read_book(load_manifest(book.manifest), tmp_path / f"o{count}"))
+        assert manuscript.text.count("[^") == 2 * count
+
+    assert growth(read, 1_000, 4_000) < 1.3
+
+
+def test_too_many_footnotes_for_the_pdfs_is_refused_before_layout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the per-chapter limit the paged editions stop at once, naming the chapter and the
+    editions that do build; those then build with every note (none lost)."""
+    from handbook_build import paged_limits
+
+    monkeypatch.setattr(paged_limits, "MAX_PAGED_FOOTNOTES", 30)
+    book = make_book(tmp_path / "b", chapters={"intro.md": "# Intro\n\nHi.[^a]\n\n[^a]: One.\n",
+                                                 "notes.md": _footnotes(31)})
+    out = tmp_path / "out"
+    run = build(book, out, ("md", "html", "pdf"))
+    assert_fails(run, out, r"chapters/notes\.md: the chapter has 31 footnotes, more than the 30",
+                 r"pdf editions", r"split the chapter, or build the other editions only "
+                 r"\(-f md -f html -f epub\)")
+    assert "intro.md" not in run.output  # one note: under the limit
+    run = build(book, out, ("md", "html", "epub"))
     assert_builds(run)
+    page = lxml.html.fromstring(html_of(out))
+    assert len(page.find_class("footnotes")[-1]) == 31
+    monkeypatch.setattr(paged_limits, "MAX_PAGED_FOOTNOTES", 31)  # at the limit: laid out
+    assert_builds(build(book, tmp_path / "pdf", ("pdf",), timeout=300))
 
 
 # --- headings and ids ---------------------------------------------------------------------------

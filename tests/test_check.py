@@ -517,11 +517,11 @@ def source_line(path: str, line: int) -> str:
 
 
 @pytest.mark.corpus
-def test_real_handbook_is_checked_fast(corpus_report: tuple[CheckReport, float]) -> None:
-    report, seconds = corpus_report
+def test_real_handbook_is_checked_without_errors(corpus_report: tuple[CheckReport, float]
+                                                 ) -> None:
+    report, _ = corpus_report  # its CPU time is a benchmark's figure, never asserted here
     assert report.summary == "60 chapters"
     assert report.error_count == 0, report.render()
-    assert seconds < 2.0
 
 
 @pytest.mark.corpus

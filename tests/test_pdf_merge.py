@@ -144,7 +144,9 @@ def test_same_chunks_same_bytes_and_a_fixed_id(front: Chunk, back: Chunk) -> Non
     other = pdf_merge.merge([front, Blank(), back], seed=b"other")
     assert other != first
     ids = reader(first).trailer["/ID"]
-    assert ids[0] == ids[1] and len(bytes(ids[0])) == 16
+    # pypdf 7 reads 16 bytes that happen to decode as text as a TextStringObject: its bytes
+    # are .original_bytes (a ByteStringObject is bytes already).
+    assert ids[0] == ids[1] and len(getattr(ids[0], "original_bytes", ids[0])) == 16
 
 
 def test_records_must_match_the_pages(front: Chunk) -> None:

@@ -471,10 +471,9 @@ def test_two_renders_are_byte_identical(
     assert render_pdf(book).data == rendered[1].data
 
 
-def test_render_time_is_reasonable(rendered: tuple[HtmlBook, RenderedPdf, float]) -> None:
-    _, result, seconds = rendered
+def test_the_sample_fills_its_pages(rendered: tuple[HtmlBook, RenderedPdf, float]) -> None:
+    _, result, _ = rendered  # render time: benchmarks/bench.py measures it, no test asserts it
     assert result.page_count >= 20
-    assert seconds < 30
 
 
 def evicting_book(book: HtmlBook, lead_words: int) -> HtmlBook:

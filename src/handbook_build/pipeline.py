@@ -24,6 +24,7 @@ from handbook_build.htmlbook import to_html
 from handbook_build.lint_rules import book_link_diagnostics, without_duplicate_raw_html
 from handbook_build.model import Diagnostic, HtmlBook, Manifest
 from handbook_build.output import ensure_output_dir, write_all
+from handbook_build.paged_limits import check_paged_footnotes
 from handbook_build.sources import read_book
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
         html_book = to_html(manuscript, cache.ensure_cache_dir(output_dir))
         diagnostics.extend(html_book.diagnostics[len(book.diagnostics):])
         diagnostics.extend(check_html_depth(html_book.sections))  # WeasyPrint recurses per level
+        diagnostics.extend(check_paged_footnotes(html_book.sections, request.formats))
         _enforce_strict(diagnostics, request.strict)
         for name, result, seconds in _render_editions(html_book, renderable, request, progress,
                                                          advance):

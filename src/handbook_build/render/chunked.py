@@ -619,15 +619,10 @@ class _Renderer:
 
     def _repair_notes(self, html: Any, document: Any) -> Any:
         """pdf.py's repair of notes evicted from their call's page, on this document."""
-        from handbook_build.render.pdf import (
-            NOTE_REPAIR_PASSES,
-            _push_closing_block,
-            misplaced_footnotes,
-        )
+        from handbook_build.render.pdf import NOTE_REPAIR_PASSES, push_closing_blocks
 
         for _ in range(NOTE_REPAIR_PASSES):
-            pushed = [_push_closing_block(html, document.pages[page])
-                      for page, _ in misplaced_footnotes(document)]  # fmt: skip
+            pushed = push_closing_blocks(html, document)
             if not any(pushed):
                 break
             document = html.render(cache=self.cache)

@@ -36,6 +36,7 @@ __all__ = [
     "load_weasyprint",
     "misplaced_footnotes",
     "pdf_edition",
+    "push_closing_blocks",
     "render_pdf",
 ]
 
@@ -143,12 +144,27 @@ def _layout_keeping_notes_with_calls(html: Any) -> Any:
     cache: dict[str, Any] = {}
     document = html.render(cache=cache)
     for _ in range(NOTE_REPAIR_PASSES):
-        pushed = [_push_closing_block(html, document.pages[page])
-                  for page, _ in misplaced_footnotes(document)]  # fmt: skip
+        pushed = push_closing_blocks(html, document)
         if not any(pushed):
             break
         document = html.render(cache=cache)
     return document
+
+
+def push_closing_blocks(html: Any, document: Any) -> list[bool]:
+    """``_push_closing_block`` for the page of each misplaced note, with one map of the tree
+    for all of them: rebuilding it per page made a book with many notes quadratic."""
+    misplaced = misplaced_footnotes(document)
+    if not misplaced:
+        return []
+    siblings = _sibling_map(html.etree_element)
+    return [_push_closing_block(html, document.pages[page], siblings) for page, _ in misplaced]
+
+
+def _sibling_map(root: Any) -> dict[Any, tuple[Any, int]]:
+    """element -> (its parent, its index among the parent's children)."""
+    return {child: (parent, index) for parent in root.iter()
+            for index, child in enumerate(parent)}
 
 
 def misplaced_footnotes(document: Any) -> list[tuple[int, Any]]:
@@ -169,12 +185,13 @@ def misplaced_footnotes(document: Any) -> list[tuple[int, Any]]:
             if note_pages.get(key) != page]  # fmt: skip
 
 
-def _push_closing_block(html: Any, page: Any) -> bool:
+def _push_closing_block(html: Any, page: Any,
+                        parents: dict[Any, tuple[Any, int]] | None = None) -> bool:
     """Force a page break before the paragraph that ends ``page``; False if nothing to do."""
     element = _last_paragraph_element(page._page_box.children[0])
     if element is None:
         return False
-    parents = {child: parent for parent in html.etree_element.iter() for child in parent}
+    parents = parents if parents is not None else _sibling_map(html.etree_element)
     # Keep a heading with its paragraph: move the break above the headings that precede it.
     while (previous := _previous_sibling(element, parents)) is not None and \
             str(previous.tag).rsplit("}", 1)[-1] in HEADING_TAGS:  # fmt: skip
@@ -197,13 +214,11 @@ def _last_paragraph_element(box: Any) -> Any:
     return last
 
 
-def _previous_sibling(element: Any, parents: dict[Any, Any]) -> Any:
-    parent = parents.get(element)
-    if parent is None:
-        return None
-    siblings = list(parent)
-    index = siblings.index(element)
-    return siblings[index - 1] if index > 0 else None
+def _previous_sibling(element: Any, parents: dict[Any, tuple[Any, int]]) -> Any:
+    parent, index = parents.get(element, (None, 0))
+    # Nothing before it, or the tree changed since the map was made (never within a pass:
+    # setting a style attribute moves no element).
+    return parent[index - 1] if parent is not None and index > 0 else None
 
 
 def _note_label(element: Any) -> str:
@@ -218,6 +233,9 @@ def load_weasyprint() -> ModuleType:
         raise MissingToolError(
             f"WeasyPrint cannot be loaded ({error}); it needs the Pango libraries: {PANGO_INSTALL}"
         ) from error
+    from handbook_build.render.weasy_notes import install
+
+    install(weasyprint)  # footnote lookups in constant time: see weasy_notes.py
     module: ModuleType = weasyprint
     return module
 
