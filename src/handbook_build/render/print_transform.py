@@ -55,11 +55,19 @@ def rewrite_for_paper(section_html: str, image_urls: ImageUrls | None = None) ->
     letters = _Letters()
     for link in list(root.iter("a")):
         href = (link.get("href") or "").strip()
+        if _only_wraps_images(link):
+            # A picture that links somewhere: paper cannot follow it, and a "see p. N" or a URL
+            # note after a picture the width of the text block has no line to sit on.
+            continue
         if href.startswith("#"):
             _add_class(link, "xref")
         elif href.lower().startswith(EXTERNAL_SCHEMES):
             _add_url_note(link, href, letters)
     return "".join(_serialize(child) for child in root) if len(root) else (root.text or "")
+
+
+def _only_wraps_images(link: HtmlElement) -> bool:
+    return not link.text_content().strip() and link.find(".//img") is not None
 
 
 def display_url(href: str) -> str:
