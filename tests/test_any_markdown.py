@@ -1,0 +1,167 @@
+"""Markdown from other ecosystems (Quarto, R Markdown, MyST, mdBook, MkDocs, GitHub) builds, and
+its text reaches the readers of every edition, while its source syntax never does (issue 15).
+
+One small book, built once for the module, has one chapter per construct; each test reads the
+assembled .md, the reading PDF's text (pypdf), the print PDF's text and the EPUB's XHTML.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from bookmaker import build_args, make_book, run_cli
+from handbook_build.fences import fence_language, normalize_fences
+
+CODE_CHAPTER = """\
+# Code
+
+Some text before the cells.
+
+```{python}
+#| echo: false
+#| label: fig-alpha
+print("alpha one")
+```
+
+```{r, echo=FALSE}
+x <- "beta two"
+```
+
+```python title="x.py"
+print("gamma three")
+```
+
+```{note}
+delta four
+
+# comment zeta
+```
+
+```{r}
+
+# comment epsilon
+y <- "eta five"
+```
+
+```rust,ignore
+let theta = "six";
+```
+
+Text after the cells: iota seven.
+"""
+
+CHAPTERS = {
+    "code.md": CODE_CHAPTER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    markdown: str
+    pdf_text: str
+    print_text: str
+    epub_text: str  # every XHTML document of the EPUB, tags kept
+    output: str
+    exit_code: int
+
+
+def _pdf_text(path: Path) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def _epub_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return "\n".join(archive.read(name).decode("utf-8") for name in sorted(archive.namelist())
+                         if name.endswith((".xhtml", ".html")))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("any-markdown")
+    book = make_book(root / "book", CHAPTERS)
+    out = root / "out"
+    run = run_cli(build_args(book, out, ("md", "pdf", "print", "epub")), timeout=300)
+    if run.exit_code != 0:
+        return Built("", "", "", "", run.output, run.exit_code)
+    return Built((out / "book.md").read_text(), _pdf_text(out / "book.pdf"),
+                 _pdf_text(out / "book-print.pdf"), _epub_text(out / "book.epub"), run.output,
+                 run.exit_code)
+
+
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _readers(built: Built) -> dict[str, str]:
+    assert built.exit_code == 0, built.output
+    return {"reading PDF": squeeze(built.pdf_text), "print PDF": squeeze(built.print_text),
+            "EPUB": squeeze(built.epub_text)}
+
+
+# --- 1. any fence info string -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("info", "language"), [
+    ("{python}", "python"), ("{r, echo=FALSE}", "r"), ('python title="x.py"', "python"),
+    ("rust,ignore", "rust"), ("{code-cell} ipython3", "ipython3"), ("{note}", "note"),
+    ("{.python .numberLines}", "python"), ("", ""),
+])
+def test_the_language_is_the_first_word(info: str, language: str) -> None:
+    assert fence_language(info) == language
+
+
+def test_fences_pandoc_reads_are_left_as_written() -> None:
+    text = '```python\nx\n```\n\n```{.python #listing title="a b"}\ny\n```\n\n~~~\nz\n~~~\n'
+    assert normalize_fences(text, "c.md").text == text
+
+
+def test_cell_options_go_and_the_code_stays() -> None:
+    text = "```{python}\n#| echo: false\n#| fig-cap: \"A\"\nprint(1)\n```\n"
+    assert normalize_fences(text, "c.md").text == "```python\nprint(1)\n```\n"
+
+
+def test_inline_code_that_looks_like_a_fence_is_untouched() -> None:
+    text = "Write ```` ```{python} ```` to open a cell.\n"
+    assert normalize_fences(text, "c.md").text == text
+
+
+def test_any_fence_info_string_builds_and_every_cell_reaches_the_readers(built: Built) -> None:
+    assert built.exit_code == 0, built.output
+    assert "this is a bug" not in built.output
+    phrases = ['print("alpha one")', 'x <- "beta two"', 'print("gamma three")', "delta four",
+               "# comment zeta", "# comment epsilon", 'y <- "eta five"', 'let theta = "six";',
+               "iota seven"]
+    md = built.markdown
+    for phrase in phrases:
+        assert phrase in md
+    for edition, text in _readers(built).items():
+        for phrase in phrases:
+            if edition == "EPUB":
+                phrase = phrase.replace('"', "&quot;").replace("<", "&lt;")
+                # pandoc may write quotes as they are in text nodes
+                assert phrase in text or phrase.replace("&quot;", '"') in text, (edition, phrase)
+            else:
+                assert phrase in text, (edition, phrase)
+
+
+def test_fence_attributes_and_cell_options_never_reach_a_reader(built: Built) -> None:
+    for edition, text in _readers(built).items():
+        for syntax in ("#|", "echo=FALSE", "echo: false", "fig-alpha", "{python}", "{note}",
+                       'title="x.py"', "title=“x.py”", "rust,ignore", "```"):
+            assert syntax not in text, (edition, syntax)
+
+
+def test_code_cells_are_code_blocks_in_the_epub(built: Built) -> None:
+    _readers(built)
+    blocks = re.findall(r"<pre[^>]*>(.*?)</pre>", built.epub_text, re.DOTALL)
+    joined = "\n".join(blocks)
+    for phrase in ("alpha one", "beta two", "gamma three", "comment zeta", "eta five", "six"):
+        assert phrase in joined
