@@ -18,6 +18,7 @@ import pytest
 
 from bookmaker import build_args, make_book, run_cli
 from handbook_build.fences import fence_language, normalize_fences
+from handbook_build.guard import MAX_RAW_HTML_DEPTH, check_chapter_text
 
 CODE_CHAPTER = """\
 # Code
@@ -57,8 +58,18 @@ let theta = "six";
 Text after the cells: iota seven.
 """
 
+# 40 open "tags" in code: more than guard.MAX_RAW_HTML_DEPTH (32) if code were counted.
+GENERICS_CHAPTER = "# Generics\n\n" + "".join(
+    f"Kappa `Rc<T{n}>` and `Box<dyn Fn{n}>`.\n\n" for n in range(20)) + """\
+```rust
+let lambda: Vec<Option<Rc<RefCell<Node>>>> = Vec::new();
+fn mu<T: Into<String>>(x: T) -> HashMap<String, Vec<T>> { todo!() }
+```
+"""
+
 CHAPTERS = {
     "code.md": CODE_CHAPTER,
+    "generics.md": GENERICS_CHAPTER,
 }
 
 
@@ -165,3 +176,27 @@ def test_code_cells_are_code_blocks_in_the_epub(built: Built) -> None:
     joined = "\n".join(blocks)
     for phrase in ("alpha one", "beta two", "gamma three", "comment zeta", "eta five", "six"):
         assert phrase in joined
+
+
+# --- 2. the nesting guard does not count code ---------------------------------------------------
+
+
+def test_angle_brackets_in_code_are_not_open_tags() -> None:
+    assert check_chapter_text(GENERICS_CHAPTER, "generics.md") == []
+
+
+def test_real_raw_html_nesting_is_still_refused_and_code_beside_it_does_not_hide_it() -> None:
+    deep = "`Rc<T>`\n\n" + "<div>" * (MAX_RAW_HTML_DEPTH + 1) + "x" + "</div>" * 40 + "\n"
+    problems = check_chapter_text(deep, "deep.md")
+    assert [p.code for p in problems] == ["nesting-too-deep"]
+    assert problems[0].line == 3
+
+
+def test_generic_types_in_code_reach_every_reader(built: Built) -> None:
+    for edition, text in _readers(built).items():
+        for phrase in ("Kappa Rc<T19> and Box<dyn Fn19>", "Vec<Option<Rc<RefCell<Node>>>>",
+                       "HashMap<String, Vec<T>>"):
+            if edition == "EPUB":
+                phrase = phrase.replace("<", "&lt;").replace(">", "&gt;")
+                text = re.sub(r"</?(?:code|span)[^>]*>", "", text)
+            assert phrase in text, (edition, phrase)
