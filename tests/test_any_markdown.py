@@ -18,6 +18,7 @@ import pytest
 
 from bookmaker import build_args, make_book, run_cli
 from handbook_build.fences import fence_language, normalize_fences
+from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import MAX_RAW_HTML_DEPTH, check_chapter_text
 
 CODE_CHAPTER = """\
@@ -67,14 +68,43 @@ fn mu<T: Into<String>>(x: T) -> HashMap<String, Vec<T>> { todo!() }
 ```
 """
 
+FRONT_MATTER_CHAPTER = """\
+---
+title: Getting Started
+authors: [Ada Lovelace, Grace Hopper]
+prompts: "What is nu?"
+---
+
+# Getting Started
+
+Xi paragraph of the getting started chapter.
+
+---
+
+Omicron after a thematic break.
+"""
+
+CODE_TITLE_CHAPTER = "# The `Rc<T>` type\n\nPi paragraph about reference counting.\n"
+
 CHAPTERS = {
     "code.md": CODE_CHAPTER,
     "generics.md": GENERICS_CHAPTER,
+    "start.md": FRONT_MATTER_CHAPTER,
+    "rc.md": CODE_TITLE_CHAPTER,
 }
+CONTENTS = """\
+# Test Book
+
+- [Code](chapters/code.md)
+- [Generics](chapters/generics.md)
+- [Getting Started](chapters/start.md)
+- [The `Rc<T>` type](chapters/rc.md)
+"""
 
 
 @dataclass(frozen=True, slots=True)
 class Built:
+    out: Path
     markdown: str
     pdf_text: str
     print_text: str
@@ -97,12 +127,12 @@ def _epub_text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("any-markdown")
-    book = make_book(root / "book", CHAPTERS)
+    book = make_book(root / "book", CHAPTERS, contents=CONTENTS)
     out = root / "out"
     run = run_cli(build_args(book, out, ("md", "pdf", "print", "epub")), timeout=300)
     if run.exit_code != 0:
-        return Built("", "", "", "", run.output, run.exit_code)
-    return Built((out / "book.md").read_text(), _pdf_text(out / "book.pdf"),
+        return Built(out, "", "", "", "", run.output, run.exit_code)
+    return Built(out, (out / "book.md").read_text(), _pdf_text(out / "book.pdf"),
                  _pdf_text(out / "book-print.pdf"), _epub_text(out / "book.epub"), run.output,
                  run.exit_code)
 
@@ -200,3 +230,70 @@ def test_generic_types_in_code_reach_every_reader(built: Built) -> None:
                 phrase = phrase.replace("<", "&lt;").replace(">", "&gt;")
                 text = re.sub(r"</?(?:code|span)[^>]*>", "", text)
             assert phrase in text, (edition, phrase)
+
+
+# --- 3. front matter and titles -----------------------------------------------------------------
+
+
+def test_front_matter_is_blanked_and_its_title_read() -> None:
+    found = split_front_matter(FRONT_MATTER_CHAPTER)
+    assert found.title == "Getting Started"
+    assert dict(found.fields)["prompts"] == "What is nu?"
+    assert found.body.count("\n") == FRONT_MATTER_CHAPTER.count("\n")  # lines kept
+    assert found.body.lstrip("\n").startswith("# Getting Started")
+    assert "Omicron" in found.body and "---" in found.body  # the later rule stays
+
+
+@pytest.mark.parametrize("text", [
+    "---\n\nA paragraph after a rule.\n\n---\n", "Text\n---\n", "---\ntitle: never closed\n",
+])
+def test_a_rule_is_not_front_matter(text: str) -> None:
+    assert split_front_matter(text).body == text
+
+
+def test_front_matter_never_reaches_a_reader(built: Built) -> None:
+    assert "authors:" not in built.markdown and "Grace Hopper" not in built.markdown
+    for edition, text in _readers(built).items():
+        for syntax in ("authors:", "Ada Lovelace", "prompts:", "What is nu?", "title:"):
+            assert syntax not in text, (edition, syntax)
+        assert "Xi paragraph" in text and "Omicron after" in text, edition
+
+
+def test_a_title_repeated_under_front_matter_is_printed_once(built: Built) -> None:
+    assert built.markdown.count("Getting Started") == 1
+    reading = _readers(built)["reading PDF"]
+    # once in the contents, once as the chapter title, once per running head at most
+    pages = pypdf.PdfReader(built.out / "book.pdf").pages
+    chapter_pages = [squeeze(page.extract_text() or "") for page in pages
+                     if "Xi paragraph" in (page.extract_text() or "")]
+    assert len(chapter_pages) == 1
+    assert chapter_pages[0].count("Getting Started") == 1, chapter_pages[0]
+    assert "Xi paragraph" in reading
+
+
+def _outline_titles(reader: pypdf.PdfReader) -> list[str]:
+    titles: list[str] = []
+
+    def walk(items: list[object]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(str(getattr(item, "title", "")))
+
+    walk(reader.outline)
+    return titles
+
+
+def test_inline_code_in_a_title_shows_no_backticks(built: Built) -> None:
+    readers = _readers(built)
+    assert "Rc<T> type" in readers["reading PDF"] and "Rc<T> type" in readers["print PDF"]
+    for edition, text in readers.items():
+        assert "`Rc" not in text and "T>`" not in text, edition
+    for name in ("book.pdf", "book-print.pdf"):
+        titles = _outline_titles(pypdf.PdfReader(built.out / name))
+        assert "The Rc<T> type" in titles, (name, titles)
+    with zipfile.ZipFile(built.out / "book.epub") as archive:
+        nav = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("nav.xhtml"))
+    assert "The Rc&lt;T&gt; type" in re.sub(r"</?code[^>]*>", "", nav)
+    assert "`" not in nav

@@ -18,6 +18,7 @@ from pathlib import Path
 from handbook_build import markdown_fix as fix
 from handbook_build.errors import SourceError, fail_on_errors
 from handbook_build.fences import normalize_fences
+from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import check_chapter_size, check_chapter_text, check_image
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
@@ -182,6 +183,7 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
 
     steps: list[Callable[[str], fix.Fixed]] = [
         lambda t: fix.clean_characters(t, shown),
+        lambda t: fix.Fixed(split_front_matter(t).body),  # metadata, not text
         lambda t: normalize_fences(t, shown),  # first: every later step must see code as code
         lambda t: fix.split_glued_headings(t, shown),
         lambda t: fix.convert_setext_headings(t, shown),
