@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +18,11 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from bookmaker import build_args, make_book, run_cli
+from bookmaker import build_args, make_book, png_bytes, run_cli
 from handbook_build.fences import fence_language, normalize_fences
 from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import MAX_RAW_HTML_DEPTH, check_chapter_text
+from handbook_build.sanitize import sanitize_html
 
 CODE_CHAPTER = """\
 # Code
@@ -86,11 +89,27 @@ Omicron after a thematic break.
 
 CODE_TITLE_CHAPTER = "# The `Rc<T>` type\n\nPi paragraph about reference counting.\n"
 
+WIDE_COLUMNS = [f"Column{n:02d}Heading" for n in range(1, 11)]
+TABLES_CHAPTER = (
+    "# Tables\n\n"
+    "| Rho item | Sigma price | Tau note |\n"
+    "|:---------|------------:|:--------:|\n"
+    "| apples   | 1.50        | fresh    |\n"
+    "| pears    | 12.25       | ripe     |\n\n"
+    "![Upsilon half-width picture](../images/dot.png){width=50%}\n\n"
+    "| " + " | ".join(WIDE_COLUMNS) + " |\n"
+    "|" + "---|" * 10 + "\n"
+    "| " + " | ".join(f"cell{n:02d}value-with-longish-text" for n in range(1, 11)) + " |\n\n"
+    "Phi after the wide table. " + "Chi words fill a justified line to the margin. " * 12
+    + "\n"
+)
+
 CHAPTERS = {
     "code.md": CODE_CHAPTER,
     "generics.md": GENERICS_CHAPTER,
     "start.md": FRONT_MATTER_CHAPTER,
     "rc.md": CODE_TITLE_CHAPTER,
+    "tables.md": TABLES_CHAPTER,
 }
 CONTENTS = """\
 # Test Book
@@ -99,6 +118,7 @@ CONTENTS = """\
 - [Generics](chapters/generics.md)
 - [Getting Started](chapters/start.md)
 - [The `Rc<T>` type](chapters/rc.md)
+- [Tables](chapters/tables.md)
 """
 
 
@@ -127,7 +147,8 @@ def _epub_text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("any-markdown")
-    book = make_book(root / "book", CHAPTERS, contents=CONTENTS)
+    book = make_book(root / "book", CHAPTERS, contents=CONTENTS,
+                     images={"dot.png": png_bytes(400, 200)})
     out = root / "out"
     run = run_cli(build_args(book, out, ("md", "pdf", "print", "epub")), timeout=300)
     if run.exit_code != 0:
@@ -297,3 +318,79 @@ def test_inline_code_in_a_title_shows_no_backticks(built: Built) -> None:
         nav = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("nav.xhtml"))
     assert "The Rc&lt;T&gt; type" in re.sub(r"</?code[^>]*>", "", nav)
     assert "`" not in nav
+
+
+# --- 4. table alignment, image width, wide tables -----------------------------------------------
+
+
+def test_the_sanitizer_keeps_alignment_and_widths_only() -> None:
+    html = ('<table><colgroup><col style="width: 30%"></colgroup><tbody><tr>'
+            '<td style="text-align: right;">a</td><th style="text-align:center; color: red">b</th>'
+            '<td style="background: url(http://x/y.png); width: 5px">c</td>'
+            '<td style="width: expression(alert(1))">d</td><td style="w\\idth: 5px">e</td>'
+            '</tr></tbody></table><img src="a.png" alt="" style="width: 50%; height: 2in">'
+            '<p style="text-align: right">f</p><figure style="width: 12.5em"></figure>')
+    clean = sanitize_html(html).html
+    assert '<col style="width: 30%">' in clean
+    assert '<td style="text-align: right">a</td>' in clean
+    assert '<th style="text-align: center">b</th>' in clean
+    assert '<td style="width: 5px">c</td>' in clean
+    assert "<td>d</td>" in clean and "<td>e</td>" in clean
+    assert 'style="width: 50%; height: 2in"' in clean
+    assert "<p>f</p>" in clean and '<figure style="width: 12.5em">' in clean
+    assert "url" not in clean and "red" not in clean and "expression" not in clean
+
+
+def test_column_alignment_and_image_width_reach_the_epub(built: Built) -> None:
+    _readers(built)
+    epub = built.epub_text
+    assert re.search(r'<td style="text-align: right">\s*1\.50', epub)
+    assert re.search(r'<td style="text-align: center">\s*fresh', epub)
+    assert re.search(r'<img [^>]*style="width: 50(?:\.0)?%"', epub)
+
+
+def _bbox_words(pdf: Path, page: int) -> tuple[float, list[tuple[str, float, float, float]]]:
+    """(page width, [(word, xMin, xMax, yMin)]) of one page, from pdftotext -bbox."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', html).group(1))  # type: ignore[union-attr]
+    words = [(m[4], float(m[1]), float(m[3]), float(m[2])) for m in re.finditer(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+        html)]
+    return width, words
+
+
+def _column_texts(words: list[tuple[str, float, float, float]]) -> str:
+    """The words of each left edge read top to bottom, one left edge after another: a table
+    column's wrapped lines come out as one string."""
+    by_edge: dict[int, list[tuple[float, str]]] = {}
+    for word, x_min, _, y_min in words:
+        by_edge.setdefault(round(x_min), []).append((y_min, word))
+    text = " ".join("".join(word for _, word in sorted(column))
+                    for _, column in sorted(by_edge.items()))
+    return text.replace("\u2010", "").replace("-", "")
+
+
+def _page_with(pdf: Path, phrase: str) -> int:
+    for number, page in enumerate(pypdf.PdfReader(pdf).pages, start=1):
+        if phrase in squeeze(page.extract_text() or ""):
+            return number
+    raise AssertionError(f"{phrase!r} is on no page of {pdf.name}")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+@pytest.mark.parametrize("name", ["book.pdf", "book-print.pdf"])
+def test_a_ten_column_table_fits_the_text_block(built: Built, name: str) -> None:
+    _readers(built)
+    pdf = built.out / name
+    page = _page_with(pdf, "Phi after the wide table")
+    width, words = _bbox_words(pdf, page)
+    text = _column_texts(words)
+    for n in range(1, 11):
+        assert f"Column{n:02d}Heading" in text, (name, n)
+        assert f"cell{n:02d}valuewithlongishtext" in text, (name, n)
+    # The paragraph under the table is justified: its lines end at the text block's edge.
+    below = min(y_min for word, _, _, y_min in words if word == "Phi")
+    margin = max(x_max for _, _, x_max, y_min in words if y_min >= below)
+    table = [x_max for word, _, x_max, _ in words if word.startswith(("Colum", "cell", "n10"))]
+    assert max(table) <= min(width, margin + 1.0), (name, max(table), margin, width)

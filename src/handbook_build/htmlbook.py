@@ -19,6 +19,7 @@ from handbook_build.html_ids import make_ids_unique, repair_internal_links
 from handbook_build.model import Diagnostic, HtmlBook, HtmlSection, Manuscript, TocNode
 from handbook_build.pandoc import markdown_to_html
 from handbook_build.sanitize import sanitize_html
+from handbook_build.wide_tables import mark_wide_tables
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def _normalize_section(element: HtmlElement, node: TocNode) -> None:
     heading = element.find("h1")
     if heading is not None:
         heading.attrib.clear()
+    mark_wide_tables(element)
     for placeholder in element.find_class("image-placeholder"):
         placeholder.set("role", "img")
         placeholder.set("aria-label", placeholder.text_content())
