@@ -19,6 +19,7 @@ import pypdf
 import pytest
 
 from bookmaker import build_args, make_book, png_bytes, run_cli
+from handbook_build.admonitions import convert_admonitions
 from handbook_build.fences import fence_language, normalize_fences
 from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import MAX_RAW_HTML_DEPTH, check_chapter_text
@@ -45,6 +46,10 @@ print("gamma three")
 
 ```{note}
 delta four
+```
+
+```{code-cell} python
+:tags: [hide-input]
 
 # comment zeta
 ```
@@ -104,12 +109,66 @@ TABLES_CHAPTER = (
     + "\n"
 )
 
+ALERTS_CHAPTER = """\
+# Boxes
+
+A paragraph before the alerts.
+> [!NOTE]
+> Alpha-note body text.
+
+> [!TIP]
+> Beta-tip body text,
+lazily continued.
+
+> [!IMPORTANT]
+> Gamma-important body text.
+
+> [!WARNING] Mind the gap
+> Delta-warning body text.
+>
+> A second paragraph of the warning.
+
+> [!CAUTION]
+> Epsilon-caution body text.
+
+> [!FOOBAR]
+> Zeta-unknown body text.
+
+::: note
+Eta-div-note body text.
+:::
+
+::: {.warning}
+Theta-div-warning body text.
+:::
+
+::: sidebar
+Iota-div-sidebar body text.
+:::
+
+:::{tip}
+Kappa-myst-tip body text.
+:::
+
+```{important}
+Lambda-directive body text.
+```
+
+> An ordinary quote, mu-quote.
+
+```markdown
+> [!NOTE]
+> Nu shown as an example.
+```
+"""
+
 CHAPTERS = {
     "code.md": CODE_CHAPTER,
     "generics.md": GENERICS_CHAPTER,
     "start.md": FRONT_MATTER_CHAPTER,
     "rc.md": CODE_TITLE_CHAPTER,
     "tables.md": TABLES_CHAPTER,
+    "boxes.md": ALERTS_CHAPTER,
 }
 CONTENTS = """\
 # Test Book
@@ -119,6 +178,7 @@ CONTENTS = """\
 - [Getting Started](chapters/start.md)
 - [The `Rc<T>` type](chapters/rc.md)
 - [Tables](chapters/tables.md)
+- [Boxes](chapters/boxes.md)
 """
 
 
@@ -150,7 +210,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     book = make_book(root / "book", CHAPTERS, contents=CONTENTS,
                      images={"dot.png": png_bytes(400, 200)})
     out = root / "out"
-    run = run_cli(build_args(book, out, ("md", "pdf", "print", "epub")), timeout=300)
+    run = run_cli(build_args(book, out, ("md", "html", "pdf", "print", "epub")), timeout=300)
     if run.exit_code != 0:
         return Built(out, "", "", "", "", run.output, run.exit_code)
     return Built(out, (out / "book.md").read_text(), _pdf_text(out / "book.pdf"),
@@ -217,6 +277,7 @@ def test_any_fence_info_string_builds_and_every_cell_reaches_the_readers(built: 
 def test_fence_attributes_and_cell_options_never_reach_a_reader(built: Built) -> None:
     for edition, text in _readers(built).items():
         for syntax in ("#|", "echo=FALSE", "echo: false", "fig-alpha", "{python}", "{note}",
+                       "{code-cell}", ":tags:", "hide-input",
                        'title="x.py"', "title=“x.py”", "rust,ignore", "```"):
             assert syntax not in text, (edition, syntax)
 
@@ -394,3 +455,60 @@ def test_a_ten_column_table_fits_the_text_block(built: Built, name: str) -> None
     margin = max(x_max for _, _, x_max, y_min in words if y_min >= below)
     table = [x_max for word, _, x_max, _ in words if word.startswith(("Colum", "cell", "n10"))]
     assert max(table) <= min(width, margin + 1.0), (name, max(table), margin, width)
+
+
+# --- 5. admonitions -----------------------------------------------------------------------------
+
+BOX_TEXTS = {
+    "note": "Alpha-note body text.", "tip": "Beta-tip body text, lazily continued.",
+    "important": "Gamma-important body text.", "warning": "Delta-warning body text.",
+    "caution": "Epsilon-caution body text.", "foobar": "Zeta-unknown body text.",
+}
+BOX_SYNTAX = ("[!NOTE]", "[!TIP]", "[!IMPORTANT]", "[!WARNING]", "[!CAUTION]", "[!FOOBAR]",
+              ":::", "{tip}", "{important}", "admonition-title}")
+
+
+def test_alerts_become_admonition_divs_and_examples_in_code_stay() -> None:
+    text = convert_admonitions(ALERTS_CHAPTER, "boxes.md").text
+    assert "::: {.admonition .admonition-note}\n\n[Note]{.admonition-title}" in text
+    assert "::: {.admonition .admonition-foobar}\n\nZeta" in text  # unknown kind: no title
+    assert "::: {.admonition .admonition-sidebar}\nIota" in text
+    assert "> An ordinary quote, mu-quote." in text
+    assert "```markdown\n> [!NOTE]\n> Nu shown as an example.\n```" in text
+
+
+def test_every_box_reaches_every_reader_and_no_syntax_does(built: Built) -> None:
+    for edition, text in _readers(built).items():
+        for phrase in (*BOX_TEXTS.values(), "Mind the gap", "A second paragraph of the warning",
+                       "Eta-div-note", "Theta-div-warning", "Iota-div-sidebar",
+                       "Kappa-myst-tip", "Lambda-directive", "mu-quote"):
+            assert phrase in text, (edition, phrase)
+        # the listing shows an alert as an example: code, left as written
+        prose = re.sub(r"<pre.*?</pre>", "", text.replace("[!NOTE] > Nu shown as an", ""))
+        for syntax in BOX_SYNTAX:
+            if edition == "EPUB" and syntax == ":::":
+                continue  # checked on the XHTML text below, not its markup
+            assert syntax not in prose, (edition, syntax)
+    epub_text = re.sub(r"<[^>]+>", " ", built.epub_text)
+    assert ":::" not in epub_text
+
+
+def test_each_box_is_an_aside_with_role_note_in_the_epub_and_html(built: Built) -> None:
+    _readers(built)
+    for kind, phrase in BOX_TEXTS.items():
+        match = re.search(rf'<aside class="admonition admonition-{kind}[^"]*" role="note">'
+                          rf"(?:(?!</aside>).)*{re.escape(phrase)}", built.epub_text, re.DOTALL)
+        assert match, kind
+    html = (built.out / "book.html").read_text()
+    # 11 here and the ```{note} of the code chapter
+    assert len(re.findall(r'<aside class="admonition [^"]*" role="note">', html)) == 12
+    assert 'class="admonition admonition-foobar admonition-other"' in html
+    assert "aside.admonition-warning" in html  # the HTML edition carries the box styles
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="EPUBCheck needs Java")
+def test_the_epub_with_boxes_passes_epubcheck(built: Built) -> None:
+    _readers(built)
+    run = run_cli(["check", str(built.out / "book.epub")], timeout=300)
+    assert run.exit_code == 0, run.output
+    assert "0 errors" in run.output

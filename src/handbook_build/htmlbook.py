@@ -13,6 +13,7 @@ from pathlib import Path
 import lxml.html
 from lxml.html import HtmlElement
 
+from handbook_build.admonitions import mark_admonitions
 from handbook_build.contents import display_path
 from handbook_build.errors import RenderError
 from handbook_build.html_ids import make_ids_unique, repair_internal_links
@@ -94,6 +95,7 @@ def _normalize_section(element: HtmlElement, node: TocNode) -> None:
     if heading is not None:
         heading.attrib.clear()
     mark_wide_tables(element)
+    mark_admonitions(element)
     for placeholder in element.find_class("image-placeholder"):
         placeholder.set("role", "img")
         placeholder.set("aria-label", placeholder.text_content())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handbook_build import markdown_fix as fix
+from handbook_build.admonitions import convert_admonitions
 from handbook_build.errors import SourceError, fail_on_errors
 from handbook_build.fences import normalize_fences
 from handbook_build.front_matter import split_front_matter
@@ -184,6 +185,7 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
     steps: list[Callable[[str], fix.Fixed]] = [
         lambda t: fix.clean_characters(t, shown),
         lambda t: fix.Fixed(split_front_matter(t).body),  # metadata, not text
+        lambda t: convert_admonitions(t, shown),  # before fences: ```{note} is a box, not code
         lambda t: normalize_fences(t, shown),  # first: every later step must see code as code
         lambda t: fix.split_glued_headings(t, shown),
         lambda t: fix.convert_setext_headings(t, shown),
