@@ -477,6 +477,15 @@ def test_alerts_become_admonition_divs_and_examples_in_code_stay() -> None:
     assert "```markdown\n> [!NOTE]\n> Nu shown as an example.\n```" in text
 
 
+def test_myst_options_go_and_quarto_titles_are_read() -> None:
+    text = convert_admonitions(
+        ":::{note} Read me\n:class: dropdown\nBody.\n:::\n\n"
+        '::: {.callout-tip title="Heads up"}\nTip body.\n:::\n', "b.md").text
+    assert ":class:" not in text
+    assert "[Read me]{.admonition-title}" in text
+    assert "::: {.admonition .admonition-tip}\n\n[Heads up]{.admonition-title}" in text
+
+
 def test_every_box_reaches_every_reader_and_no_syntax_does(built: Built) -> None:
     for edition, text in _readers(built).items():
         for phrase in (*BOX_TEXTS.values(), "Mind the gap", "A second paragraph of the warning",

@@ -44,6 +44,7 @@ _DIRECTIVE_FENCE = re.compile(
     r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*\{(?P<kind>[A-Za-z][\w-]*)\}"
     r"[ \t]*(?P<argument>[^`\n]*?)[ \t]*$")
 _OPTION = re.compile(r"^[ \t]*:[\w-]+:.*$")
+_TITLE_ATTRIBUTE = re.compile(r'(?:^|\s)title="(?P<title>[^"]*)"')
 _CLASS = re.compile(r"(?:^|\s)\.(?P<name>[A-Za-z][\w-]*)")
 
 
@@ -132,8 +133,13 @@ def _prose(text: str) -> str:
             out += [kind.opening, "", *_title_block(kind), *body, "", ":::", ""]
             index = end
             continue
-        out.append(_div_opening(line))
+        opening = _div_opening(line)
+        out.append(opening)
         index += 1
+        myst = _DIV_OPEN.match(line)
+        if opening != line and myst is not None and myst["myst"]:
+            while index < len(lines) and _OPTION.match(lines[index]):
+                index += 1  # MyST options (:class: dropdown) configure the box, never show
     return "\n".join(out)
 
 
@@ -153,7 +159,8 @@ def _div_opening(line: str) -> str:
             return line  # an id-only div, or one already converted
         if found["name"] == "admonition" or found["name"].startswith("admonition-"):
             return line
-        kind = _kind(found["name"])
+        named = _TITLE_ATTRIBUTE.search(attributes)  # Quarto: {.callout-tip title="Hey"}
+        kind = _kind(found["name"], named["title"] if named else "")
     title = _title_block(kind)
     return "\n".join([kind.opening, "", *title]) if title else kind.opening
 
