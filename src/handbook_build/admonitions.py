@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from lxml.html import HtmlElement
 
 from handbook_build.markdown_fix import Fixed
-from handbook_build.markdown_scan import split_code
+from handbook_build.markdown_scan import mask_code, split_code
 
 __all__ = ["KNOWN_KINDS", "convert_admonitions", "mark_admonitions"]
 
@@ -80,13 +80,9 @@ def _escape(text: str) -> str:
 def convert_admonitions(text: str, path: str) -> Fixed:
     """Every alert, admonition div and directive of the chapter as an admonition div."""
     del path  # every form is accepted; nothing to warn about
-    pieces: list[str] = []
-    for segment in split_code(text):
-        if segment.is_code:
-            pieces.append(_directive_block(segment.text))
-        else:
-            pieces.append(_prose(segment.text))
-    return Fixed("".join(pieces))
+    text = "".join(_directive_block(segment.text) if segment.is_code else segment.text
+                   for segment in split_code(text))
+    return Fixed(_prose(text))
 
 
 def _directive_block(block: str) -> str:
@@ -113,17 +109,19 @@ def _is_admonition_name(name: str) -> bool:
 
 
 def _prose(text: str) -> str:
+    """Alerts and div openings, found on the text with its code masked (an alert's inline code,
+    a listing that shows ``> [!NOTE]``), rewritten from the original lines."""
     lines = text.split("\n")
+    masked = mask_code(text).split("\n")
     out: list[str] = []
     index = 0
     while index < len(lines):
         line = lines[index]
-        alert = _ALERT.match(line)
-        if alert is not None and (index == 0 or not lines[index - 1].strip()
-                                  or not _QUOTE.match(lines[index - 1])):
+        alert = _ALERT.match(line) if _ALERT.match(masked[index]) else None
+        if alert is not None and (index == 0 or not _QUOTE.match(masked[index - 1])):
             end = index + 1
-            while end < len(lines) and lines[end].strip():
-                if not _QUOTE.match(lines[end]) and not _QUOTE.sub("", lines[end - 1]).strip():
+            while end < len(lines) and masked[end].strip():
+                if not _QUOTE.match(masked[end]) and not _QUOTE.sub("", masked[end - 1]).strip():
                     break  # after an empty `>` line, an unquoted line is no lazy continuation
                 end += 1
             body = [_QUOTE.sub("", inner, count=1) for inner in lines[index + 1:end]]
@@ -133,12 +131,12 @@ def _prose(text: str) -> str:
             out += [kind.opening, "", *_title_block(kind), *body, "", ":::", ""]
             index = end
             continue
-        opening = _div_opening(line)
+        opening = _div_opening(line) if _DIV_OPEN.match(masked[index]) else line
         out.append(opening)
         index += 1
         myst = _DIV_OPEN.match(line)
         if opening != line and myst is not None and myst["myst"]:
-            while index < len(lines) and _OPTION.match(lines[index]):
+            while index < len(lines) and _OPTION.match(masked[index]):
                 index += 1  # MyST options (:class: dropdown) configure the box, never show
     return "\n".join(out)
 
