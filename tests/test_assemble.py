@@ -163,7 +163,7 @@ def test_parts_and_chapters_follow_the_contract(mini_book: Book) -> None:
     assert not re.search(r"(?m)^\[[^\]^]+\]:", text)  # no reference definitions remain
 
 
-@pytest.mark.parametrize("title", ["Notes & *asides*", "a_b [c] {d} <e> `f` #g |h| ~i~ ^j^ $k$",
+@pytest.mark.parametrize("title", ["Notes & *asides*", "a_b [c] {d} <e> ` #g |h| ~i~ ^j^ $k$",
                                    "C# -- \"quoted\" 'single' 100% @cite!", "trailing \\"])
 def test_titles_read_back_literally(title: str) -> None:
     node = TocNode("chapter", title, 2, "x", 1, None)
@@ -176,6 +176,15 @@ def test_titles_read_back_literally(title: str) -> None:
     assert plain == title
     part = TocNode("part", title, 1, "part-x", 1, None)
     assert run_pandoc(part_heading(part))[0]["blocks"][0]["c"][1] == ["part-x", ["part"], []]
+
+
+def test_a_code_span_in_a_title_stays_code() -> None:
+    """``[The `Rc<T>` type](rc.md)``: code in the title, never literal backticks (issue 15)."""
+    node = TocNode("chapter", "The `Rc<T>` *type*", 2, "x", 1, None)
+    doc, _ = run_pandoc(chapter_heading(node) + "\n")
+    inlines = doc["blocks"][0]["c"][2]
+    assert {"t": "Code", "c": [["", [], []], "Rc<T>"]} in inlines
+    assert stringify(inlines) == "The Rc<T> *type*"
 
 
 def test_escape_title_keeps_one_line() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from handbook_build.markdown_scan import split_code
 from handbook_build.model import Book, Chapter, Manuscript, TocNode
 
 __all__ = ["PANDOC_MARKDOWN_FORMAT", "assemble", "chapter_heading", "escape_title",
@@ -36,8 +37,12 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~^$@&])")
 
 
 def escape_title(title: str) -> str:
-    """``title`` as literal inline Markdown on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(title.split()))
+    """``title`` as literal inline Markdown on one line, except its code spans, which stay code
+    (a contents entry ``[The `Rc<T>` type](rc.md)`` shows no backticks anywhere)."""
+    pieces = []
+    for segment in split_code(" ".join(title.split())):
+        pieces.append(segment.text if segment.is_code else _SPECIAL.sub(r"\\\1", segment.text))
+    return "".join(pieces)
 
 
 def part_heading(node: TocNode) -> str:

@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
+from handbook_build.markdown_scan import mask_code
 from handbook_build.model import Diagnostic, HtmlSection
 
 __all__ = [
@@ -358,9 +359,11 @@ def _block_nesting(text: str, limit: int) -> tuple[int, int]:
 
 def _raw_html_nesting(text: str, limit: int) -> tuple[int, int]:
     """(deepest raw HTML nesting, first line nested deeper than ``limit``), counting only
-    elements that really nest."""
+    elements that really nest, and none inside code: ``Rc<T>`` in a code span or a listing is
+    text, not an open tag (pandoc prints it as written)."""
     if "<" not in text:
         return 0, 1
+    text = mask_code(text, " ")  # same offsets and lines, so the line reported stays right
     stack: list[str] = []
     deepest, first_over = 0, 1
     for match in _TAG.finditer(text):

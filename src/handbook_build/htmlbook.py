@@ -13,6 +13,7 @@ from pathlib import Path
 import lxml.html
 from lxml.html import HtmlElement
 
+from handbook_build.admonitions import mark_admonitions
 from handbook_build.contents import display_path
 from handbook_build.errors import RenderError
 from handbook_build.html_ids import make_ids_unique, repair_internal_links
@@ -20,6 +21,7 @@ from handbook_build.model import Diagnostic, HtmlBook, HtmlSection, Manuscript, 
 from handbook_build.pandoc import markdown_to_html
 from handbook_build.sanitize import sanitize_html
 from handbook_build.typography import mark_line_breaks
+from handbook_build.wide_tables import mark_wide_tables
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ def _normalize_section(element: HtmlElement, node: TocNode) -> None:
     heading = element.find("h1")
     if heading is not None:
         heading.attrib.clear()
+    mark_wide_tables(element)
+    mark_admonitions(element)
     for placeholder in element.find_class("image-placeholder"):
         _mark_placeholder(placeholder)
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import nh3
 
+from handbook_build.css_subset import safe_style
+
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
     "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
@@ -23,12 +25,13 @@ ALLOWED_TAGS = frozenset({
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "lang", "dir", "title", "role"},
     "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
+    "img": {"src", "alt", "width", "height", "style"},
+    "figure": {"style"},
     "ol": {"start", "type", "reversed"},
     "li": {"value"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align", "scope"},
-    "col": {"span"},
+    "td": {"colspan", "rowspan", "align", "style"},
+    "th": {"colspan", "rowspan", "align", "scope", "style"},
+    "col": {"span", "style"},
     "q": {"cite"},
     "blockquote": {"cite"},
 }
@@ -61,8 +64,14 @@ def sanitize_html(html: str) -> SanitizedHtml:
         url_schemes=set(URL_SCHEMES),
         link_rel=None,
         strip_comments=True,
+        attribute_filter=_filter_attribute,
     )
     return SanitizedHtml(clean, _describe_dropped(html) if clean != html else ())
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's per-attribute hook: ``style`` keeps only css_subset's declarations."""
+    return safe_style(tag, value) if attribute == "style" else value
 
 
 def _describe_dropped(html: str) -> tuple[str, ...]:

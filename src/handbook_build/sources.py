@@ -1,11 +1,12 @@
 """Sources stage: read each chapter of a ``Manifest`` (confined, UTF-8), normalize it -> ``Book``.
 
-Each chapter goes through, in order: control characters/BOM -> glued headings -> setext
-headings -> reference-link inlining -> images -> links -> footnote labels -> heading levels and
-ids -> closing divs left open (see ``markdown_fix``; images and links are ``images.py`` and
-``links.py``). Every warning carries the line of the file as written, however many lines the
-transforms before it added or removed. Errors from all chapters are collected first and raised
-together, so one build lists every problem at once.
+Each chapter goes through, in order: control characters/BOM -> front matter (blanked,
+``front_matter``) -> admonitions (``admonitions``) -> code fence info strings (``fences``) ->
+glued headings -> setext headings -> reference-link inlining -> images -> links -> footnote
+labels -> heading levels and ids -> closing divs left open (see ``markdown_fix``; images and
+links are ``images.py`` and ``links.py``). Every warning carries the line of the file as
+written, however many lines the transforms before it added or removed. Errors from all chapters
+are collected first and raised together, so one build lists every problem at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handbook_build import markdown_fix as fix
+from handbook_build.admonitions import convert_admonitions
 from handbook_build.errors import SourceError, fail_on_errors
+from handbook_build.fences import normalize_fences
+from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import check_chapter_size, check_chapter_text, check_image, file_kind
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
@@ -183,6 +187,9 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
 
     steps: list[Callable[[str], fix.Fixed]] = [
         lambda t: fix.clean_characters(t, shown),
+        lambda t: fix.Fixed(split_front_matter(t).body),  # metadata, not text
+        lambda t: convert_admonitions(t, shown),  # before fences: ```{note} is a box, not code
+        lambda t: normalize_fences(t, shown),  # first: every later step must see code as code
         lambda t: remove_site_junk(t, shown),
         lambda t: fix.split_glued_headings(t, shown),
         lambda t: fix.convert_setext_headings(t, shown),
