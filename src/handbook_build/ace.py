@@ -101,14 +101,36 @@ def run_ace(path: Path, tool: AceTool | None = None) -> AceResult:
             raise MissingToolError(f"{path}: {reason}")
     environment = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": tool.chromium,
                    "PUPPETEER_SKIP_DOWNLOAD": "1"}
+    # Ace's browser sometimes fails to start on a busy machine and Ace then exits 1 with no
+    # report; one more try tells that apart from an Ace that really cannot read the book.
+    try:
+        report = _ace_report(path, tool, environment)
+    except _NoReport:
+        try:
+            report = _ace_report(path, tool, environment)
+        except _NoReport as error:
+            raise RenderError(f"{path}: Ace produced no report (exit {error.code}): "
+                              f"{error.detail}; run ace-cli by hand to see why") from error
+    return parse_report(report, path)
+
+
+class _NoReport(Exception):
+    def __init__(self, code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def _ace_report(path: Path, tool: AceTool, environment: dict[str, str]) -> Any:
+    """Ace's report.json for ``path``, parsed; _NoReport when Ace wrote none."""
     with tempfile.TemporaryDirectory(prefix="hb-ace-") as folder:
         # Ace writes its config and cache under HOME: a throwaway one keeps runs independent.
-        environment["HOME"] = folder
         report_dir = Path(folder) / "report"
         command = [tool.ace, "--force", "--silent", "--outdir", str(report_dir), str(path)]
         try:
             completed = subprocess.run(command, capture_output=True, timeout=TIMEOUT_SECONDS,
-                                       check=False, env=environment, cwd=folder)
+                                       check=False, env={**environment, "HOME": folder},
+                                       cwd=folder)
         except OSError as error:
             raise MissingToolError(f"{path}: cannot run {tool.ace}: {error}; "
                                    f"{INSTALL_HINT}") from error
@@ -116,13 +138,11 @@ def run_ace(path: Path, tool: AceTool | None = None) -> AceResult:
             raise RenderError(f"{path}: Ace ran longer than {TIMEOUT_SECONDS} s; "
                               "run it by hand to see why") from error
         try:
-            report = json.loads((report_dir / "report.json").read_text("utf-8"))
+            return json.loads((report_dir / "report.json").read_text("utf-8"))
         except (OSError, ValueError) as error:
             output = (completed.stderr or completed.stdout).decode("utf-8", "replace")
             detail = (output.strip().splitlines() or [""])[-1]
-            raise RenderError(f"{path}: Ace produced no report (exit {completed.returncode}): "
-                              f"{detail}; run ace-cli by hand to see why") from error
-    return parse_report(report, path)
+            raise _NoReport(completed.returncode, detail) from error
 
 
 def _package_dir(epub: zipfile.ZipFile) -> str:
