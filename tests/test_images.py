@@ -310,7 +310,10 @@ def test_generic_alt_uses_title_or_file_name_in_the_placeholder(
         "[Image not available: Lots going on]{.image-placeholder} "
         "[Image not available: b\\_c.png]{.image-placeholder}"
     )
+    # "image" says nothing: the author is told so (meaningless-alt) before the web image's
+    # placeholder warning; the empty alt is missing-alt.
     assert [d.code for d in result.diagnostics] == [
+        "meaningless-alt",
         "unresolved-image",
         "missing-alt",
         "unresolved-image",

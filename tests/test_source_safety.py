@@ -92,8 +92,10 @@ def test_output_into_the_book_never_changes_a_source_byte(
             continue
         assert run.exit_code == 1, run.output
         assert not run.has_traceback, run.output
-        assert re.search(rf"book\.toml: output {re.escape(collides)} would overwrite {what} "
-                         rf".*; choose another -o \(the output folder .* is ", run.output), \
+        # Every message now has the one compiler-style form: file: error: message [code].
+        assert re.search(rf"book\.toml: error: output {re.escape(collides)} would overwrite {what} "
+                         rf".*; choose another -o \(the output folder .* is .*"
+                         rf"\[output-collision\]", run.output), \
             run.output
         assert "nothing was written" in run.output
     after = tree_hashes(book.root)
@@ -141,8 +143,9 @@ def test_a_file_we_did_not_write_is_refused_before_anything_renders(tmp_path: Pa
     (out / "book.pdf").symlink_to(book.chapter("intro.md"))
     run = run_cli(build_args(book, out, ("md", "html", "pdf")))
     assert run.exit_code == 1, run.output
-    assert re.search(r"book\.toml: output book\.html exists and was not written by "
-                     r"handbook-build; .*choose another -o, or move book\.html away", run.output)
+    assert re.search(r"book\.toml: error: output book\.html exists and was not written by "
+                     r"handbook-build; .*choose another -o, or move book\.html away.*"
+                     r"\[output-collision\]", run.output), run.output
     assert "output book.pdf would overwrite a chapter" in run.output
     assert "rendering" not in run.output  # refused before any edition was rendered
     assert (out / "book.html").read_text() == "<p>my own notes</p>"

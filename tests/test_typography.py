@@ -63,6 +63,16 @@ def test_spans_go_around_names_only_in_prose() -> None:
     assert "<code>PlanetMath</code> and <span class=\"nh\">PlanetMath</span>" in html
 
 
+def test_comments_are_skipped_and_their_text_still_marked() -> None:
+    """An HTML comment in a chapter once crashed the build (a comment has no text_content)."""
+    html = _marked("<!-- a note --> We used Twitter.<p>It is <!-- x -->Twitter and "
+                   "<em>so</em><!-- y --> Facebook.</p><p><!-- z -->Nowadays it works.</p>")
+    assert '<!-- a note --> We used <span class="nh">Twitter</span>.' in html
+    assert 'It is <!-- x --><span class="nh">Twitter</span> and' in html
+    assert '<!-- y --> <span class="nh">Facebook</span>.' in html
+    assert "<!-- z -->Nowadays it works." in html  # a capital that starts the paragraph
+
+
 def test_text_is_unchanged_by_the_marks() -> None:
     source = ("<p>Students of 5PH1NX met on Twitter, see <a href='https://ex.org/a'>"
               "https://www.example.org/path/to-page.html?x=1</a>. Then <em>Peeragogy</em>.</p>")

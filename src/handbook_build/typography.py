@@ -100,13 +100,25 @@ def _wrap_whole_words(element: HtmlElement) -> None:
                 element.insert(offset, span)
     for child in list(element):
         if child.tail and child.getparent() is element:
-            preceding = child.text_content() if not _not_prose(child) else "x"
-            pieces = _split(child.tail, preceding)
+            pieces = _split(child.tail, _text_before_tail(element, child))
             if pieces is not None:
                 child.tail = pieces[0]
                 index = element.index(child)
                 for offset, span in enumerate(pieces[1], start=1):
                     element.insert(index + offset, span)
+
+
+def _text_before_tail(element: HtmlElement, child: HtmlElement) -> str:
+    """What a reader sees just before ``child``'s tail (decides whether a capital starts a
+    sentence)."""
+    if isinstance(child.tag, str):
+        return "x" if _not_prose(child) else str(child.text_content())
+    # A comment or processing instruction shows nothing (and has no text_content): the text
+    # before it is what precedes the tail.
+    previous = child.getprevious()
+    if previous is None:
+        return element.text or ("x" if element.tag in _INLINE else "")
+    return previous.tail or _text_before_tail(element, previous)
 
 
 def _split(text: str, preceding: str) -> tuple[str, list[HtmlElement]] | None:
