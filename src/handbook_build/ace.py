@@ -126,7 +126,9 @@ def _ace_report(path: Path, tool: AceTool, environment: dict[str, str]) -> Any:
     with tempfile.TemporaryDirectory(prefix="hb-ace-") as folder:
         # Ace writes its config and cache under HOME: a throwaway one keeps runs independent.
         report_dir = Path(folder) / "report"
-        command = [tool.ace, "--force", "--silent", "--outdir", str(report_dir), str(path)]
+        # Absolute: Ace runs in the throwaway folder, where a relative path finds nothing.
+        command = [tool.ace, "--force", "--silent", "--outdir", str(report_dir),
+                   str(path.resolve())]
         try:
             completed = subprocess.run(command, capture_output=True, timeout=TIMEOUT_SECONDS,
                                        check=False, env={**environment, "HOME": folder},
