@@ -71,7 +71,7 @@ def test_every_edition_is_built_with_the_footnote_image_and_table(
     assert "Footnotes are numbered per chapter" in text
     images = subprocess.run(["pdfimages", "-list", str(out / "mybook.pdf")],
                             capture_output=True, text=True, check=True).stdout
-    assert re.search(r"\bimage\s+480\s+240\b", images)
+    assert re.search(r"\bimage\s+1600\s+800\b", images)  # enough pixels for print
     with zipfile.ZipFile(out / "mybook.epub") as epub:
         assert any(n.endswith(".png") and "cover" not in n for n in epub.namelist())
         chapters = b"".join(epub.read(n) for n in epub.namelist() if n.endswith(".xhtml"))

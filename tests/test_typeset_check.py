@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -297,3 +298,27 @@ def test_a_file_claiming_pdfx_1a_needs_its_intent_and_no_rgb(defect_pdf: Path,
     assert [d.page for d in found[1:]] == [9]  # the RGB PNG; the JPEG is labelled grey
     plain = check_typesetting(defect_pdf, defect_pdf.name, "print")
     assert not [d for d in plain.diagnostics if d.code == "print-pdfx"]
+
+
+def test_blank_versos_before_rectos_belong_with_even_margins_and_short_chapters(
+        tmp_path: Path) -> None:
+    """As in the reading PDF of a new book: chapters open on rectos, margins are the same on
+    both sides and no verso holds text, so no text block shows a book layout. The blank versos
+    before the openings belong; a blank a forced break leaves inside a chapter does not."""
+    import weasyprint
+
+    style = STYLE + "h1 { break-before: right; font-size: 24pt; margin: 0 0 1em; }"
+    chapters = "".join(f"<h1>Chapter {n}</h1><p>A short chapter.</p>" for n in range(1, 4))
+    stray = "<h1>Chapter 4</h1><p>Before.</p><div style='break-after: page'></div>" \
+            "<div style='break-before: page'></div><div class=empty></div>" \
+            "<p style='break-before: page'>After.</p>"
+    html = (f"<html lang=en><head><meta charset=utf-8><style>{style}</style></head><body>"
+            f"{chapters}{stray}<h1>Chapter 5</h1><p>The end.</p></body></html>")
+    pdf = tmp_path / "short.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    found = check_typesetting(pdf, "short.pdf", "screen")
+    blanks = [d.page for d in found.diagnostics if d.code == "page-blank"]
+    assert len(blanks) == 1 and blanks[0] is not None, found.diagnostics
+    text = subprocess.run(["pdftotext", "-f", str(blanks[0] - 1), "-l", str(blanks[0] - 1),
+                           str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Before." in text  # the stray blank, not one before an opening

@@ -86,18 +86,27 @@ def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+FIGURE_WIDTH = 1600  # pixels
+
+
 def figure_png() -> bytes:
-    """A small diagram (four stages round a cycle) drawn with Pillow: same bytes every time."""
+    """A diagram (four stages round a cycle) drawn with Pillow: same bytes every time.
+
+    1600 px wide because the print edition sets it 5 in wide: 320 ppi, above the preflight's
+    300, so the new book releases without a warning (480 px printed at 96 ppi).
+    """
     from PIL import Image, ImageDraw
 
-    image = Image.new("RGB", (480, 240), "white")
+    scale = FIGURE_WIDTH / 480  # drawn on a 480x240 grid
+    image = Image.new("RGB", (FIGURE_WIDTH, FIGURE_WIDTH // 2), "white")
     draw = ImageDraw.Draw(image)
     colours = ["#2f6f9f", "#3f8f5f", "#c08a2f", "#9f3f5f"]
-    centres = [(120, 60), (360, 60), (360, 180), (120, 180)]
+    centres = [(x * scale, y * scale) for x, y in ((120, 60), (360, 60), (360, 180), (120, 180))]
     for (x, y), (nx, ny) in zip(centres, centres[1:] + centres[:1], strict=True):
-        draw.line([(x, y), (nx, ny)], fill="#777777", width=4)
+        draw.line([(x, y), (nx, ny)], fill="#777777", width=round(4 * scale))
     for (x, y), colour in zip(centres, colours, strict=True):
-        draw.ellipse([x - 40, y - 30, x + 40, y + 30], fill=colour, outline="#222222", width=2)
+        draw.ellipse([x - 40 * scale, y - 30 * scale, x + 40 * scale, y + 30 * scale],
+                     fill=colour, outline="#222222", width=round(2 * scale))
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()

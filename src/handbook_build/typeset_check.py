@@ -671,9 +671,16 @@ def _check_pages(text: PdfText, images: Sequence[PlacedImage], findings: _Findin
     heading_height = text.body_height * THRESHOLDS["heading_scale"]
     openings = [page for page in text.pages if _opens_chapter(page, heading_height)]
     rectos = sum(1 for page in openings if page.number % 2)
-    asks_rectos = (text.mirrored and len(openings) >= 3
-                   and rectos / len(openings) >= THRESHOLDS["recto_share"])
-    opening_numbers = {page.number for page in openings}
+    opens_rectos = (len(openings) >= 3
+                    and rectos / len(openings) >= THRESHOLDS["recto_share"])
+    asks_rectos = text.mirrored and opens_rectos
+    # The blank that break-before: right (or left) leaves before an opening belongs in a book
+    # layout. Mirrored margins show one, but a short book cannot show them (its versos are
+    # blank, so they have no text block) and the reading PDF opens chapters on rectos with even
+    # margins: openings that fall on rectos are the same evidence, for the blanks before them.
+    opening_numbers = ({page.number for page in openings} if text.mirrored
+                       else {page.number for page in openings if page.number % 2}
+                       if opens_rectos else set())
     last = len(text.pages)
     while last > 0 and not _content_lines(text.pages[last - 1]) \
             and last - 1 not in with_images:
@@ -682,7 +689,7 @@ def _check_pages(text: PdfText, images: Sequence[PlacedImage], findings: _Findin
         content = _content_lines(page)
         if not content and page.index not in with_images:
             expected = (page.number > last or page.number <= 4
-                        or (text.mirrored and page.number + 1 in opening_numbers))
+                        or page.number + 1 in opening_numbers)
             if not expected:
                 findings.add(page.index, "warning", "page-blank",
                              "the page is blank where no blank belongs",
