@@ -691,9 +691,8 @@ def test_the_sample_book_through_the_real_stages(tmp_path: Path) -> None:
     result = render_pdf(html_book)
     assert not result.fetch_refused
     # layout_and_write warns about a note left off its call's page: there must be none. The
-    # only warnings allowed are the font check's: the specimen's chapter on scripts sets
-    # Arabic, Devanagari, Thai, CJK and emoji, which fontconfig finds in DejaVu and Noto faces
-    # the styles do not name (reported, not silent).
+    # only warnings allowed are the font check's, for a face the styles do not name (reported,
+    # not silent); the scripts the specimen sets are all in the styles' Noto chain now.
     assert all("which no style names" in warning for warning in result.warnings), result.warnings
     reader = pypdf.PdfReader(io.BytesIO(result.data))
     texts = page_texts(reader)
