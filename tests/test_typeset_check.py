@@ -245,10 +245,20 @@ def test_cjk_text_in_a_face_no_style_sheet_names_is_a_fallback(tmp_path: Path) -
     if not subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True).stdout:
         pytest.skip("no Japanese font installed (fonts-noto-cjk)")
     pdf = _one_page(tmp_path, f"<p>{FILLER}</p><p>Say 漢字 here.</p>")
-    found = check_typesetting(pdf, "one.pdf", "screen", cheap=True)
+    # The page's own style sheet (STYLE) names only the Libertine faces, so fontconfig's CJK
+    # face is a fallback there. The book's styles/ now name Noto Serif CJK JP in their chain,
+    # so the check is given the families this page's style names, not the book's.
+    found = check_typesetting(pdf, "one.pdf", "screen", cheap=True,
+                              style_families=("Linux Libertine O", "Linux Libertine Mono O"))
     fallbacks = [d for d in found.diagnostics if d.code == "face-fallback"]
     assert fallbacks and all(d.page == 1 for d in fallbacks)
     assert any("for CJK text" in d.message for d in fallbacks)
+    # The same face, once a style sheet names it (as styles/ does), is no fallback.
+    cjk_face = next(d.message.split(" ", 1)[0] for d in fallbacks if "for CJK text" in d.message)
+    named = check_typesetting(pdf, "one.pdf", "screen", cheap=True, style_families=(
+        "Linux Libertine O", "Linux Libertine Mono O", "Noto Serif CJK JP", "Noto Sans CJK JP"))
+    assert not [d for d in named.diagnostics
+                if d.code == "face-fallback" and d.message.startswith(cjk_face)]
 
 
 def test_a_page_holding_only_a_placeholder(tmp_path: Path) -> None:
