@@ -54,8 +54,13 @@ def test_temporaries_of_dead_writers_are_swept_and_live_ones_kept(tmp_path: Path
     old_style = tmp_path / f"{cache_entry.TEMP_PREFIX}abcd.html"
     for path in (stale, mine, old_style):
         path.write_bytes(b"half")
-    assert cache_entry.sweep_temporaries(tmp_path) == 2
+    # The typesetting check's scratch folder, left by a worker killed mid-check.
+    scratch = tmp_path / f"{cache_entry.TEMP_PREFIX}{gone.pid}-typeset-check-z"
+    scratch.mkdir()
+    (scratch / "book-print.pdf").write_bytes(b"%PDF-1.7 half")
+    assert cache_entry.sweep_temporaries(tmp_path) == 3
     assert mine.exists() and not stale.exists() and not old_style.exists()
+    assert not scratch.exists()
     assert cache_entry.sweep_temporaries(tmp_path, ended={os.getpid()}) == 1
 
 
