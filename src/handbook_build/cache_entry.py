@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -106,13 +107,14 @@ def _alive(pid: int) -> bool:
 
 
 def sweep_temporaries(folder: Path, ended: Iterable[int] = ()) -> int:
-    """Remove the temporary files under ``folder`` whose writer is gone (or is one of ``ended``,
-    the processes an interrupted build just stopped); those of a build still running in the
-    same folder are left alone. Returns how many were removed."""
+    """Remove the temporary files (and scratch folders) under ``folder`` whose writer is gone
+    (or is one of ``ended``, the processes an interrupted build just stopped); those of a build
+    still running in the same folder are left alone. Returns how many were removed."""
     ended = frozenset(ended)
     removed = 0
     try:
-        candidates = [p for p in folder.rglob(f"{TEMP_PREFIX}*") if p.is_file()]
+        candidates = [p for p in folder.rglob(f"{TEMP_PREFIX}*")
+                      if p.is_file() or (p.is_dir() and not p.is_symlink())]
     except OSError:
         return 0
     for path in candidates:
@@ -120,6 +122,9 @@ def sweep_temporaries(folder: Path, ended: Iterable[int] = ()) -> int:
         if pid is not None and pid not in ended and _alive(pid):
             continue
         with contextlib.suppress(OSError):
-            path.unlink()
+            if path.is_dir():  # a scratch folder (typeset_check.check_pdf_bytes)
+                shutil.rmtree(path)
+            else:
+                path.unlink()
             removed += 1
     return removed

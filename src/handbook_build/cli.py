@@ -323,6 +323,7 @@ def _interrupted(signum: int, before_message: Callable[[], None]) -> NoReturn:
     stopping.report_once(signum)
     stopping.end_descendants()  # one started while the build unwound
     stopping.reap_ended()
+    stopping.ignore_until_exit()  # a later Ctrl-C must not turn 130 into death by SIGINT
     sys.exit(128 + signum)
 
 

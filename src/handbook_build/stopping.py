@@ -39,8 +39,8 @@ from pathlib import Path
 from types import FrameType
 
 __all__ = ["GRACE_SECONDS", "STOP_SIGNALS", "BuildInterrupted", "descendants",
-           "end_descendants", "ended_processes", "message", "reap_ended", "received",
-           "report_once", "signals_stop_the_build", "stop_early"]
+           "end_descendants", "ended_processes", "ignore_until_exit", "message", "reap_ended",
+           "received", "report_once", "signals_stop_the_build", "stop_early"]
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE_SECONDS = 3.0  # the unwinding after a signal; the watchdog exits after this
@@ -128,6 +128,21 @@ def stop_early() -> None:
         _early_owner = os.getpid()
         for number in STOP_SIGNALS:
             signal.signal(number, _on_early_signal)
+
+
+def ignore_until_exit() -> None:
+    """After the stop is done (descendants ended and reaped, the line printed): the stop
+    signals are ignored until the process is gone. Leaving ``_on_signal`` in place is not
+    enough: Python's finalization puts ``SIG_DFL`` back wherever a Python handler was (it
+    leaves ``SIG_IGN`` alone), so a second Ctrl-C arriving while the interpreter shuts down
+    killed the process by SIGINT (status -2) instead of letting it exit 130. Only after a
+    real signal (whose handlers stay anyway): a KeyboardInterrupt raised in-process, as tests
+    do, leaves the caller's handlers as they were."""
+    if _received is None or threading.current_thread() is not threading.main_thread():
+        return
+    for number in STOP_SIGNALS:
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(number, signal.SIG_IGN)
 
 
 def _on_early_signal(signum: int, frame: FrameType | None) -> None:

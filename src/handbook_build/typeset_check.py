@@ -161,10 +161,16 @@ def check_pdf_bytes(data: bytes, name: str, profile: Profile, cheap: bool,
 
     poppler reads files, so the bytes go to a scratch folder under ``work_dir`` (the build's
     cache folder: a build writes nowhere outside its output folder) and are removed after.
+    The folder is named as cache_entry names its temporaries (``.tmp-<pid>-``): one left by a
+    worker killed mid-check is swept by the next build instead of staying in the cache.
     """
+    import os
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="typeset-check-", dir=work_dir) as folder:
+    from handbook_build.cache_entry import TEMP_PREFIX
+
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-typeset-check-",
+                                     dir=work_dir) as folder:
         path = Path(folder) / name
         path.write_bytes(data)
         return check_typesetting(path, name, profile, cheap=cheap, image_files=image_files)

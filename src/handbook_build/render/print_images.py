@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from handbook_build.cache_entry import TEMP_PREFIX
 from handbook_build.model import HtmlBook, ImageAsset
 
 CONVERTED_DIR = "print-images"
@@ -199,9 +200,14 @@ def _grey_copy(data: bytes, source: Path, folder: Path) -> Path:
     target = folder / f"{_safe_stem(source)}-{digest}-grey{suffix}"
     if not target.is_file() or target.read_bytes() != body:
         folder.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + f".{os.getpid()}.part")
-        partial.write_bytes(body)
-        os.replace(partial, target)
+        # Named as cache_entry names its temporaries, so that one left by a killed worker is
+        # swept by the next build (or by this one's stop), never left in the cache for good.
+        partial = folder / f"{TEMP_PREFIX}{os.getpid()}-{target.name}"
+        try:
+            partial.write_bytes(body)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
     return target
 
 
