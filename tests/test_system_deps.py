@@ -55,6 +55,7 @@ DECLARED = {
     "libgs-common": "the CMYK ICC profile of PDF/X print files",
     "poppler-utils": "pdftotext, pdftoppm, pdffonts, pdfimages (tests and proof pages)",
     "python3-venv": "`make` creates the virtualenv",
+    "chromium": "the browser Ace by DAISY drives, and the serve live-preview test",
 }
 
 # Families that tests name so that they are missing: they must NOT need installing.
@@ -66,7 +67,12 @@ GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "s
                     "emoji", "math", "fangsong", "ui-serif", "ui-sans-serif", "ui-monospace",
                     "inherit", "initial", "unset", "none"}
 # Tools started by name that come with Python or the virtualenv, or are probed as absent.
-NOT_SYSTEM_TOOLS = {"python", "python3", sys.executable, "handbook-build", "pandoc"}
+NOT_SYSTEM_TOOLS = {"python", "python3", sys.executable, "handbook-build", "pandoc",
+                    # Ace by DAISY comes from npm into .tools/ace (scripts/install-ace.sh) with
+                    # the machine's Node.js; optional: its tests skip and say why without it.
+                    "ace", "ace-cli", "node",
+                    # Ubuntu's name for chromium, looked up only when Debian's is missing.
+                    "chromium-browser"}
 # Writing systems a book may use: each must have an installed face from a listed package.
 LANGUAGES = {"zh-cn": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic",
              "hi": "Devanagari (Hindi)", "th": "Thai", "he": "Hebrew", "el": "Greek",

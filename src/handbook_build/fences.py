@@ -30,6 +30,9 @@ _ITEM = r'(?:[.#][^\s{}"]+|[\w-]+=(?:"[^"\n]*"|[^\s{}"]+))'
 _PANDOC_INFO = re.compile(
     rf"^[ \t]*(?:[\w+#-]+)?[ \t]*(?:\{{[ \t]*(?:{_ITEM}[ \t]*)+\}})?[ \t]*$")
 _LANGUAGE = re.compile(r"[A-Za-z0-9_+#-]+")
+# A raw block (```{=html}): pandoc syntax, left for markdown_inert.py, which shows it as code and
+# says so at its line.
+_RAW_ATTRIBUTE = re.compile(r"^[ \t]*\{[ \t]*=[\w-]+[ \t]*\}[ \t]*$")
 # MyST directives that are code blocks; their argument is the language.
 _CODE_DIRECTIVES = frozenset({"code-cell", "code-block", "code", "sourcecode"})
 # Cell options: Quarto's "#| key: value" in the cell's own comment syntax, MyST's ":key: value".
@@ -64,8 +67,9 @@ def normalize_fences(text: str, path: str) -> Fixed:
 def _normalized_block(block: str) -> str:
     first, newline, body = block.partition("\n")
     opening = _OPENING.match(first.rstrip("\r"))
-    if opening is None or not newline or _PANDOC_INFO.match(opening["info"]):
-        return block  # inline code, indented code, or a fence pandoc already reads
+    if opening is None or not newline or _PANDOC_INFO.match(opening["info"]) \
+            or _RAW_ATTRIBUTE.match(opening["info"]):
+        return block  # inline code, indented code, a fence pandoc already reads, a raw block
     info = opening["info"]
     language = fence_language(info)
     cell = info.lstrip().startswith("{")
