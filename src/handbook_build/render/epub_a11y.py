@@ -17,6 +17,7 @@ import re
 
 from lxml import etree
 
+from handbook_build.render.epub_notes import remove_keeping_tail
 from handbook_build.render.epub_xhtml import EPUB_TYPE, XHTML_NS, xtag
 
 HEADING_TAGS = tuple(xtag(f"h{level}") for level in range(1, 7))
@@ -77,21 +78,9 @@ def remove_empty_headings(root: etree._Element) -> int:
         if heading.get("id") or (heading.tail or "").strip():
             parent.replace(heading, replacement)
         else:
-            _remove_keeping_tail(heading)
+            remove_keeping_tail(heading)
         removed += 1
     return removed
-
-
-def _remove_keeping_tail(element: etree._Element) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + (element.tail or "")
-    else:
-        parent.text = (parent.text or "") + (element.tail or "")
-    parent.remove(element)
 
 
 def unhide_focusable(root: etree._Element) -> None:

@@ -52,7 +52,8 @@ def _aside(span: etree._Element, note_id: str, ref_id: str, number: str) -> etre
     return aside
 
 
-def _remove_keeping_tail(element: etree._Element) -> None:
+def remove_keeping_tail(element: etree._Element) -> None:
+    """Remove ``element`` but keep the text that followed it."""
     parent = element.getparent()
     if parent is None:
         return
@@ -73,7 +74,7 @@ def _place_noteref(span: etree._Element, noteref: etree._Element) -> None:
         if parent is not None:
             parent.replace(span, noteref)
         return
-    _remove_keeping_tail(span)
+    remove_keeping_tail(span)
     noteref.tail = enclosing.tail
     enclosing.tail = None
     enclosing.addnext(noteref)
