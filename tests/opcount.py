@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-__all__ = ["call_count", "growth"]
+__all__ = ["call_count", "growth", "line_count", "line_growth"]
 
 
 def call_count(work: Callable[[], Any]) -> int:
@@ -38,3 +38,28 @@ def call_count(work: Callable[[], Any]) -> int:
 def growth(work: Callable[[int], Any], small: int, large: int) -> float:
     """calls(large) / calls(small), divided by large / small: about 1 when cost is linear."""
     return (call_count(lambda: work(large)) / call_count(lambda: work(small))) / (large / small)
+
+
+def line_count(work: Callable[[], Any]) -> int:
+    """How many lines of Python ``work()`` executes: sees a character loop in pure Python
+    (indexing and comparing make no calls, so ``call_count`` misses a quadratic scan)."""
+    lines = 0
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal lines
+        if event == "line":
+            lines += 1
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        work()
+    finally:
+        sys.settrace(previous)
+    return lines
+
+
+def line_growth(work: Callable[[int], Any], small: int, large: int) -> float:
+    """lines(large) / lines(small), divided by large / small: about 1 when cost is linear."""
+    return (line_count(lambda: work(large)) / line_count(lambda: work(small))) / (large / small)

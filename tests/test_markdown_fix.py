@@ -399,3 +399,16 @@ def test_closed_divs_keep_the_next_chapter_out() -> None:
                                   format=PANDOC_MARKDOWN_FORMAT)
     assert pypandoc.convert_text(chapter, "native", format=PANDOC_MARKDOWN_FORMAT) == alone
     assert header_ids(chapter + "\n# Next {#next}\n") == ["next"]
+
+
+def test_unmatched_brackets_cost_linear_time_in_reference_rewriting() -> None:
+    """Issue 12, defect 5: the reference rewriter had its own bracket matcher, which scanned to
+    the paragraph's end from every unmatched ``[`` (16 KB of them took 18.7 s). Lines of Python
+    executed, not seconds: 8x the brackets must cost about 8x the lines, not 64x."""
+    from opcount import line_growth
+
+    def rewrite(count: int) -> None:
+        fix.inline_reference_links("[" * count + " text [label]\n\n[label]: https://example.org\n",
+                               "chapter.md")
+
+    assert line_growth(rewrite, 500, 4000) < 2.0

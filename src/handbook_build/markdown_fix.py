@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from handbook_build.markdown_scan import split_code
+from handbook_build.markdown_scan import matching_bracket, split_code
 from handbook_build.model import Diagnostic
 
 __all__ = [
@@ -539,7 +539,7 @@ class _RefRewriter:
             index = masked.find("[", index, end)
             if index < 0:
                 break
-            close = _matching_bracket(masked, index, end)
+            close = matching_bracket(masked, index, end)
             if _is_escaped(masked, index) or close is None:
                 index += 1
                 continue
@@ -569,7 +569,7 @@ class _RefRewriter:
         after = close + 1
         inner = text[index + 1:close]
         if masked[after:after + 1] == "[":
-            label_close = _matching_bracket(masked, after, end)
+            label_close = matching_bracket(masked, after, end)
             if label_close is not None and "[" not in masked[after + 1:label_close]:
                 label = text[after + 1:label_close] or inner
                 target = self.targets.get(_label_key(label))
@@ -594,27 +594,6 @@ def _is_escaped(text: str, index: int) -> bool:
     while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
         backslashes += 1
     return backslashes % 2 == 1
-
-
-def _matching_bracket(masked: str, index: int, end: int) -> int | None:
-    """Offset of the ``]`` closing the ``[`` at ``index``, within one paragraph, or None."""
-    depth = 0
-    position = index
-    while position < end:
-        char = masked[position]
-        if char == "\\":
-            position += 2
-            continue
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                return position
-        elif char == "\n" and masked.startswith("\n", position + 1):
-            return None  # a blank line ends the paragraph
-        position += 1
-    return None
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "column_of",
     "find_inline_links",
     "line_of",
+    "matching_bracket",
     "mask_code",
     "split_code",
     "unescape_markdown",
@@ -308,7 +309,7 @@ def find_inline_links(
 
 
 def _link_at(text: str, masked: str, open_at: int, lo: int, hi: int) -> InlineLink | None:
-    close = _matching_bracket(masked, open_at, hi)
+    close = matching_bracket(masked, open_at, hi)
     if close is None or close + 1 >= hi or masked[close + 1] != "(":
         return None
     parsed = _destination_and_title(text, masked, close + 2, hi)
@@ -329,8 +330,10 @@ def _link_at(text: str, masked: str, open_at: int, lo: int, hi: int) -> InlineLi
     )
 
 
-def _matching_bracket(masked: str, open_at: int, hi: int) -> int | None:
-    """Index of the ``]`` closing ``masked[open_at]``, within one paragraph, or None."""
+def matching_bracket(masked: str, open_at: int, hi: int) -> int | None:
+    """Index of the ``]`` closing ``masked[open_at]``, within one paragraph and before ``hi``,
+    or None. The one bracket matcher of the project (link scanning, reference rewriting):
+    linear however many brackets stay unmatched."""
     close = _bracket_pairs(masked).get(open_at)
     return close if close is not None and close < hi else None
 
