@@ -31,8 +31,8 @@ __all__ = [
     "column_of",
     "find_inline_links",
     "line_of",
-    "matching_bracket",
     "mask_code",
+    "matching_bracket",
     "split_code",
     "unescape_markdown",
 ]
