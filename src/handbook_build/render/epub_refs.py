@@ -170,8 +170,9 @@ def rewrite_images(root: etree._Element, file_name: str, packaged: Mapping[str, 
             _replace(img, placeholder(alt))
             continue
         if not alt:
+            # No warning here: the sources stage has already reported this image, once, with
+            # its chapter line (`missing-alt`); a second copy without the line helped nobody.
             alt = posixpath.splitext(posixpath.basename(src))[0].replace("-", " ").replace("_", " ")
-            warnings.append(f"{where}: image '{src}' has no alt text; used '{alt}'")
         for name in ("srcset", "sizes", "loading", "decoding"):
             img.attrib.pop(name, None)
         img.set("src", relative_href(target, file_name))
