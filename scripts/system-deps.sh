@@ -7,13 +7,14 @@ set -euo pipefail
 # Linux Libertine: the book face (true italics and bold). Java: EPUBCheck. libgs-common: the
 # CMYK ICC profile for PDF/X print files. poppler-utils: pdftoppm, for looking at pages.
 # fontconfig: fc-list, which the font check asks. python3-venv: `make` creates a virtualenv.
-# EB Garamond: the face a test sets through `[pdf] font_family`. Noto (core, CJK, colour emoji):
+# EB Garamond: the face a test sets through `[pdf] font_family`. Symbola: the outline emoji of the
+# PDFs (emoji_text.py). Noto (core, CJK, colour emoji):
 # the fallback faces fontconfig picks for Arabic, Devanagari, Thai, CJK and emoji, so such text
 # prints instead of turning into empty boxes. chromium: the browser Ace by DAISY (EPUB
 # accessibility check, scripts/install-ace.sh) and the `serve` live-preview test drive. tests/test_system_deps.py checks that every
 # package the suite relies on is in this list.
 PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-linuxlibertine
-          fonts-dejavu-core fonts-ebgaramond fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
+          fonts-dejavu-core fonts-ebgaramond fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fonts-symbola
           openjdk-17-jre-headless libgs-common poppler-utils python3-venv
           chromium)
 

@@ -51,6 +51,7 @@ DECLARED = {
     "fonts-noto-core": "Arabic, Devanagari, Thai, Hebrew... fallback faces",
     "fonts-noto-cjk": "Chinese, Japanese and Korean fallback faces",
     "fonts-noto-color-emoji": "emoji",
+    "fonts-symbola": "outline emoji for the PDFs (emoji_text.py: the colour font cannot be drawn)",
     "openjdk-17-jre-headless": "Java for EPUBCheck (build --validate, check --epub)",
     "libgs-common": "the CMYK ICC profile of PDF/X print files",
     "poppler-utils": "pdftotext, pdftoppm, pdffonts, pdfimages (tests and proof pages)",

@@ -40,7 +40,12 @@ GENERIC_FAMILIES = frozenset(
 # face the manifest chooses ([pdf] font_family) gets the same fallbacks.
 SCRIPT_FALLBACKS_SERIF = ('"Noto Serif", "Noto Naskh Arabic", "Noto Serif Hebrew", '
                           '"Noto Serif Devanagari", "Noto Serif Bengali", "Noto Serif Tamil", '
-                          '"Noto Serif Thai", "Noto Serif CJK JP", "DejaVu Serif"')
+                          '"Noto Serif Thai", "Noto Serif CJK JP", "DejaVu Serif", '
+                          # Symbols, math, music, then Symbola's outline emoji: a named face
+                          # for every pictograph, so none falls to Noto Color Emoji (a bitmap
+                          # font WeasyPrint cannot draw, embedded in an unstable order).
+                          '"Noto Sans Symbols", "Noto Sans Symbols2", "Noto Sans Math", '
+                          '"Noto Music", "Symbola"')
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _FONT_FAMILY = re.compile(r"(?<![-\w])font-family\s*:\s*([^;}]+)", re.IGNORECASE)

@@ -85,7 +85,8 @@ _GENERIC_FAMILIES = ("serif", "sans-serif", "monospace", "cursive", "fantasy", "
 # What may follow the family in a PostScript name ("Noto Sans" names Noto-Sans-Bold, not
 # Noto-Sans-CJK-JP).
 _STYLE_WORDS = re.compile(r"^(?:bold|italic|regular|smallcaps|oblique|light|medium|semibold|"
-                          r"demibold|extrabold|black|heavy|thin|condensed|book|roman|mt|ps)*$")
+                          r"demibold|extrabold|black|heavy|thin|semicondensed|condensed|"
+                          r"expanded|book|roman|mt|ps)*$")
 _FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)", re.IGNORECASE)
 
 

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 import lxml.html
 from lxml.html import HtmlElement
 
+from handbook_build.emoji_text import text_presentation
+
 # A break opportunity without a visible mark. Not ``<wbr>``: WeasyPrint draws it as an inline
 # box that gives no break opportunity, and lxml's HTML parser (used by later stages) does not
 # know it as a void element and nests the following text inside it.
@@ -166,8 +168,11 @@ _WBR = re.compile(r"<wbr\s*/?>(?:</wbr>)?", re.IGNORECASE)
 
 
 def paged_break_points(section_html: str) -> str:
-    """The paged editions' form of an author's ``<wbr>`` (raw HTML): WeasyPrint draws it as a
+    """The paged editions' form of a section's text.
+
+    An author's ``<wbr>`` (raw HTML) becomes a zero-width space: WeasyPrint draws ``<wbr>`` as a
     separate inline box that gives no break opportunity (a URL then breaks inside a word through
     ``overflow-wrap``), while a zero-width space does. Browsers and EPUB readers keep ``<wbr>``,
-    which copies and pastes as nothing."""
-    return _WBR.sub("\u200b", section_html)
+    which copies and pastes as nothing. Emoji ask for text presentation (``emoji_text``), so a
+    named outline face draws them instead of a colour font WeasyPrint cannot draw."""
+    return text_presentation(_WBR.sub("\u200b", section_html))
