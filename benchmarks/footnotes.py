@@ -2,8 +2,12 @@
 
 Prints, per book and per stage (read + normalize, assemble, pandoc -> HTML, then each edition
 rendered in its own forked process): wall seconds, CPU seconds and peak resident memory, then the
-100k / 10k ratios (10x the notes: linear cost is a ratio near 10). Each edition is checked for
-loss: every note's unique text must be in the HTML, the EPUB and the text of both PDFs.
+100k / 10k ratios (10x the notes: linear cost is a ratio near 10). The paged editions (reading
+and print PDF) refuse a chapter with more than ``paged_limits.MAX_PAGED_FOOTNOTES`` notes before
+laying anything out: above it, the figure is the whole CLI run to its error exit; run
+``--counts 1000 4000 --formats pdf print`` for their cost per note below the limit. Each
+edition is checked for loss: every note's unique text must be in the HTML, the EPUB and the
+text of both PDFs.
 
 The notes are inline (``x^[id]``) with a 4-character base-36 id each, so 100,000 of them fit in
 one chapter under the 1 MiB chapter limit. The machine is shared: the load average is printed.
@@ -34,6 +38,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from handbook_build.paged_limits import MAX_PAGED_FOOTNOTES, PAGED_FORMATS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NOTES_PER_PARAGRAPH = 10
@@ -184,6 +190,10 @@ def child(manifest_path: Path, out: Path, count: int, formats: list[str],
                max(peak_mib(), peak_mib(resource.RUSAGE_CHILDREN)))
     html_book = value
     for name in formats:
+        if name in PAGED_FORMATS and count > MAX_PAGED_FOOTNOTES:
+            stage, seconds, cpu, peak, extra = refusal(manifest_path, out, name)
+            report(stage, seconds, cpu, peak, **extra)
+            continue
         def render(name: str = name) -> dict[str, Any]:
             result = profiled(name, profile, lambda: editions.render_edition(
                 name, html_book, False, tuple(formats)))
@@ -194,6 +204,21 @@ def child(manifest_path: Path, out: Path, count: int, formats: list[str],
 
         summary, seconds, cpu, peak = in_fork(render)
         report(name, seconds, cpu, peak, **summary)
+
+
+def refusal(manifest_path: Path, out: Path, name: str) -> tuple[str, float, float, float, Any]:
+    """A paged edition over the per-chapter note limit (paged_limits.py) is refused before any
+    layout: the whole CLI run, from start to its error exit, is the figure a user sees."""
+    started = time.perf_counter()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run = subprocess.run([str(Path(sys.executable).parent / "handbook-build"), "build",
+                          str(manifest_path), "-f", name, "-o", str(out / f"refused-{name}")],
+                         capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    error = next((line for line in run.stderr.splitlines() if "error:" in line), "")
+    return (f"{name} (refused)", time.perf_counter() - started,
+            after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime,
+            after.ru_maxrss / 1024, {"exit": run.returncode, "error": error[:120]})
 
 
 def parent(counts: list[int], formats: list[str], profile: str | None,

@@ -334,3 +334,33 @@ def test_a_signal_while_the_command_starts(tmp_path: Path, name: str, delay: flo
     assert f"handbook-build: interrupted ({name}); previous editions kept" in stderr, stderr
     assert "Traceback" not in stderr, stderr
     assert _left_behind(process.pid, []) == []
+
+
+_SLOW_UNWINDING = """
+import sys, time
+from pathlib import Path
+from handbook_build import stopping
+stopping.GRACE_SECONDS = 0.3
+marker = Path(sys.argv[1])
+with stopping.signals_stop_the_build():
+    with stopping.cleanup_if_cut_short(lambda: marker.write_text("swept")):
+        try:
+            import os, signal
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except stopping.BuildInterrupted:
+            time.sleep(30)  # an unwinding slower than the grace period (a loaded machine)
+"""
+
+
+def test_the_watchdog_removes_the_temporaries_when_the_unwinding_is_too_slow(
+        tmp_path: Path) -> None:
+    """The watchdog ends a stop that unwinds too slowly; before it exits it runs what the
+    unwinding would have done (pipeline.build registers the removal of its temporary files), so
+    a loaded machine leaves nothing half-written behind."""
+    marker = tmp_path / "marker"
+    run = subprocess.run([str(Path(CLI).parent / "python"), "-c", _SLOW_UNWINDING, str(marker)],
+                         capture_output=True, text=True, timeout=20, env=cli_env())
+    assert run.returncode == 130, run.stderr
+    assert marker.read_text() == "swept"
+    assert "Traceback" not in run.stderr

@@ -18,6 +18,7 @@ from pathlib import Path
 from handbook_build.errors import OutputError
 
 TEMP_PREFIX = ".handbook-build-"
+_staged: set[str] = set()  # temporary files of this process not renamed yet
 
 
 def ensure_output_dir(output_dir: Path) -> None:
@@ -58,9 +59,19 @@ def write_all(files: Mapping[Path, bytes]) -> None:
         raise
 
 
+def remove_staged() -> None:
+    """Remove the temporary files this process staged and has not renamed yet (a stop that
+    ends the process before ``write_all`` unwinds)."""
+    for temp_name in list(_staged):
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        _staged.discard(temp_name)
+
+
 def _stage(path: Path, data: bytes) -> str:
     """``data`` in a flushed temporary file next to ``path``; its name."""
     descriptor, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    _staged.add(temp_name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -84,6 +95,7 @@ def _rename_all(staged: list[tuple[str, Path]]) -> None:
     try:
         for temp_name, path in staged:
             os.replace(temp_name, path)
+            _staged.discard(temp_name)
     finally:
         if blockable:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, held)

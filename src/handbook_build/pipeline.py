@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -23,7 +24,7 @@ from handbook_build.guard import check_html_depth
 from handbook_build.htmlbook import to_html
 from handbook_build.lint_rules import book_link_diagnostics, without_duplicate_raw_html
 from handbook_build.model import Diagnostic, HtmlBook, Manifest
-from handbook_build.output import ensure_output_dir, write_all
+from handbook_build.output import ensure_output_dir, remove_staged, write_all
 from handbook_build.paged_limits import check_paged_footnotes
 from handbook_build.sources import read_book
 
@@ -72,8 +73,14 @@ def build(request: BuildRequest, progress: Progress = lambda _: None,
     ensure_output_dir(output_dir)
     # Temporary cache files of a build that was killed (kill -9, a crash) are of no use.
     cache_entry.sweep_temporaries(cache.cache_dir(output_dir))
+    def remove_temporaries() -> None:
+        remove_staged()
+        cache_entry.sweep_temporaries(cache.cache_dir(output_dir),
+                                      {*stopping.ended_processes(), os.getpid()})
+
     try:
-        return _build(request, output_dir, progress, advance)
+        with stopping.cleanup_if_cut_short(remove_temporaries):
+            return _build(request, output_dir, progress, advance)
     except KeyboardInterrupt:
         # Workers ended by the stop (stopping.py) may have left one half-written each.
         cache_entry.sweep_temporaries(cache.cache_dir(output_dir), stopping.ended_processes())

@@ -34,13 +34,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
-__all__ = ["GRACE_SECONDS", "STOP_SIGNALS", "BuildInterrupted", "descendants",
-           "end_descendants", "ended_processes", "ignore_until_exit", "message", "reap_ended",
-           "received", "report_once", "signals_stop_the_build", "stop_early"]
+__all__ = ["GRACE_SECONDS", "STOP_SIGNALS", "BuildInterrupted", "cleanup_if_cut_short",
+           "descendants", "end_descendants", "ended_processes", "ignore_until_exit", "message",
+           "reap_ended", "received", "report_once", "signals_stop_the_build", "stop_early"]
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE_SECONDS = 3.0  # the unwinding after a signal; the watchdog exits after this
@@ -52,6 +52,7 @@ _guarded = False  # inherited by forked children: they reset their signals (_in_
 _received: int | None = None  # the first stop signal
 _ended: set[int] = set()  # processes ended because of it
 _reported = threading.Event()
+_cleanups: list[Callable[[], None]] = []  # what the watchdog does before it exits
 
 
 class BuildInterrupted(KeyboardInterrupt):
@@ -169,10 +170,29 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
         raise BuildInterrupted(signum)
 
 
+@contextlib.contextmanager
+def cleanup_if_cut_short(work: Callable[[], None]) -> Iterator[None]:
+    """Run ``work`` if the watchdog ends the process while this block is open: the unwinding
+    that would have removed the build's temporary files never ran (a loaded machine can take
+    longer than the grace period to unwind a pool)."""
+    _cleanups.append(work)
+    try:
+        yield
+    finally:
+        _cleanups.remove(work)
+
+
+def _run_cleanups() -> None:
+    for work in list(_cleanups):
+        with contextlib.suppress(Exception):
+            work()
+
+
 def _start_watchdog(signum: int) -> None:
     def expire() -> None:
         time.sleep(GRACE_SECONDS)
         end_descendants()
+        _run_cleanups()
         report_once(signum)
         reap_ended()
         os._exit(128 + signum)
