@@ -12,124 +12,23 @@ from __future__ import annotations
 import dataclasses
 import io
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
-from handbook_build.assemble import assemble
-from handbook_build.htmlbook import to_html
-from handbook_build.manifest import load_manifest
-from handbook_build.model import HtmlBook, HtmlSection
+from chunked_support import (
+    SAMPLE,
+    assert_same_book,
+    edited,
+    html_book_of,
+    layout,
+    pdf_summary,
+    reading_paged,
+)
+from handbook_build.model import HtmlBook
 from handbook_build.render import chunked
-from handbook_build.render.chunked import BookLayout, ChunkCache, Paged
 from handbook_build.render.pdf import pdf_edition, render_pdf
-from handbook_build.sources import read_book
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SAMPLE = PROJECT_DIR / "manuscript" / "book.toml"
-HANDBOOK = PROJECT_DIR / "editions" / "peeragogy-v3" / "book.toml"
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-def html_book_of(manifest_path: Path, out: Path, source: Path | None = None) -> HtmlBook:
-    manifest = load_manifest(manifest_path, source)
-    return to_html(assemble(read_book(manifest, out)))
-
-
-def pdf_summary(data: bytes) -> dict[str, Any]:
-    """What a reader sees and clicks, page by page."""
-    reader = PdfReader(io.BytesIO(data))
-
-    def outline(items: Sequence[Any], depth: int = 0) -> list[tuple[Any, ...]]:
-        found: list[tuple[Any, ...]] = []
-        for item in items:
-            if isinstance(item, list):
-                found.extend(outline(item, depth + 1))
-            else:
-                found.append((depth, item.title, reader.get_destination_page_number(item),
-                              round(float(item.top or 0), 1)))
-        return found
-
-    links = []
-    for number, page in enumerate(reader.pages):
-        for annotation in page.get("/Annots") or []:
-            annotation = annotation.get_object()
-            rect = tuple(round(float(v), 1) for v in annotation["/Rect"])
-            if "/Dest" in annotation:
-                links.append((number, rect, "dest", str(annotation["/Dest"])))
-            else:
-                links.append((number, rect, "uri", str(annotation["/A"]["/URI"])))
-    return {
-        "pages": len(reader.pages),
-        "texts": [page.extract_text() for page in reader.pages],
-        "outline": outline(reader.outline),
-        "dests": {name: (reader.get_destination_page_number(dest), round(float(dest.top or 0), 1))
-                  for name, dest in reader.named_destinations.items()},
-        "links": links,
-        "info": {key: str(value) for key, value in (reader.metadata or {}).items()},
-        "lang": str(reader.trailer["/Root"].get("/Lang")),
-        "boxes": [(tuple(round(float(v), 2) for v in page.mediabox),
-                   tuple(round(float(v), 2) for v in page.trimbox)) for page in reader.pages],
-    }
-
-
-def assert_same_book(single: bytes, chunks: bytes, pixels: bool = False) -> None:
-    expected, actual = pdf_summary(single), pdf_summary(chunks)
-    assert actual["pages"] == expected["pages"]
-    for number, (want, got) in enumerate(zip(expected["texts"], actual["texts"], strict=True)):
-        assert got == want, f"page {number + 1} differs"
-    for key in ("outline", "dests", "links", "info", "lang", "boxes"):
-        assert actual[key] == expected[key], key
-    if pixels:
-        assert differing_pixels(single, chunks) == []
-
-
-def differing_pixels(first: bytes, second: bytes, scale: float = 1.0) -> list[int]:
-    """Page numbers (1-based) whose rendering differs: fonts merged across chunks draw the
-    same glyphs as the fonts of a single-pass file."""
-    import pypdfium2 as pdfium
-
-    one, two = pdfium.PdfDocument(first), pdfium.PdfDocument(second)
-    try:
-        return [number + 1 for number in range(len(one))
-                if one[number].render(scale=scale).to_pil().tobytes()
-                != two[number].render(scale=scale).to_pil().tobytes()]
-    finally:
-        one.close()
-        two.close()
-
-
-def reading_paged(html_book: HtmlBook, group_chars: int | None = None) -> Paged:
-    paged = chunked.paged_for(html_book, pdf_edition(html_book.manifest), "pdf",
-                              repair_notes=True)
-    return dataclasses.replace(paged, group_chars=group_chars) if group_chars else paged
-
-
-def layout(html_book: HtmlBook, cache_dir: Path | None, group_chars: int | None = None,
-           jobs: int = 1) -> BookLayout:
-    kinds = [section.node.kind for section in html_book.sections]
-    paged = reading_paged(html_book, group_chars)
-    return chunked.layout_book(paged, kinds, ChunkCache.for_edition(cache_dir, "pdf"), jobs)
-
-
-def edited(html_book: HtmlBook, slug: str, extra_html: str) -> HtmlBook:
-    """``html_book`` with ``extra_html`` at the end of section ``slug``."""
-    sections = []
-    for section in html_book.sections:
-        if section.node.slug == slug:
-            head, _, _ = section.html.rpartition("</section>")
-            section = HtmlSection(section.node, f"{head}{extra_html}</section>",
-                                  section.headings)
-        sections.append(section)
-    return dataclasses.replace(html_book, sections=tuple(sections))
-
-
-def paragraph(words: int) -> str:
-    return "<p>" + " ".join(f"word{n % 97}" for n in range(words)) + ".</p>"
 
 
 @pytest.fixture(scope="module")
@@ -182,123 +81,7 @@ def test_a_group_laid_out_alone_is_its_slice_of_the_whole(sample: HtmlBook) -> N
         assert single.pages == chunk.pages, group.slug
 
 
-def test_a_rebuild_from_the_cache_gives_the_same_bytes(sample: HtmlBook, tmp_path: Path) -> None:
-    first = layout(sample, tmp_path / "cache", group_chars=1)
-    again = layout(sample, tmp_path / "cache", group_chars=1)
-    assert again.stats.laid_out == 0 and again.stats.reused == again.stats.groups
-    assert again.merge() == first.merge()
-    clean = chunked.render_reading_pdf(sample, tmp_path / "c2")
-    warm = chunked.render_reading_pdf(sample, tmp_path / "c2")
-    assert clean is not None and warm is not None and clean.data == warm.data
-
-
-def test_an_edit_lays_out_one_chunk_and_matches_a_clean_build(sample: HtmlBook,
-                                                               tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    layout(sample, cache, group_chars=1)
-    changed = edited(sample, "editions", "<p>One more sentence.</p>")
-    rebuilt = layout(changed, cache, group_chars=1)
-    clean = layout(changed, tmp_path / "clean", group_chars=1)
-    assert rebuilt.stats.laid_out == 1
-    assert rebuilt.merge() == clean.merge()
-    assert_same_book(render_pdf(changed).data, rebuilt.merge())
-
-
-def test_an_edit_that_adds_pages_moves_the_folios_of_what_follows(sample: HtmlBook,
-                                                                  tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    before = layout(sample, cache, group_chars=1)
-    changed = edited(sample, "writing", paragraph(900))
-    rebuilt = layout(changed, cache, group_chars=1)
-    assert rebuilt.page_count > before.page_count
-    assert 1 < rebuilt.stats.laid_out < rebuilt.stats.groups  # earlier chapters are reused
-    clean = layout(changed, tmp_path / "clean", group_chars=1)
-    assert rebuilt.merge() == clean.merge()
-    assert_same_book(render_pdf(changed).data, rebuilt.merge())
-
-
-def test_a_style_change_lays_out_every_chunk_again(sample: HtmlBook, tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    old = layout(sample, cache)
-    styles = tmp_path / "styles"
-    shutil.copytree(sample.manifest.styles_dir, styles)
-    css = (styles / "pdf.css").read_text(encoding="utf-8")
-    assert "section.chapter > h1 {\n  margin: 4.5em 0 2.2em;" in css
-    (styles / "pdf.css").write_text(css.replace("margin: 4.5em 0 2.2em;", "margin: 9em 0 2.2em;"),
-                                    encoding="utf-8")
-    restyled = dataclasses.replace(
-        sample, manifest=dataclasses.replace(sample.manifest, styles_dir=styles))
-    new = layout(restyled, cache)
-    assert new.stats.reused == 0 and new.stats.laid_out == new.stats.groups
-    assert new.merge() != old.merge()
-    assert_same_book(render_pdf(restyled).data, new.merge())
-    assert layout(restyled, cache).stats.reused == new.stats.groups  # and now it is cached
-
-
-def test_a_font_change_lays_out_every_chunk_again(sample: HtmlBook, tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    old = layout(sample, cache)
-    manifest = sample.manifest
-    other_font = dataclasses.replace(
-        sample, manifest=dataclasses.replace(
-            manifest, pdf=dataclasses.replace(manifest.pdf, font_family="DejaVu Serif")))
-    new = layout(other_font, cache)
-    assert new.stats.reused == 0
-    assert new.merge() != old.merge()
-
-
-def test_a_damaged_cache_entry_is_laid_out_again(sample: HtmlBook, tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    first = layout(sample, cache)
-    for pdf in (cache / chunked.CHUNK_DIR / "pdf").glob("*.pdf"):
-        pdf.write_bytes(pdf.read_bytes()[:-100])
-    again = layout(sample, cache)
-    assert again.stats.reused == 0
-    assert again.merge() == first.merge()
-
-
-def test_parallel_layout_gives_the_same_bytes(sample: HtmlBook, tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    layout(sample, cache, group_chars=1)
-    # Every folio moves: every chunk after the first is laid out again, in two processes.
-    changed = edited(sample, "welcome", paragraph(700))
-    parallel = layout(changed, cache, group_chars=1, jobs=2)
-    assert parallel.stats.laid_out > 2
-    assert parallel.merge() == layout(changed, tmp_path / "clean", group_chars=1).merge()
-
-
 # --- the print edition ----------------------------------------------------------------------
-
-def test_chunked_print_edition_is_the_single_pass_one(sample: HtmlBook, tmp_path: Path) -> None:
-    from handbook_build.render.print_pdf import render_print
-
-    single = render_print(sample)
-    first = chunked.render_print_edition(sample, tmp_path / ".cache")
-    assert first is not None
-    assert (first.page_count, first.padding_pages, first.gutter_in) == (
-        single.page_count, single.padding_pages, single.gutter_in)
-    assert_same_book(single.pdf, first.pdf, pixels=True)
-    assert first.preflight.passed == single.preflight.passed
-    again = chunked.render_print_edition(sample, tmp_path / ".cache")
-    assert again is not None
-    assert (again.pdf, again.cover_pdf, again.proof_png) == (first.pdf, first.cover_pdf,
-                                                              first.proof_png)
-
-
-def test_see_page_numbers_follow_their_targets(sample: HtmlBook, tmp_path: Path) -> None:
-    """A chapter printing "see p. N" for a target in a later chunk gets the new N after that
-    target moves, without being edited itself."""
-    from handbook_build.render.print_pdf import render_print
-
-    cache = tmp_path / ".cache"
-    chunked.render_print_edition(sample, cache)
-    changed = edited(sample, "writing", paragraph(900))
-    rebuilt = chunked.render_print_edition(changed, cache)
-    assert rebuilt is not None
-    assert_same_book(render_print(changed).pdf, rebuilt.pdf)
-    clean = chunked.render_print_edition(changed, tmp_path / "clean")
-    assert clean is not None and clean.pdf == rebuilt.pdf
-
 
 # --- what cannot be cut -----------------------------------------------------------------------
 
@@ -348,27 +131,6 @@ def test_roman_and_decimal_page_numbers() -> None:
 
 
 # --- the real handbook --------------------------------------------------------------------------
-
-@pytest.mark.corpus
-@pytest.mark.slow
-def test_real_handbook_chunked_is_the_single_pass_book(corpus_dir: Path,
-                                                        tmp_path: Path) -> None:
-    from handbook_build.render.print_pdf import render_print
-
-    book = html_book_of(HANDBOOK, tmp_path / "out", corpus_dir)
-    cache = tmp_path / "out" / ".cache"
-    reading = chunked.render_reading_pdf(book, cache)
-    assert reading is not None
-    assert_same_book(render_pdf(book).data, reading.data)
-    printed = chunked.render_print_edition(book, cache)
-    assert printed is not None
-    assert_same_book(render_print(book).pdf, printed.pdf)
-    # One chapter edited: one chunk per edition laid out again, the bytes of a clean build.
-    changed = edited(book, "play", "<p>One more sentence.</p>")
-    rebuilt = chunked.render_reading_pdf(changed, cache)
-    clean = chunked.render_reading_pdf(changed, tmp_path / "clean")
-    assert rebuilt is not None and clean is not None and rebuilt.data == clean.data
-
 
 def _group(index: int, size: int, ids: tuple[str, ...] = (), targets: tuple[str, ...] = ()
            ) -> chunked.Group:
