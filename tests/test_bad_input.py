@@ -327,6 +327,13 @@ def test_too_many_footnotes_for_the_pdfs_is_refused_before_layout(
     assert_builds(run)
     page = lxml.html.fromstring(html_of(out))
     assert len(page.find_class("footnotes")[-1]) == 31
+    # The EPUB's page list would need the print layout the limit forbids: none, and it says so
+    # (an EPUB-only build of such a book must not lay out the print edition for minutes).
+    assert "no page list: the chapter has 31 footnotes" in run.output, run.output
+    assert "[epub-no-page-list]" in run.output
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as archive:
+        navigation = archive.read(next(n for n in archive.namelist() if n.endswith("nav.xhtml")))
+    assert b"page-list" not in navigation
     monkeypatch.setattr(paged_limits, "MAX_PAGED_FOOTNOTES", 31)  # at the limit: laid out
     assert_builds(build(book, tmp_path / "pdf", ("pdf",), timeout=300))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from handbook_build.model import Diagnostic, HtmlBook, Manuscript
+from handbook_build.paged_limits import check_paged_footnotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +196,17 @@ def _render_epub(html_book: HtmlBook, stem: str, validate: bool) -> EditionResul
     from handbook_build.render.epub import render_epub
     from handbook_build.render.epub_meta import epub_identifier
 
-    rendered = render_epub(html_book, print_page_texts(html_book),
+    # The page list needs the print edition's layout, which a chapter over the paged editions'
+    # note limit never gets: the EPUB is made without one (in seconds) and says so.
+    too_many = check_paged_footnotes(html_book.sections, ("print",))
+    pages = [] if too_many else print_page_texts(html_book)
+    rendered = render_epub(html_book, pages,
                            epub_identifier(html_book.manifest.metadata, "print"))
-    diagnostics = _warnings(f"{stem}.epub", tuple(rendered.warnings))
+    diagnostics = _warnings(f"{stem}.epub", tuple(rendered.warnings)) + tuple(
+        Diagnostic(f"{stem}.epub", None, "no page list: " + problem.message.split(" (")[0]
+                   + f" ({problem.path})", "split the chapter to get the print edition's "
+                   "page list", severity="warning", code="epub-no-page-list")
+        for problem in too_many[:1])
     if validate:
         diagnostics += _epubcheck(rendered.data, stem)
     return EditionResult((EditionOutput(f"{stem}.epub", rendered.data),), diagnostics)
