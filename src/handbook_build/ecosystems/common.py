@@ -17,7 +17,14 @@ from pathlib import Path
 
 import yaml
 
-from handbook_build.contents import _build_nodes, _Item, display_path, slugify
+from handbook_build.contents import (
+    _chapter_node,
+    _Item,
+    _unique,
+    display_path,
+    part_slug,
+    slugify,
+)
 from handbook_build.display import bases_for, use_book
 from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import MAX_CHAPTER_BYTES, input_file_problem, system_folder
@@ -30,7 +37,7 @@ from handbook_build.manifest import (
     read_text,
     source_date_epoch,
 )
-from handbook_build.model import Diagnostic, Manifest, Metadata, ReadOnlyMapping
+from handbook_build.model import Diagnostic, Manifest, Metadata, ReadOnlyMapping, TocNode
 
 MAX_DEPTH = 3  # parts, chapters, sections: the levels the editions lay out
 DEFAULT_DATE = dt.date(2000, 1, 1)
@@ -331,6 +338,29 @@ def item(line: int, depth: int, title: str, target: str | None, shown: str,
 # --- the manifest ----------------------------------------------------------------------------
 
 
+def build_nodes(items: Iterable[_Item], base_dir: Path, shown: str,
+                report: Report) -> list[TocNode]:
+    """contents.py's nodes (slugs from file names, parts after them), matched by position:
+    several items may share a line here (a glob, a pandoc folder)."""
+    listed = list(items)
+    diagnostics: list[Diagnostic] = []
+    by_path: dict[Path, _Item] = {}
+    by_slug: dict[str, Path] = {}
+    chapters = {index: _chapter_node(entry, base_dir, by_path, by_slug, shown, diagnostics)
+                for index, entry in enumerate(listed) if entry.target is not None}
+    report.extend(diagnostics)
+    taken = set(by_slug)
+    nodes: list[TocNode] = []
+    for index, entry in enumerate(listed):
+        chapter = chapters.get(index)
+        if entry.target is None:
+            nodes.append(TocNode("part", entry.title, entry.depth,
+                                 _unique(part_slug(entry.title), taken), entry.line))
+        elif chapter is not None:
+            nodes.append(chapter)
+    return nodes
+
+
 @dataclass(frozen=True, slots=True)
 class BookInfo:
     """What a reader found: the files, the order of the book and its metadata."""
@@ -367,9 +397,7 @@ def finish(info: BookInfo, report: Report, *, defaulted: bool = False) -> Manife
         report.add(shown, None, f"the chapters folder {info.chapters_dir} leaves the book's "
                    "folder", outside_roots_hint(roots), code="outside-root")
         return None
-    diagnostics: list[Diagnostic] = []
-    nodes = _build_nodes(list(info.items), info.chapters_dir.resolve(), shown, diagnostics)
-    report.extend(diagnostics)
+    nodes = build_nodes(info.items, info.chapters_dir.resolve(), shown, report)
     if not any(node.kind == "chapter" for node in nodes):
         if not any(d.severity == "error" for d in report.items):
             report.add(shown, 1, "the book lists no chapter", "list at least one Markdown "

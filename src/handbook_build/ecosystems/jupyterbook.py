@@ -120,10 +120,9 @@ class _Walker:
         return found
 
     def entry(self, entry: YamlMap, depth: int) -> None:
-        for key in entry:
-            if key not in ENTRY_KEYS:
-                Values(entry, self.shown, self.report).unknown(key, ENTRY_KEYS, "a _toc.yml "
-                                                               "entry")
+        unknown = [key for key in entry if key not in ENTRY_KEYS]
+        for key in unknown:
+            Values(entry, self.shown, self.report).unknown(key, ENTRY_KEYS, "a _toc.yml entry")
         title = entry.get("title")
         if isinstance(entry.get("file"), str):
             self.chapter(str(entry["file"]), title if isinstance(title, str) else None,
@@ -136,8 +135,9 @@ class _Walker:
                             code="url-entry", severity="warning")
             return
         else:
-            self.error(entry.line, "an entry names no file", "write '- file: name' (the file "
-                       "without its .md suffix)")
+            if not unknown:  # a misspelt "file" was just reported: once is enough
+                self.error(entry.line, "an entry names no file", "write '- file: name' (the "
+                           "file without its .md suffix)")
             return
         for key in ("sections", "chapters"):
             for child in self.entries(entry, key) if key in entry else ():

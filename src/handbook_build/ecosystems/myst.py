@@ -47,7 +47,7 @@ def read(myst_path: Path) -> tuple[Manifest | None, Report]:
     items: list[_Item] = []
     toc = project_map.get("toc")
     if not isinstance(toc, YamlList):
-        line = project_map.line_of("toc") if isinstance(project_map, YamlMap) else 1
+        line = config.line_of("project")
         report.add(report.shown, line, "myst.yml has no project.toc list", "add 'toc:' under "
                    "'project:' with '- file: intro.md' entries in book order", code="toc-shape")
     else:
@@ -83,9 +83,9 @@ class _Toc:
             self.entry(entry, depth)
 
     def entry(self, entry: YamlMap, depth: int) -> None:
-        for key in entry:
-            if key not in ENTRY_KEYS:
-                Values(entry, self.shown, self.report).unknown(key, ENTRY_KEYS, "a toc entry")
+        unknown = [key for key in entry if key not in ENTRY_KEYS]
+        for key in unknown:
+            Values(entry, self.shown, self.report).unknown(key, ENTRY_KEYS, "a toc entry")
         title = entry.get("title")
         title = title if isinstance(title, str) else None
         if isinstance(entry.get("file"), str):
@@ -101,9 +101,10 @@ class _Toc:
             self.items.append(item(entry.line_of("title"), depth, title, None, self.shown,
                                    self.report))
         else:
-            self.report.add(self.shown, entry.line, "a toc entry names no file", "write "
-                            "'- file: chapter.md', or 'title:' with 'children:' for a part",
-                            code="toc-shape")
+            if not unknown:  # a misspelt "file" was just reported: once is enough
+                self.report.add(self.shown, entry.line, "a toc entry names no file", "write "
+                                "'- file: chapter.md', or 'title:' with 'children:' for a "
+                                "part", code="toc-shape")
             return
         children = entry.get("children")
         if isinstance(children, YamlList):
