@@ -323,15 +323,23 @@ def _epub(path: Path) -> tuple[str, tuple[str, ...]]:
     texts: list[str] = []
     parts: list[str] = []
     with zipfile.ZipFile(path) as archive:
-        for name in sorted(archive.namelist()):
-            if not name.endswith(".xhtml") or name.endswith("nav.xhtml"):
-                continue
+        for name in _spine(archive):
             tree = etree.fromstring(archive.read(name))
             texts.append(" ".join(tree.itertext()))
             for section in tree.iter("{http://www.w3.org/1999/xhtml}section"):
                 if "part" in (section.get("class") or "").split():
                     parts.append(" ".join("".join(section.itertext()).split()))
     return "\n".join(texts), tuple(parts)
+
+
+def _spine(archive: zipfile.ZipFile) -> list[str]:
+    """The EPUB's documents in reading order (the OPF's spine), as archive names."""
+    container = etree.fromstring(archive.read("META-INF/container.xml"))
+    opf_name = container.find(".//{*}rootfile").get("full-path")
+    opf = etree.fromstring(archive.read(opf_name))
+    base = opf_name.rsplit("/", 1)[0] + "/" if "/" in opf_name else ""
+    hrefs = {item.get("id"): item.get("href") for item in opf.iter("{*}item")}
+    return [base + hrefs[ref.get("idref")] for ref in opf.iter("{*}itemref")]
 
 
 def squeeze(text: str) -> str:
