@@ -480,3 +480,86 @@ def test_load_raises_a_manifest_error_listing_the_problem(tmp_path: Path) -> Non
     with pytest.raises(ManifestError, match=r"_toc\.yml:2: error: chapter file nowhere\.md "
                        r"does not exist"):
         load_any(tmp_path / "_toc.yml")
+
+
+# --- the summary parser, line by line -----------------------------------------------------------
+
+
+def _summary(text: str) -> tuple[list[tuple[int, str, str | None]], list[tuple[int | None, str]]]:
+    from handbook_build.ecosystems.summary import read_summary
+    from handbook_build.manifest import Report
+
+    report = Report("SUMMARY.md")
+    summary = read_summary(text, "SUMMARY.md", report)
+    return ([(entry.depth, entry.title, entry.target) for entry in summary.items],
+            [(d.line, d.code) for d in report.items])
+
+
+def test_a_draft_with_a_remark_and_its_draft_children_are_warnings_not_errors() -> None:
+    items, found = _summary("# Book\n\n- [FFI]() (?)\n    - [Bindings]()\n- [Real](real.md)\n")
+    assert items == [(1, "Real", "real.md")]
+    assert found == [(3, "draft-chapter"), (4, "draft-chapter")]
+
+
+def test_headings_of_any_level_after_the_first_are_parts() -> None:
+    items, found = _summary("# The Book\n\n[Intro](intro.md)\n\n## Getting started\n\n"
+                            "- [One](one.md)\n    - [Two](two.md)\n\n### Later\n\n"
+                            "- [Three](three.md)\n")
+    assert items == [(1, "Intro", "intro.md"), (1, "Getting started", None),
+                     (2, "One", "one.md"), (3, "Two", "two.md"), (1, "Later", None),
+                     (2, "Three", "three.md")]
+    assert found == []
+
+
+def test_fenced_code_comments_and_separators_are_not_chapters() -> None:
+    items, _ = _summary("# Summary\n\n<!-- [Hidden](hidden.md) -->\n```\n- [Code](code.md)\n"
+                        "```\n\n---\n\n- [Kept](kept.md)\n\n***\n\n[After](after.md)\n")
+    assert items == [(1, "Kept", "kept.md"), (1, "After", "after.md")]
+
+
+def test_a_summary_link_that_is_not_markdown_is_an_error_at_its_line() -> None:
+    _, found = _summary("# Summary\n\n- [Site](https://example.org/)\n")
+    assert found == [(3, "not-markdown")]
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("2024-01-31", dt.date(2024, 1, 31)), ("2024-01-31T10:00:00", dt.date(2024, 1, 31)),
+    ("5/9/2023", dt.date(2023, 5, 9)), ("today", None), ("last-modified", None),
+])
+def test_dates_as_the_conventions_write_them(tmp_path: Path, written: str,
+                                             expected: dt.date | None,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    root = tmp_path / "q"
+    quarto(root)
+    text = (root / "_quarto.yml").read_text(encoding="utf-8")
+    (root / "_quarto.yml").write_text(text.replace('"2024-02-03"', f'"{written}"'),
+                                      encoding="utf-8")
+    manifest = load_any(root / "_quarto.yml")
+    assert manifest.metadata.date == (expected or dt.date(2000, 1, 1))
+    assert [w.code for w in manifest.warnings] == ([] if expected else ["bad-date"])
+
+
+def test_a_pandoc_book_with_its_chapters_in_a_subfolder(tmp_path: Path) -> None:
+    _write(tmp_path, {"metadata.yml": "title: Sub\n", "chapters/01-a.md": "# A\n\nAlpha.\n",
+                      "chapters/02-b.md": "# B\n\nBeta.\n", "README.md": "# About\n"})
+    manifest = load_any(find_book(tmp_path))
+    assert [node.title for node in manifest.chapters] == ["A", "B"]
+    assert not manifest.warnings  # README.md is the repository's, not a stray chapter
+
+
+def test_mdbook_preprocessors_that_change_the_text_are_named(tmp_path: Path) -> None:
+    root = tmp_path / "m"
+    mdbook(root)
+    with (root / "book.toml").open("a", encoding="utf-8") as toml:
+        toml.write("\n[preprocessor.katex]\n\n[preprocessor.links]\n")
+    manifest = load_any(root)
+    assert [(w.line, w.code) for w in manifest.warnings if w.code == "preprocessor"] == [
+        (9, "preprocessor")]
+
+
+def test_source_option_is_refused_for_other_conventions(tmp_path: Path) -> None:
+    root = tmp_path / "j"
+    jupyterbook(root)
+    with pytest.raises(ManifestError, match=r"--source applies to a book\.toml"):
+        load_any(root / "_toc.yml", source_dir=root)

@@ -210,10 +210,9 @@ class Values:
         if isinstance(value, dt.date):
             return value
         if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip()[:10])
-            except ValueError:
-                pass
+            parsed = _parse_date(value.strip())
+            if parsed is not None:
+                return parsed
         self.warn(key, f"{self.prefix}{key} {value!r} is not a calendar date; the editions use "
                   "SOURCE_DATE_EPOCH or 2000-01-01", f"write '{key}: 2024-01-31' so every "
                   "build gives the same date", code="bad-date")
@@ -234,6 +233,22 @@ class Values:
         close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else "expected one of " + ", ".join(options)
         self.error(key, f"unknown key {key!r} in {where}", hint, code="unknown-key")
+
+
+def _parse_date(text: str) -> dt.date | None:
+    """``2024-01-31`` (also with a time after it) or ``1/31/2024`` (Quarto's template, US
+    order); None for ``today``, ``last-modified`` and other words."""
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    if match:
+        try:
+            return dt.date(int(match[3]), int(match[1]), int(match[2]))
+        except ValueError:
+            return None
+    return None
 
 
 def person_name(item: object) -> str | None:

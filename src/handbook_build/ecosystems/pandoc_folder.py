@@ -1,9 +1,10 @@
 """A folder of numbered chapters (``01-intro.md``, ``02-methods.md``) with pandoc's
-``metadata.yaml``: the book is the numbered files in number order, as ``pandoc *.md`` reads
-them; ``title``, ``subtitle``, ``author``, ``lang``, ``date``, ``rights``, ``publisher``,
-``description`` (or ``abstract``) and ``keywords`` (or ``subject``) come from the metadata.
-Other Markdown files in the folder are not chapters: a warning names them, so none is lost in
-silence. Each chapter's title is its front matter ``title`` or first ``#`` heading.
+``metadata.yaml``: the book is the numbered files (beside it, else in ``chapters/`` or
+``src/``) in number order, as ``pandoc *.md`` reads them. ``title``, ``subtitle``, ``author``,
+``lang``, ``date``, ``rights``, ``publisher``, ``description`` (or ``abstract``) and
+``keywords`` (or ``subject``) come from the metadata. Other Markdown files in the chapters'
+folder are not chapters: a warning names them, so none is lost in silence. Each chapter's
+title is its front matter ``title`` or first ``#`` heading.
 """
 
 from __future__ import annotations
@@ -31,12 +32,26 @@ NUMBERED_RE = re.compile(r"^(?P<number>\d+)(?:[-_. ].*)?\.(?:md|markdown)$", re.
 FURNITURE = frozenset({*CONTENTS_NAMES, "license.md", "changelog.md", "contributing.md"})
 
 
-def numbered_chapters(folder: Path) -> list[Path]:
-    """The numbered Markdown files of ``folder``, in number order (then name order)."""
-    found = [path for path in folder.iterdir()
-             if NUMBERED_RE.match(path.name) and path.is_file()]
-    return sorted(found, key=lambda path: (int(NUMBERED_RE.match(path.name)["number"]),  # type: ignore[index]
-                                           path.name))
+CHAPTER_FOLDERS = ("", "chapters", "src")  # where pandoc book templates keep the chapters
+
+
+def _number(path: Path) -> int:
+    match = NUMBERED_RE.match(path.name)
+    return int(match["number"]) if match else 0
+
+
+def numbered_chapters(book_dir: Path) -> list[Path]:
+    """The numbered Markdown files beside the metadata (else in ``chapters/`` or ``src/``), in
+    number order, then name order."""
+    for name in CHAPTER_FOLDERS:
+        folder = book_dir / name
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        found = [path for path in folder.iterdir()
+                 if NUMBERED_RE.match(path.name) and path.is_file()]
+        if found:
+            return sorted(found, key=lambda path: (_number(path), path.name))
+    return []
 
 
 def read(metadata_path: Path) -> tuple[Manifest | None, Report]:
@@ -47,15 +62,17 @@ def read(metadata_path: Path) -> tuple[Manifest | None, Report]:
         return None, report
     values = Values(data, report.shown, report)
     items: list[_Item] = []
-    for path in numbered_chapters(root_dir):
-        items.append(item(1, 1, chapter_title(root_dir, path.name, (root_dir,)), path.name,
+    chapters = numbered_chapters(root_dir)
+    for path in chapters:
+        target = path.relative_to(root_dir).as_posix()
+        items.append(item(1, 1, chapter_title(root_dir, target, (root_dir,)), target,
                           report.shown, report))
     if not items:
         report.add(report.shown, None, f"{root_dir.name}/ has no numbered chapter files",
-                   "name the chapters in reading order: 01-intro.md, 02-next.md, ...",
-                   code="empty-contents")
+                   "name the chapters in reading order: 01-intro.md, 02-next.md, ... (beside "
+                   "the metadata, or in chapters/)", code="empty-contents")
         return None, report
-    for path in sorted(root_dir.glob("*.md")):
+    for path in sorted(chapters[0].parent.glob("*.md")):
         if not NUMBERED_RE.match(path.name) and path.name.lower() not in FURNITURE:
             report.add(report.shown, None, f"{path.name} is not numbered, so it is not a "
                        "chapter of the book", f"rename it (e.g. {len(items) + 1:02d}-"

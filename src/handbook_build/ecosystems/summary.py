@@ -33,7 +33,8 @@ from handbook_build.model import Diagnostic
 
 _HEADING_RE = re.compile(r"^(?P<marks>#{1,6})[ \t]+(?P<title>.+?)[ \t#]*$")
 _BARE_LINK_RE = re.compile(r"^[ \t]*\[(?P<text>[^\]]+)\]\((?P<target>[^()]*)\)[ \t]*$")
-_DRAFT_RE = re.compile(r"^\[(?P<text>[^\]]*)\]\([ \t]*\)$")
+# "[Title]()" (mdBook's draft chapter), also with a remark after it: "[FFI]() (?)".
+_DRAFT_RE = re.compile(r"^\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\([ \t]*\)")
 _COMMENT_RE = re.compile(r"^[ \t]*<!--.*-->[ \t]*$")
 
 
