@@ -563,3 +563,16 @@ def test_source_option_is_refused_for_other_conventions(tmp_path: Path) -> None:
     jupyterbook(root)
     with pytest.raises(ManifestError, match=r"--source applies to a book\.toml"):
         load_any(root / "_toc.yml", source_dir=root)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("format: jb-book\nroot: a\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+     + "".join(f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 10)}]\n"
+               for n in range(8)), "expands to more than 100,000 values"),
+    ("format: jb-book\nroot: a\nchapters: &loop [*loop]\n", "expands to more than"),
+    ("format: jb-book\nroot: " + "[" * 3000 + "]" * 3000 + "\n", "nests too deeply"),
+])
+def test_hostile_yaml_is_refused_quickly(tmp_path: Path, text: str, message: str) -> None:
+    _write(tmp_path, {"_toc.yml": text, "a.md": "# A\n"})
+    with pytest.raises(ManifestError, match=message):
+        load_any(tmp_path / "_toc.yml")

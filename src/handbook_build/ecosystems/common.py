@@ -98,6 +98,24 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+MAX_YAML_NODES = 100_000  # an entry file lists hundreds of chapters, never this many values
+
+
+def _expanded_size(node: yaml.Node, limit: int) -> int:
+    """How many values ``node`` stands for with every alias expanded, counting up to ``limit``
+    only: "billion laughs" aliases make a small file stand for 10^9 entries to walk."""
+    count, stack = 0, [node]
+    while stack and count <= limit:
+        current = stack.pop()
+        count += 1
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack.extend((key, value))
+    return count
+
+
 def load_yaml(path: Path, report: Report) -> YamlMap | None:
     """The YAML mapping in ``path``, or None with a ``file:line`` diagnostic."""
     shown = display_path(path)
@@ -105,7 +123,22 @@ def load_yaml(path: Path, report: Report) -> YamlMap | None:
     if text is None:
         return None
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader: no Python objects
+        loader = _LineLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None and _expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
+                report.add(shown, node.start_mark.line + 1, "the file expands to more than "
+                           f"{MAX_YAML_NODES:,} values (YAML aliases repeating each other)",
+                           "write the entries out instead of through '*alias' references",
+                           code="yaml-size")
+                return None
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except RecursionError:
+        report.add(shown, None, "the YAML nests too deeply to read", "an entry file needs a "
+                   "few levels of nesting, not thousands", code="yaml-size")
+        return None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
