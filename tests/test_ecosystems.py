@@ -576,3 +576,27 @@ def test_hostile_yaml_is_refused_quickly(tmp_path: Path, text: str, message: str
     _write(tmp_path, {"_toc.yml": text, "a.md": "# A\n"})
     with pytest.raises(ManifestError, match=message):
         load_any(tmp_path / "_toc.yml")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("java") is None,
+                    reason="EPUBCheck needs Java: apt-get install openjdk-17-jre-headless")
+def test_an_mdbook_with_parts_prefix_and_suffix_passes_epubcheck(tmp_path: Path) -> None:
+    from handbook_build.epubcheck import run_epubcheck
+
+    root = tmp_path / "book"
+    mdbook(root)
+    out = tmp_path / "out"
+    run = run_cli(["build", str(root), "-o", str(out), "-f", "epub", "-j", "1"], timeout=300)
+    assert run.exit_code == 0, run.output
+    result = run_epubcheck(out / "crab-notes.epub")
+    assert (result.fatals, result.errors) == (0, 0), [str(m) for m in result.messages]
+
+
+def test_a_pattern_never_takes_back_a_built_manuscript(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "myst.yml": "version: 1\nproject:\n  title: P\n  toc:\n    - pattern: '**/*.md'\n",
+        "a.md": "# A\n", "sub/b.md": "# B\n", "build/p.md": "# P\n", "_build/x.md": "# X\n",
+        ".git/y.md": "# Y\n"})
+    manifest = load_any(tmp_path / "myst.yml")
+    assert [node.title for node in manifest.chapters] == ["A", "B"]

@@ -463,11 +463,22 @@ def finish(info: BookInfo, report: Report, *, defaulted: bool = False) -> Manife
     )
 
 
+# Folders that hold builds, not chapters: ours (build/: its <stem>.md would be read back on the
+# next build), Jupyter Book's, Quarto's and the sites', and hidden ones (.git, .cache).
+GENERATED_FOLDERS = frozenset({"build", "_build", "_book", "_site", "site", "node_modules",
+                               "__pycache__"})
+
+
+def _generated(relative: Path) -> bool:
+    return any(part in GENERATED_FOLDERS or part.startswith(".") for part in relative.parts[:-1])
+
+
 def glob_chapters(root_dir: Path, pattern: str, suffixes: tuple[str, ...], line: int,
                   shown: str, report: Report) -> list[str]:
     """Files matching ``pattern`` under the book's folder, in name order, relative to it."""
     try:
         found = sorted(path for path in root_dir.glob(pattern) if path.suffix in suffixes
+                       and not _generated(path.relative_to(root_dir))
                        and confined(path, (root_dir,)) and path.is_file())
     except (NotImplementedError, ValueError):  # an absolute or empty pattern
         report.add(shown, line, f"the pattern {pattern!r} cannot be used", "write a pattern "
