@@ -512,7 +512,8 @@ def test_headings_of_any_level_after_the_first_are_parts() -> None:
 
 
 def test_fenced_code_comments_and_separators_are_not_chapters() -> None:
-    items, _ = _summary("# Summary\n\n<!-- [Hidden](hidden.md) -->\n```\n- [Code](code.md)\n"
+    items, _ = _summary("# Summary\n\n<!-- [Hidden](hidden.md) -->\n<!--\n- [Old](old.md)\n"
+                        "-->\n```\n- [Code](code.md)\n"
                         "```\n\n---\n\n- [Kept](kept.md)\n\n***\n\n[After](after.md)\n")
     assert items == [(1, "Kept", "kept.md"), (1, "After", "after.md")]
 

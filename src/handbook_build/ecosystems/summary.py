@@ -35,7 +35,6 @@ _HEADING_RE = re.compile(r"^(?P<marks>#{1,6})[ \t]+(?P<title>.+?)[ \t#]*$")
 _BARE_LINK_RE = re.compile(r"^[ \t]*\[(?P<text>[^\]]+)\]\((?P<target>[^()]*)\)[ \t]*$")
 # "[Title]()" (mdBook's draft chapter), also with a remark after it: "[FFI]() (?)".
 _DRAFT_RE = re.compile(r"^\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\([ \t]*\)")
-_COMMENT_RE = re.compile(r"^[ \t]*<!--.*-->[ \t]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +47,12 @@ def read_summary(text: str, shown: str, report: Report) -> Summary:
     """The items of a summary; problems go to ``report`` at their lines."""
     items: list[_Item] = []
     indents: list[int] = []
-    title, fence, in_part = "", "", False
+    title, fence, in_part, in_comment = "", "", False, False
     for number, line in enumerate(_lines(text), start=1):
+        if in_comment or (not fence and line.lstrip().startswith("<!--")):
+            # A comment hides what it holds, commented-out chapters included, up to "-->".
+            in_comment = "-->" not in line.split("<!--", 1)[-1]
+            continue
         fence_match = _FENCE_RE.match(line)
         if fence_match:
             marker = fence_match.group(1)
@@ -58,7 +61,7 @@ def read_summary(text: str, shown: str, report: Report) -> Summary:
             elif marker[0] == fence[0] and len(marker) >= len(fence):
                 fence = ""
             continue
-        if fence or _COMMENT_RE.match(line) or _BREAK_RE.match(line):
+        if fence or _BREAK_RE.match(line):
             continue
         heading = _HEADING_RE.match(line)
         if heading:
