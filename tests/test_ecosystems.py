@@ -601,3 +601,15 @@ def test_a_pattern_never_takes_back_a_built_manuscript(tmp_path: Path) -> None:
         ".git/y.md": "# Y\n"})
     manifest = load_any(tmp_path / "myst.yml")
     assert [node.title for node in manifest.chapters] == ["A", "B"]
+
+
+def test_sphinx_external_toc_entries_and_files_sharing_a_name(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "_toc.yml": ("root: index\nentries:\n- file: a/index\n  entries:\n  - file: a/one\n"
+                     "- file: b/index\nsubtrees:\n- caption: More\n  entries:\n  - file: c\n"),
+        "index.md": "# Home\n", "a/index.md": "# A\n", "a/one.md": "# One\n",
+        "b/index.md": "# B\n", "c.md": "# C\n"})
+    manifest = load_any(find_book(tmp_path))
+    assert [(node.kind, node.slug, node.depth) for node in manifest.nodes] == [
+        ("chapter", "index", 1), ("chapter", "a-index", 1), ("chapter", "one", 2),
+        ("chapter", "b-index", 1), ("part", "part-more", 1), ("chapter", "c", 2)]

@@ -18,9 +18,9 @@ from pathlib import Path
 import yaml
 
 from handbook_build.contents import (
-    _chapter_node,
     _Item,
     _unique,
+    chapter_slug,
     display_path,
     part_slug,
     slugify,
@@ -29,6 +29,7 @@ from handbook_build.display import bases_for, use_book
 from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import MAX_CHAPTER_BYTES, input_file_problem, system_folder
 from handbook_build.manifest import (
+    IMAGE_SUFFIXES,
     Report,
     check_chapters,
     confined,
@@ -37,7 +38,7 @@ from handbook_build.manifest import (
     read_text,
     source_date_epoch,
 )
-from handbook_build.model import Diagnostic, Manifest, Metadata, ReadOnlyMapping, TocNode
+from handbook_build.model import Manifest, Metadata, ReadOnlyMapping, TocNode
 
 MAX_DEPTH = 3  # parts, chapters, sections: the levels the editions lay out
 DEFAULT_DATE = dt.date(2000, 1, 1)
@@ -261,6 +262,23 @@ class Values:
             return "en"
         return language.replace("_", "-")
 
+    def cover(self, key: str, root_dir: Path) -> Path | None:
+        """A cover image named by ``key``, under the book's folder; else None with a warning."""
+        name = self.text(key)
+        if not name:
+            return None
+        path = (root_dir / name).resolve()
+        if not confined(path, (root_dir,)):
+            self.error(key, f"{self.prefix}{key} {name!r} leaves the book's folder",
+                       outside_roots_hint((root_dir,)), code="outside-root")
+        elif path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+            self.warn(key, f"{self.prefix}{key} {name!r} is not an image file here; the "
+                      "editions have no cover image", f"use one of {', '.join(IMAGE_SUFFIXES)}",
+                      code="no-cover")
+        else:
+            return path
+        return None
+
     def unknown(self, key: str, known: Iterable[str], where: str) -> None:
         options = sorted(known)
         close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
@@ -388,24 +406,44 @@ def item(line: int, depth: int, title: str, target: str | None, shown: str,
 
 def build_nodes(items: Iterable[_Item], base_dir: Path, shown: str,
                 report: Report) -> list[TocNode]:
-    """contents.py's nodes (slugs from file names, parts after them), matched by position:
-    several items may share a line here (a glob, a pandoc folder)."""
+    """Nodes in book order, matched by position (several items may share a line: a glob, a
+    pandoc folder). A chapter's id is its file stem as in contents.py; where two files share a
+    stem (``part1/index.md``, ``part2/index.md``: usual in these tools) it is their path."""
     listed = list(items)
-    diagnostics: list[Diagnostic] = []
-    by_path: dict[Path, _Item] = {}
-    by_slug: dict[str, Path] = {}
-    chapters = {index: _chapter_node(entry, base_dir, by_path, by_slug, shown, diagnostics)
-                for index, entry in enumerate(listed) if entry.target is not None}
-    report.extend(diagnostics)
-    taken = set(by_slug)
+    stems: dict[str, set[str]] = {}
+    for entry in listed:
+        if entry.target is not None:
+            stems.setdefault(chapter_slug(entry.target), set()).add(entry.target)
+    taken: set[str] = set()
+    seen: dict[Path, int] = {}
+    chapters: dict[int, TocNode] = {}
+    for index, entry in enumerate(listed):
+        if entry.target is None:
+            continue
+        try:
+            path = (base_dir / entry.target).resolve()
+        except (OSError, RuntimeError):
+            report.add(shown, entry.line, f"chapter {entry.target} is a symlink loop",
+                       "point the entry at a real chapter file", code="symlink-loop")
+            continue
+        if path in seen:
+            report.add(shown, entry.line, f"chapter {entry.target} is listed twice (first on "
+                       f"line {seen[path]})", "list each chapter file once",
+                       code="duplicate-chapter")
+            continue
+        seen[path] = entry.line
+        slug = chapter_slug(entry.target)
+        if len(stems[slug]) > 1:
+            slug = chapter_slug(Path(entry.target).with_suffix("").as_posix().replace("/", "-"))
+        chapters[index] = TocNode("chapter", entry.title, entry.depth, _unique(slug, taken),
+                                  entry.line, path)
     nodes: list[TocNode] = []
     for index, entry in enumerate(listed):
-        chapter = chapters.get(index)
         if entry.target is None:
             nodes.append(TocNode("part", entry.title, entry.depth,
                                  _unique(part_slug(entry.title), taken), entry.line))
-        elif chapter is not None:
-            nodes.append(chapter)
+        elif index in chapters:
+            nodes.append(chapters[index])
     return nodes
 
 

@@ -1,4 +1,5 @@
-"""Jupyter Book: ``_toc.yml`` (format ``jb-book`` or ``jb-article``) + ``_config.yml``.
+"""Jupyter Book: ``_toc.yml`` (format ``jb-book``, ``jb-article``, or sphinx-external-toc's
+own ``entries``/``subtrees`` without a ``format``) + ``_config.yml``.
 
 ``root`` is the first chapter; ``parts`` (each with a ``caption``) hold ``chapters``, which
 hold ``sections`` (nested ``sections`` go one level deeper, up to three). Files are named
@@ -33,11 +34,16 @@ from handbook_build.manifest import Report
 from handbook_build.model import Manifest, Metadata, ReadOnlyMapping
 
 SUFFIXES = (".md", ".markdown", ".myst")
-FORMATS = ("jb-book", "jb-article")
+# jb-book names its levels parts/chapters/sections, jb-article sections, and
+# sphinx-external-toc's own format (no "format:" key) subtrees/entries.
+FORMATS = ("jb-book", "jb-article", "default")
+PART_LISTS = ("parts", "subtrees")
+ENTRY_LISTS = ("chapters", "sections", "entries")
 ENTRY_KEYS = frozenset({"file", "url", "glob", "title", "sections", "chapters", "parts",
-                        "caption", "numbered", "maxdepth", "reversed", "titlesonly", "hidden",
-                        "options"})
-TOP_KEYS = frozenset({"format", "root", "parts", "chapters", "sections", "defaults", "options"})
+                        "entries", "subtrees", "caption", "numbered", "maxdepth", "reversed",
+                        "titlesonly", "hidden", "options"})
+TOP_KEYS = frozenset({"format", "root", "parts", "chapters", "sections", "entries",
+                      "subtrees", "defaults", "options", "meta"})
 
 
 def read(toc_path: Path) -> tuple[Manifest | None, Report]:
@@ -77,11 +83,10 @@ class _Walker:
         self.report.add(self.shown, line, message, hint, code)
 
     def top(self, toc: YamlMap) -> None:
-        form = toc.get("format")
+        form = toc.get("format", "default")
         if form not in FORMATS:
             self.error(toc.line_of("format"), f"_toc.yml format {form!r} is not "
-                       f"{' or '.join(FORMATS)}", "write 'format: jb-book' on the first line "
-                       "(Jupyter Book 0.x tables of contents: run 'jupyter-book toc migrate')")
+                       f"{', '.join(FORMATS)}", "write 'format: jb-book' on the first line")
             return
         for key in toc:
             if key not in TOP_KEYS:
@@ -92,20 +97,24 @@ class _Walker:
                        "naming the first page")
         else:
             self.chapter(root, None, toc.line_of("root"), 1)
-        if "parts" in toc:
-            for part in self.entries(toc, "parts"):
-                caption = part.get("caption")
-                if not isinstance(caption, str):
-                    self.error(part.line, "a part has no caption", "add 'caption: Part title' "
-                               "to it: the caption is the part's title")
-                    caption = "Part"
-                self.items.append(item(part.line_of("caption"), 1, caption, None, self.shown,
-                                       self.report))
-                for entry in self.entries(part, "chapters"):
-                    self.entry(entry, 2)
-        key = "chapters" if toc.get("format") == "jb-book" else "sections"
-        for entry in self.entries(toc, key) if key in toc else ():
-            self.entry(entry, 1)
+        for key in toc:  # in the order written: a file may have parts, then more chapters
+            if key in PART_LISTS:
+                for part in self.entries(toc, key):
+                    self.part(part)
+            elif key in ENTRY_LISTS:
+                for entry in self.entries(toc, key):
+                    self.entry(entry, 1)
+
+    def part(self, part: YamlMap) -> None:
+        """A part (``parts:`` of jb-book, ``subtrees:`` of sphinx-external-toc)."""
+        caption = part.get("caption")
+        if not isinstance(caption, str):
+            self.error(part.line, "a part has no caption", "add 'caption: Part title' to it: "
+                       "the caption is the part's title")
+            caption = "Part"
+        self.items.append(item(part.line_of("caption"), 1, caption, None, self.shown,
+                               self.report))
+        self.children(part, 2)
 
     def entries(self, mapping: YamlMap, key: str) -> list[YamlMap]:
         value = mapping.get(key)
@@ -139,9 +148,15 @@ class _Walker:
                 self.error(entry.line, "an entry names no file", "write '- file: name' (the "
                            "file without its .md suffix)")
             return
-        for key in ("sections", "chapters"):
-            for child in self.entries(entry, key) if key in entry else ():
-                self.entry(child, depth + 1)
+        self.children(entry, depth + 1)
+        for key in PART_LISTS:  # a subtree under a page: its entries are the page's sections
+            for subtree in self.entries(entry, key) if key in entry else ():
+                self.children(subtree, depth + 1)
+
+    def children(self, mapping: YamlMap, depth: int) -> None:
+        for key in ENTRY_LISTS:
+            for child in self.entries(mapping, key) if key in mapping else ():
+                self.entry(child, depth)
 
     def chapter(self, name: str, title: str | None, line: int, depth: int) -> None:
         target = chapter_file(self.root_dir, name, SUFFIXES)

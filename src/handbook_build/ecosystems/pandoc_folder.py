@@ -84,7 +84,8 @@ def read(metadata_path: Path) -> tuple[Manifest | None, Report]:
         license=values.text("rights"), publisher=values.text("publisher"),
         description=description,
         keywords=values.texts("keywords") or values.texts("subject"),
-        date=book_date(values.date("date")), identifiers=ReadOnlyMapping()))
+        date=book_date(values.date("date")), cover_image=values.cover("cover-image", root_dir),
+        identifiers=ReadOnlyMapping()))
     return finish(info, report), report
 
 

@@ -72,7 +72,7 @@ def read(quarto_path: Path) -> tuple[Manifest | None, Report]:
         authors=book.names("author"), description=book.text("description"),
         publisher=book.text("publisher"), license=book.text("license"),
         language=top.language("lang"), date=book_date(book.date("date")),
-        identifiers=ReadOnlyMapping()))
+        cover_image=book.cover("cover-image", root_dir), identifiers=ReadOnlyMapping()))
     return finish(info, report), report
 
 
