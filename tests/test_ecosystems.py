@@ -613,3 +613,19 @@ def test_sphinx_external_toc_entries_and_files_sharing_a_name(tmp_path: Path) ->
     assert [(node.kind, node.slug, node.depth) for node in manifest.nodes] == [
         ("chapter", "index", 1), ("chapter", "a-index", 1), ("chapter", "one", 2),
         ("chapter", "b-index", 1), ("part", "part-more", 1), ("chapter", "c", 2)]
+
+
+def test_myst_toc_in_an_extended_file_with_nested_groups_and_a_repeat(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "myst.yml": ("version: 1\nextends:\n  - ./_data/toc.yml\n  - https://example.org/x.yml\n"
+                     "project:\n  title: Notes\n"),
+        "_data/toc.yml": ("project:\n  toc:\n    - file: index.md\n    - title: Group\n"
+                          "      children:\n      - title: Inner\n        children:\n"
+                          "          - file: a/summary.md\n    - file: a/summary.md\n"),
+        "index.md": "# Home\n", "a/summary.md": "# Sum\n"})
+    manifest = load_any(tmp_path)
+    assert _shape(manifest) == [("chapter", "Home", 1), ("part", "Group", 1),
+                                ("part", "Inner", 2), ("chapter", "Sum", 3)]
+    assert [str(w) for w in manifest.warnings] == [
+        "_data/toc.yml:9: chapter a/summary.md is listed again (first on line 8); it is "
+        "printed once, there; list each chapter file once to silence this"]

@@ -4,14 +4,15 @@
 is a part (or, deeper, a heading of the contents); ``children`` of a file are its sections;
 ``pattern: "chapters/*.md"`` takes the matching files in name order; ``url`` entries are web
 links, left out with a warning. Without a ``toc`` MyST orders the files itself, which a book
-cannot rely on: that is an error naming the fix.
+cannot rely on: that is an error naming the fix. A ``toc`` in a local file that myst.yml
+``extends`` is used; an ``extends`` on the web is never fetched.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from handbook_build.contents import _Item
+from handbook_build.contents import _Item, display_path
 from handbook_build.ecosystems.common import (
     BookInfo,
     Values,
@@ -28,7 +29,7 @@ from handbook_build.ecosystems.common import (
     shape,
     start,
 )
-from handbook_build.manifest import Report
+from handbook_build.manifest import Report, confined, outside_roots_hint
 from handbook_build.model import Manifest, Metadata, ReadOnlyMapping
 
 SUFFIXES = (".md", ".markdown", ".myst")
@@ -45,20 +46,50 @@ def read(myst_path: Path) -> tuple[Manifest | None, Report]:
     project_map = top.table("project")
     project = Values(project_map, report.shown, report, "project.")
     items: list[_Item] = []
-    toc = project_map.get("toc")
-    if not isinstance(toc, YamlList):
-        line = config.line_of("project")
-        report.add(report.shown, line, "myst.yml has no project.toc list", "add 'toc:' under "
-                   "'project:' with '- file: intro.md' entries in book order", code="toc-shape")
+    toc, toc_path = _find_toc(config, myst_path, report)
+    if toc is None:
+        if not any(d.severity == "error" for d in report.items):
+            report.add(report.shown, config.line_of("project"), "myst.yml has no project.toc "
+                       "list", "add 'toc:' under 'project:' with '- file: intro.md' entries "
+                       "in book order", code="toc-shape")
     else:
-        _Toc(root_dir, report, items).entries(toc, 1)
-    info = BookInfo(myst_path, root_dir, myst_path, root_dir, tuple(items), Metadata(
+        _Toc(root_dir, report, items, display_path(toc_path)).entries(toc, 1)
+    info = BookInfo(myst_path, root_dir, toc_path, root_dir, tuple(items), Metadata(
         title=project.text("title") or root_dir.name, subtitle=project.text("subtitle"),
         authors=project.names("authors") or project.names("author"),
         description=project.text("description"), keywords=project.texts("keywords"),
         license=_license(project), language=project.language("language"),
         date=book_date(project.date("date")), identifiers=ReadOnlyMapping()))
     return finish(info, report), report
+
+
+def _find_toc(config: YamlMap, myst_path: Path, report: Report) -> tuple[YamlList | None, Path]:
+    """``project.toc`` of myst.yml, else of the first local file it ``extends`` that has one
+    (``extends: [./_data/toc.yml]``); the file it came from names the lines in messages."""
+    project = config.get("project")
+    if isinstance(project, YamlMap) and isinstance(project.get("toc"), YamlList):
+        return project["toc"], myst_path  # type: ignore[return-value]
+    extends = config.get("extends")
+    names = [extends] if isinstance(extends, str) else extends if isinstance(extends, list) else []
+    root_dir = myst_path.parent
+    for name in names:
+        if not isinstance(name, str) or "://" in name:
+            continue  # a shared configuration on the web: never fetched
+        path = (root_dir / name).resolve()
+        if not confined(path, (root_dir,)):
+            report.add(report.shown, config.line_of("extends"), f"extends {name!r} leaves the "
+                       "book's folder", outside_roots_hint((root_dir,)), code="outside-root")
+            continue
+        if not path.is_file():
+            continue
+        other = load_yaml(path, report)
+        if other is None:
+            continue
+        inner = other.get("project")
+        toc = inner.get("toc") if isinstance(inner, YamlMap) else other.get("toc")
+        if isinstance(toc, YamlList):
+            return toc, path
+    return None, myst_path
 
 
 def _license(project: Values) -> str:
@@ -70,9 +101,9 @@ def _license(project: Values) -> str:
 
 
 class _Toc:
-    def __init__(self, root_dir: Path, report: Report, items: list[_Item]) -> None:
+    def __init__(self, root_dir: Path, report: Report, items: list[_Item], shown: str) -> None:
         self.root_dir, self.report, self.items = root_dir, report, items
-        self.shown = report.shown
+        self.shown = shown  # the file the toc is in: myst.yml, or one it extends
 
     def entries(self, entries: YamlList, depth: int) -> None:
         for entry in entries:
