@@ -419,9 +419,8 @@ def test_check_reads_each_convention(tmp_path: Path, name: str) -> None:
 BAD: list[tuple[str, str, dict[str, str], str, str]] = [
     ("mdbook", "", {"src/SUMMARY.md": "# Summary\n\n- [Gone](gone.md)\n- [Linux](linux.md)\n"},
      "book.toml", r"src/SUMMARY\.md:3: chapter file src/gone\.md does not exist"),
-    ("mdbook", "", {"book.toml": '[book]\ntitle = "X"\ntitel = "Y"\nsrc = "src"\n'},
-     "book.toml", r"book\.toml:3: unknown key 'titel' in \[book\] of mdBook's book\.toml; "
-     r"did you mean 'title'\?"),
+    ("mdbook", "", {"book.toml": '[book]\ntitle = "X"\nauthors = [{ x = 1 }]\nsrc = "src"\n'},
+     "book.toml", r"book\.toml:3: book\.authors holds a mapping, not a name"),
     ("mdbook", "", {"book.toml": '[book]\ntitle = "X"\nsrc = "../elsewhere"\n'}, "book.toml",
      r"book\.toml:3: book\.src '\.\./elsewhere' leaves the book's folder"),
     ("jupyterbook", "_toc.yml", {"_toc.yml": "format: jb-book\nroot: intro\nchapters:\n"
@@ -629,3 +628,14 @@ def test_myst_toc_in_an_extended_file_with_nested_groups_and_a_repeat(tmp_path: 
     assert [str(w) for w in manifest.warnings] == [
         "_data/toc.yml:9: chapter a/summary.md is listed again (first on line 8); it is "
         "printed once, there; list each chapter file once to silence this"]
+
+
+def test_an_unknown_mdbook_key_is_a_warning_as_mdbook_ignores_it(tmp_path: Path) -> None:
+    root = tmp_path / "m"
+    mdbook(root)
+    _write(root, {"book.toml": '[book]\ntitle = "X"\ntitel = "Y"\nauthor = "Old Key"\n'})
+    manifest = load_any(root)
+    assert manifest.metadata.authors == ("Old Key",)
+    assert [str(w) for w in manifest.warnings if w.code == "unknown-key"] == [
+        "book.toml:3: unknown key 'titel' in [book] of mdBook's book.toml; did you mean "
+        "'title'?"]

@@ -38,7 +38,7 @@ from handbook_build.manifest import (
     read_text,
     source_date_epoch,
 )
-from handbook_build.model import Manifest, Metadata, ReadOnlyMapping, TocNode
+from handbook_build.model import Manifest, Metadata, ReadOnlyMapping, Severity, TocNode
 
 MAX_DEPTH = 3  # parts, chapters, sections: the levels the editions lay out
 DEFAULT_DATE = dt.date(2000, 1, 1)
@@ -279,11 +279,13 @@ class Values:
             return path
         return None
 
-    def unknown(self, key: str, known: Iterable[str], where: str) -> None:
+    def unknown(self, key: str, known: Iterable[str], where: str,
+                severity: Severity = "error") -> None:
         options = sorted(known)
         close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else "expected one of " + ", ".join(options)
-        self.error(key, f"unknown key {key!r} in {where}", hint, code="unknown-key")
+        self.report.add(self.shown, self.line(key), f"unknown key {key!r} in {where}", hint,
+                        "unknown-key", severity)
 
 
 def _parse_date(text: str) -> dt.date | None:

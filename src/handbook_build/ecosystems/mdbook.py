@@ -18,8 +18,8 @@ from handbook_build.manifest import Report, confined, outside_roots_hint, parse_
 from handbook_build.model import Manifest, Metadata, ReadOnlyMapping
 
 MDBOOK_TABLES = frozenset({"build", "output", "preprocessor", "rust"})
-BOOK_KEYS = frozenset({"title", "authors", "description", "src", "language", "multilingual",
-                       "text-direction"})
+BOOK_KEYS = frozenset({"title", "authors", "author", "description", "src", "language",
+                       "multilingual", "text-direction"})
 BUILTIN_PREPROCESSORS = frozenset({"links", "index"})
 
 
@@ -50,7 +50,8 @@ def read(entry: Path) -> tuple[Manifest | None, Report]:
                     "book.", lines)
     for key in values.data:
         if key not in BOOK_KEYS:
-            values.unknown(key, BOOK_KEYS, "[book] of mdBook's book.toml")
+            # mdBook itself ignores keys it does not know: a warning, not a refusal.
+            values.unknown(key, BOOK_KEYS, "[book] of mdBook's book.toml", "warning")
     _warn_preprocessors(data, lines, report)
     src = values.text("src", "src")
     src_dir = (root_dir / src).resolve()
@@ -72,7 +73,7 @@ def read(entry: Path) -> tuple[Manifest | None, Report]:
         report.add(report.shown, None, "book.title is missing; the title is the folder name",
                    "add title = \"...\" under [book]", code="no-title", severity="warning")
     info = BookInfo(entry, root_dir, summary_path, src_dir, summary.items, Metadata(
-        title=title or root_dir.name, authors=values.names("authors"),
+        title=title or root_dir.name, authors=values.names("authors") or values.names("author"),
         description=values.text("description"), language=values.language("language"),
         date=book_date(None), identifiers=ReadOnlyMapping()))
     return finish(info, report), report
