@@ -639,3 +639,13 @@ def test_an_unknown_mdbook_key_is_a_warning_as_mdbook_ignores_it(tmp_path: Path)
     assert [str(w) for w in manifest.warnings if w.code == "unknown-key"] == [
         "book.toml:3: unknown key 'titel' in [book] of mdBook's book.toml; did you mean "
         "'title'?"]
+
+
+@pytest.mark.parametrize("name", ["quarto", "pandoc", "gitbook"])
+def test_without_an_argument_the_current_folder_is_the_book(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = CONVENTIONS[name](tmp_path)
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(["check"])
+    assert run.exit_code == 0, run.output
+    assert f"{len(sample.phrases)} chapters; 0 errors" in run.output
