@@ -649,3 +649,10 @@ def test_without_an_argument_the_current_folder_is_the_book(
     run = run_cli(["check"])
     assert run.exit_code == 0, run.output
     assert f"{len(sample.phrases)} chapters; 0 errors" in run.output
+
+
+def test_an_mdbook_summary_named_directly_builds_its_mdbook(tmp_path: Path) -> None:
+    sample = mdbook(tmp_path / "m")
+    entry = find_entry(tmp_path / "m" / "src" / "SUMMARY.md")
+    assert entry is not None and entry.convention == "mdBook"
+    assert load_any(entry.path).metadata.title == sample.title

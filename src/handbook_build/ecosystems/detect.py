@@ -46,10 +46,10 @@ def _mdbook_toml(path: Path) -> bool:
 
 
 def _mdbook_of_summary(summary: Path) -> Path | None:
-    """The mdBook book.toml whose src folder holds ``summary``, if there is one."""
-    for folder in (summary.parent.parent, summary.parent):
-        if _mdbook_toml(folder / "book.toml"):
-            return folder / "book.toml"
+    """The mdBook book.toml whose ``src/`` holds ``summary``, if there is one. Only that layout
+    is looked at: a folder above a GitBook's summary is not the book's, and is not read."""
+    if summary.parent.name == "src" and _mdbook_toml(summary.parent.parent / "book.toml"):
+        return summary.parent.parent / "book.toml"
     return None
 
 
