@@ -144,8 +144,13 @@ def _check_sources(target: Path, source_dir: Path | None) -> tuple[list[Diagnost
 def _load_manifest(target: Path, source_dir: Path | None
                    ) -> tuple[Manifest | None, list[Diagnostic]]:
     """The manifest and its diagnostics (warnings included); None when it has errors."""
+    from handbook_build import ecosystems
     from handbook_build.manifest import manifest_from_contents, validate_manifest
 
+    entry = ecosystems.find_entry(target)  # another tool's book: its own reader
+    if entry is not None:
+        other, diagnostics = ecosystems.validate(entry, source_dir)
+        return other, list(diagnostics)
     if target.suffix.lower() == ".toml" or (target / MANIFEST_NAME).is_file():
         manifest, diagnostics = validate_manifest(target, source_dir)
         return manifest, list(diagnostics)

@@ -28,6 +28,9 @@ T = TypeVar("T")
 BOOK_ARGUMENT_HELP = """\b
 BOOK is a book.toml, a folder holding one, or a bare contents file; paths are relative to the
 current folder. Without BOOK: ./book.toml, then ./manuscript/book.toml, then ./contents.md.
+Other tools' books are read from their own files: mdBook's book.toml, Jupyter Book's _toc.yml,
+MyST's myst.yml, Quarto's _quarto.yml, GitBook's SUMMARY.md (with book.json), a folder of
+numbered chapters with pandoc's metadata.yaml (or the folder holding any of them).
 The editions go to build/ beside the book.toml unless -o says otherwise."""
 MAIN_EPILOG = """\b
 Start a book:   handbook-build init mybook && cd mybook && handbook-build build

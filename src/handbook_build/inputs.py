@@ -17,11 +17,15 @@ log = logging.getLogger(__name__)
 
 
 def load_any(path: Path, source_dir: Path | None = None) -> Manifest:
+    from handbook_build import ecosystems
     from handbook_build.manifest import load_manifest, manifest_from_contents
 
     if not path.exists():
         raise ManifestError(f"{path}: no such file or folder; give a book.toml, a contents "
                             "file or a folder of chapters (default: manuscript/book.toml)")
+    entry = ecosystems.find_entry(path)  # mdBook, Jupyter Book, MyST, Quarto, GitBook, pandoc
+    if entry is not None:
+        return ecosystems.load(entry, source_dir)
     if path.is_file() and path.suffix == ".toml":
         return load_manifest(path, source_dir)
     manifest = manifest_from_contents(path)

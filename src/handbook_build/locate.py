@@ -30,6 +30,9 @@ def find_book(given: Path | None, current: Path | None = None) -> Path:
         for candidate in DEFAULT_CANDIDATES:
             if (base / candidate).is_file():
                 return candidate
+        other = _other_convention(base)
+        if other is not None:
+            return other
         looked = ", ".join(f"./{c.as_posix()}" for c in DEFAULT_CANDIDATES)
         raise NoSuchPathError(f"no book here: looked for {looked}; run `handbook-build init` "
                               "to start one, or name the book.toml")
@@ -37,7 +40,17 @@ def find_book(given: Path | None, current: Path | None = None) -> Path:
         raise NoSuchPathError(f"{given}: no such file or folder{did_you_mean(given)}")
     if given.is_dir() and (given / MANIFEST_NAME).is_file():
         return given / MANIFEST_NAME
+    if given.is_dir():
+        return _other_convention(given) or given
     return given
+
+
+def _other_convention(folder: Path) -> Path | None:
+    """The entry file of an mdBook, Jupyter Book, MyST, Quarto, GitBook or pandoc book."""
+    from handbook_build.ecosystems import find_entry
+
+    entry = find_entry(folder)
+    return entry.path if entry is not None else None
 
 
 def default_output(manifest_path: Path) -> Path:

@@ -1020,3 +1020,11 @@ def _check_profile(reader: _Reader, profile: str, geometry: PageGeometry) -> Non
         reader.error(("print", "margins"), "print.margins are below KDP's minimum",
                      "KDP needs inner >= 0.375in and top, bottom, outer >= 0.25in",
                      code="pod-profile")
+
+
+# --- shared with the readers of other conventions (ecosystems/) -------------------------------
+
+Report = _Report
+read_text = _read_text
+parse_toml = _parse_toml
+source_date_epoch = _source_date_epoch

@@ -21,9 +21,11 @@ from handbook_build.errors import HandbookError
 from handbook_build.model import Manifest
 from handbook_build.pipeline import BuildReport, BuildRequest, build
 
-# What a book is made of: chapters and the contents list, the manifest, styles, images, fonts.
+# What a book is made of: chapters and the contents list, the manifest, styles, images, fonts;
+# and the entry files and chapters of other tools' books (ecosystems/: _toc.yml, book.json, .qmd).
 BOOK_SUFFIXES = frozenset({".md", ".markdown", ".toml", ".css", ".png", ".jpg", ".jpeg", ".gif",
-                           ".svg", ".webp", ".ttf", ".otf", ".woff", ".woff2"})
+                           ".svg", ".webp", ".ttf", ".otf", ".woff", ".woff2", ".yml", ".yaml",
+                           ".json", ".qmd", ".myst"})
 # Names editors and tools give their temporary files, whatever the suffix.
 _TEMPORARY = re.compile(r"^(?:\..*|.*~|#.*#|sed[A-Za-z0-9]{6}|4913|.*\.(?:swp|swx|swo|tmp|bak))$")
 
