@@ -25,7 +25,9 @@ from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
 from handbook_build.markdown_html import sanitize_markdown_html
 from handbook_build.markdown_inert import make_inert
+from handbook_build.listings import mark_listings
 from handbook_build.markdown_scan import column_of, line_of
+from handbook_build.math_marks import mark_math
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
 from handbook_build.site_junk import remove_site_junk
 
@@ -189,6 +191,8 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: fix.clean_characters(t, shown),
         lambda t: fix.Fixed(split_front_matter(t).body),  # metadata, not text
         lambda t: convert_admonitions(t, shown),  # before fences: ```{note} is a box, not code
+        lambda t: mark_math(t, shown),  # before fences: ```{math} is a formula, not code
+        lambda t: mark_listings(t, shown),  # before fences, which drop captions
         lambda t: normalize_fences(t, shown),  # first: every later step must see code as code
         lambda t: remove_site_junk(t, shown),
         lambda t: fix.split_glued_headings(t, shown),
