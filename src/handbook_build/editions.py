@@ -64,6 +64,10 @@ def render_jobs(formats: tuple[str, ...]) -> tuple[str, ...]:
 def render_edition(name: str, html_book: HtmlBook, validate: bool = False,
                    formats: tuple[str, ...] = ()) -> EditionResult:
     stem = html_book.manifest.stem
+    if name in ("pdf", "print"):
+        from handbook_build.render.paged_html import for_paged
+
+        html_book = for_paged(html_book)  # formulas drawn as SVG, code lines as blocks
     if name == "pdf":
         return _render_pdf(html_book, stem, validate)
     if name == "print":
