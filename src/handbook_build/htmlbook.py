@@ -67,6 +67,11 @@ def to_html(manuscript: Manuscript, cache_dir: Path | None = None) -> HtmlBook:
 
 
 def _convert(manuscript: Manuscript, cache_dir: Path | None) -> str:
+    bibliography = manuscript.book.manifest.metadata.bibliography
+    if bibliography is not None:
+        # citeproc needs the whole book at once (numbering, the one bibliography): no
+        # per-section cache
+        return markdown_to_html(manuscript.text, bibliography)
     if cache_dir is not None:
         from handbook_build import html_cache
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from handbook_build import markdown_fix as fix
 from handbook_build.admonitions import convert_admonitions
+from handbook_build.citations import bibliography_keys, mark_citations, with_references_chapter
 from handbook_build.errors import SourceError, fail_on_errors
 from handbook_build.fences import normalize_fences
 from handbook_build.front_matter import split_front_matter
@@ -46,6 +47,7 @@ class _BookContext:
     resolver: ImageResolver
     site_map: SiteMap
     slug_by_file: dict[str, str]
+    citation_keys: frozenset[str] | None  # None: no bibliography, citations left to pandoc
 
 
 @dataclass(slots=True)
@@ -66,6 +68,7 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
                                 manifest.site_aliases),
         slug_by_file={node.source_path.name: node.slug
                       for node in manifest.chapters if node.source_path is not None},
+        citation_keys=_citation_keys(manifest),
     )
     chapters: list[Chapter] = []
     diagnostics: list[Diagnostic] = []
@@ -83,7 +86,18 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
         chapters.append(Chapter(node, normalized.markdown, text))
     diagnostics += _check_cover(manifest)
     fail_on_errors(diagnostics, SourceError)
-    return Book(manifest, tuple(chapters), tuple(images.values()), tuple(diagnostics), output_dir)
+    book = Book(manifest, tuple(chapters), tuple(images.values()), tuple(diagnostics), output_dir)
+    return with_references_chapter(book)
+
+
+def _citation_keys(manifest: Manifest) -> frozenset[str] | None:
+    path = manifest.metadata.bibliography
+    if path is None:
+        return None
+    try:
+        return bibliography_keys(path)
+    except OSError:
+        return frozenset()  # the manifest checked it; a file gone since: every key unknown
 
 
 def _check_cover(manifest: Manifest) -> list[Diagnostic]:
@@ -204,6 +218,7 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: fix.relabel_footnotes(t, shown, node.slug),
         lambda t: fix.shift_headings(t, shown, node.slug, node.title),
         lambda t: fix.close_open_blocks(t, shown),
+        lambda t: mark_citations(t, shown, context.citation_keys),
         lambda t: make_inert(t, shown),  # last: plain pandoc finds nothing active in <stem>.md
     ]
     result = fix.chain(text, steps)
