@@ -50,7 +50,7 @@ def _split_lines(code: HtmlElement) -> list[HtmlElement]:
     them between its own line spans."""
     text = code.text or ""
     code.text = None
-    spans = []
+    spans: list[HtmlElement] = []
     for index, line in enumerate(text.split("\n")):
         span = lxml.html.Element("span")
         span.text = line

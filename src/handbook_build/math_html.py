@@ -135,7 +135,7 @@ def _clean(math: HtmlElement) -> str:
         return ""
     markup = etree.tostring(root, encoding="unicode", method="html")
     # the namespace as pandoc writes it; the EPUB's XHTML writer puts MathML in it either way
-    return markup.replace("<math", '<math xmlns="http://www.w3.org/1998/Math/MathML"', 1)
+    return str(markup).replace("<math", '<math xmlns="http://www.w3.org/1998/Math/MathML"', 1)
 
 
 def _rebuild(source: HtmlElement) -> etree._Element | None:
@@ -145,11 +145,7 @@ def _rebuild(source: HtmlElement) -> etree._Element | None:
     target = etree.Element(tag)
     for name, value in source.attrib.items():
         name = str(name).lower()
-        if name in _ATTRIBUTES and "url(" not in value.lower() and ":" not in value:
-            target.set(name, value)
-        elif name == "encoding":
-            target.set(name, value)
-        elif name == "style" and _SAFE_STYLE.match(value):
+        if _allowed(name, value):
             target.set(name, value)
     target.text = source.text
     for child in source:
@@ -160,6 +156,14 @@ def _rebuild(source: HtmlElement) -> etree._Element | None:
         elif child.tail:
             _append_text(target, child.tail)
     return target
+
+
+def _allowed(name: str, value: str) -> bool:
+    if name == "encoding":
+        return True  # annotation's "application/x-tex"
+    if name == "style":
+        return _SAFE_STYLE.match(value) is not None
+    return name in _ATTRIBUTES and "url(" not in value.lower() and ":" not in value
 
 
 def _append_text(element: etree._Element, text: str) -> None:

@@ -1,4 +1,4 @@
-"""TeX math in a chapter, rewritten as code spans of class ``math`` that stay inert in ``<stem>.md``.
+"""TeX math in a chapter, rewritten as code spans of class ``math``: inert in ``<stem>.md``.
 
 Books write math as ``$...$`` and ``$$...$$`` (pandoc, Quarto, MyST's dollarmath, GitHub),
 ``\\(...\\)`` and ``\\[...\\]``, MyST's ```` ```{math} ```` directive and ``{math}`x`` role,
@@ -11,7 +11,8 @@ code (inert); our pandoc run turns it back into math (``data/math.lua``) and wri
 
 The rules for ``$`` are pandoc's (the opening ``$`` has a non-space character right after it,
 the closing one a non-space character right before it and no digit right after it), plus one:
-the next unescaped ``$`` must be the closing one, so "$5 and $10 and $x$" is text, then math. A formula never crosses a blank line, a code span or a link target.
+the next unescaped ``$`` must be the closing one, so "$5 and $10 and $x$" is text, then math.
+A formula never crosses a blank line, a code span or a link target.
 Formulas are joined onto one line (a continuation line starting with ``-`` must not become a
 list item); TeX ``%`` comments are dropped first, since they would swallow the joined rest.
 """

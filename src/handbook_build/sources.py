@@ -24,9 +24,9 @@ from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import check_chapter_size, check_chapter_text, check_image, file_kind
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
+from handbook_build.listings import mark_listings
 from handbook_build.markdown_html import sanitize_markdown_html
 from handbook_build.markdown_inert import make_inert
-from handbook_build.listings import mark_listings
 from handbook_build.markdown_scan import column_of, line_of
 from handbook_build.math_marks import mark_math
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode

@@ -54,7 +54,7 @@ def draw_math(section: HtmlElement) -> int:
 def _tex_of(math: HtmlElement) -> str:
     for annotation in math.iter("annotation"):
         if annotation.get("encoding") == "application/x-tex":
-            return annotation.text_content()
+            return str(annotation.text_content())
     return " ".join(math.text_content().split())
 
 
@@ -69,19 +69,20 @@ def _mathml_for_ziamath(math: HtmlElement) -> str:
     markup = etree.tostring(root, encoding="unicode", method="xml", with_tail=False)
     if "xmlns=" not in markup.split(">", 1)[0]:
         markup = markup.replace("<math", f'<math xmlns="{_MATHML_NS}"', 1)
-    return markup
+    return str(markup)
 
 
 @functools.lru_cache(maxsize=4096)
 def formula_svg(mathml: str, display: bool) -> str:
     """The SVG of one formula ("" if ziamath cannot draw it); cached: books repeat formulas."""
-    import ziamath
+    from ziamath.config import config
+    from ziamath.zmath import Math
 
-    ziamath.config.svg2 = False  # plain paths: no <symbol> ids shared between formulas
+    config.svg2 = False  # plain paths: no <symbol> ids shared between formulas
     try:
-        drawing = ziamath.Math(mathml, size=_SIZE)
+        drawing = Math(mathml, size=_SIZE)
         svg = str(drawing.svg())
-    except Exception as error:  # noqa: BLE001 - any failure of the drawing falls back to code
+    except Exception as error:
         log.warning("ziamath could not draw a formula (%s); shown as code", error)
         return ""
     del display  # the MathML's own display attribute already set the style
