@@ -67,7 +67,8 @@ def render_edition(name: str, html_book: HtmlBook, validate: bool = False,
     if name in ("pdf", "print"):
         from handbook_build.render.paged_html import for_paged
 
-        html_book = for_paged(html_book)  # formulas drawn as SVG, code lines as blocks
+        # formulas drawn as SVG (black on K only in print, like its text), code lines as blocks
+        html_book = for_paged(html_book, "device-cmyk(0 0 0 1)" if name == "print" else None)
     if name == "pdf":
         return _render_pdf(html_book, stem, validate)
     if name == "print":

@@ -35,14 +35,17 @@ _VIEWBOX = re.compile(rf'viewBox="{_NUMBER} {_NUMBER} {_NUMBER} {_NUMBER}"')
 _MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 
 
-def draw_math(section: HtmlElement) -> int:
-    """Replace every ``<math>`` in ``section`` by its drawing; returns how many were drawn."""
+def draw_math(section: HtmlElement, ink: str | None = None) -> int:
+    """Replace every ``<math>`` in ``section`` by its drawing; returns how many were drawn.
+
+    ``ink``: the colour to draw in (the print edition: ``device-cmyk(0 0 0 1)``, black on K
+    only like its text); None keeps ziamath's black."""
     drawn = 0
     for math in list(section.iter("math")):
         tex = _tex_of(math)
         display = math.get("display") == "block"
         svg = formula_svg(_mathml_for_ziamath(math), display)
-        replacement = _placed(svg, tex, display) if svg else _as_code(tex)
+        replacement = _placed(svg, tex, display, ink) if svg else _as_code(tex)
         replacement.tail = math.tail
         parent = math.getparent()
         if parent is not None:
@@ -89,8 +92,13 @@ def formula_svg(mathml: str, display: bool) -> str:
     return clean_svg(svg.encode("utf-8")).decode("utf-8")
 
 
-def _placed(svg: str, tex: str, display: bool) -> HtmlElement:
+def _placed(svg: str, tex: str, display: bool, ink: str | None) -> HtmlElement:
     root = etree.fromstring(svg.encode("utf-8"))
+    if ink is not None:
+        root.set("fill", ink)  # glyph paths carry no fill of their own
+        for element in root.iter():
+            if element.get("fill") == "black":
+                element.set("fill", ink)  # rules: fraction bars, radicals
     box = _VIEWBOX.search(svg)
     for name in ("width", "height"):
         root.attrib.pop(name, None)

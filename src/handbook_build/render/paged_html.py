@@ -14,15 +14,17 @@ from handbook_build.render.math_svg import draw_math
 __all__ = ["for_paged"]
 
 
-def for_paged(html_book: HtmlBook) -> HtmlBook:
-    return replace(html_book, sections=tuple(_paged(section) for section in html_book.sections))
+def for_paged(html_book: HtmlBook, ink: str | None = None) -> HtmlBook:
+    """``ink``: the colour formulas are drawn in (math_svg.draw_math)."""
+    return replace(html_book, sections=tuple(_paged(section, ink)
+                                             for section in html_book.sections))
 
 
-def _paged(section: HtmlSection) -> HtmlSection:
+def _paged(section: HtmlSection, ink: str | None) -> HtmlSection:
     if "<math" not in section.html and "<pre" not in section.html:
         return section
     element = lxml.html.fragment_fromstring(section.html)
-    changed = draw_math(element) + block_code_lines(element)
+    changed = draw_math(element, ink) + block_code_lines(element)
     if not changed:
         return section
     return replace(section, html=lxml.html.tostring(element, encoding="unicode"))
