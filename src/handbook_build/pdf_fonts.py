@@ -40,9 +40,10 @@ class EmbeddedFace:
     missing: str  # characters whose glyph is absent or has no outline, sorted
 
 
-def embedded_faces(pdf: Path) -> tuple[EmbeddedFace, ...]:
-    """Each font of the file once (by object), in order of first use."""
-    with pikepdf.open(pdf) as document:
+def embedded_faces(pdf: Path | bytes) -> tuple[EmbeddedFace, ...]:
+    """Each font of the file (a path, or the bytes of one) once (by object), in order of first
+    use."""
+    with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf) as document:
         found: dict[tuple[int, int], tuple[pikepdf.Dictionary, list[int]]] = {}
         for index, page in enumerate(document.pages):
             for font in _page_fonts(page.obj.get("/Resources"), set()):
