@@ -344,7 +344,8 @@ def _check_glyphs(pdf: bytes, reader: pypdf.PdfReader) -> Check:
             pages = pages or [index + 1 for index in face.pages[:1]]
             code = f"U+{ord(char):04X}"
             missing.append({"character": code, "face": face.base_font, "pages": pages[:20]})
-            findings.append(("error", f"{code} has no glyph in {face.base_font} (p. "
+            # a warning of the build, as for images: the rule fails, --strict stops the release
+            findings.append(("warning", f"{code} has no glyph in {face.base_font} (p. "
                              f"{', '.join(str(p) for p in pages[:5])}): the page shows a box "
                              "or nothing", "replace the character in the source or name a "
                              "face that has it in the style sheet"))
