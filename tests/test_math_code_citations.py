@@ -208,11 +208,9 @@ def _pdftotext(path: Path, first: int | None = None) -> str:
 
 
 def _page_with(path: Path, phrase: str) -> int:
-    import pypdf
-
-    reader = pypdf.PdfReader(path)
-    for number, page in enumerate(reader.pages, start=1):
-        if phrase in " ".join((page.extract_text() or "").split()):
+    pages = _pdftotext(path).split("\f")
+    for number, text in enumerate(pages, start=1):
+        if phrase in " ".join(text.split()):
             return number
     raise AssertionError(f"{phrase!r} not in {path.name}")
 
