@@ -17,8 +17,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from bookmaker import Book, build_args, make_book, run_cli
 
+from bookmaker import Book, build_args, make_book, run_cli
 from handbook_build.citations import bibliography_keys, mark_citations
 from handbook_build.listings import mark_listings
 from handbook_build.math_marks import mark_math
@@ -52,11 +52,12 @@ def square(x: int) -> int:
 
 ```rust
 fn main() {
-    let message = "a very long line of code that goes on and on and on and on past the right edge of the text block, far past it";
+    let message = "LONG";
     println!("{}", message);
 }
 ```
-"""
+""".replace("LONG", "a very long line of code that goes on and on and on and on past the right "
+                    "edge of the text block, far past it")
 
 BIB = """\
 @book{knuth1984,
