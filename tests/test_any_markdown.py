@@ -266,6 +266,8 @@ def test_any_fence_info_string_builds_and_every_cell_reaches_the_readers(built: 
     for phrase in phrases:
         assert phrase in md
     for edition, text in _readers(built).items():
+        if edition == "EPUB":  # highlighted code: token spans inside the lines
+            text = re.sub(r"</?(?:code|span)[^>]*>", "", text)
         for phrase in phrases:
             if edition == "EPUB":
                 phrase = phrase.replace('"', "&quot;").replace("<", "&lt;")

@@ -90,6 +90,8 @@ def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[s
         images.append(cover if cover.is_absolute() else manifest.root_dir / cover)
     for path in sorted(set(images)):
         _hash_file(digest, path, guard.MAX_IMAGE_BYTES)
+    if manifest.metadata.bibliography is not None:
+        _hash_file(digest, manifest.metadata.bibliography, guard.MAX_BIBLIOGRAPHY_BYTES)
     return digest.hexdigest()
 
 

@@ -65,6 +65,11 @@ def render_jobs(formats: tuple[str, ...]) -> tuple[str, ...]:
 def render_edition(name: str, html_book: HtmlBook, validate: bool = False,
                    formats: tuple[str, ...] = ()) -> EditionResult:
     stem = html_book.manifest.stem
+    if name in ("pdf", "print"):
+        from handbook_build.render.paged_html import for_paged
+
+        # formulas drawn as SVG (black on K only in print, like its text), code lines as blocks
+        html_book = for_paged(html_book, "device-cmyk(0 0 0 1)" if name == "print" else None)
     if name == "pdf":
         return _render_pdf(html_book, stem, validate)
     if name == "print":

@@ -65,6 +65,7 @@ MAX_RAW_HTML_DEPTH = 32  # raw HTML elements open inside each other
 MAX_HTML_DEPTH = 80  # elements below a chapter's <section> in the final HTML
 # book.toml and the contents list: the real handbook's are 2 KB and 6 KB.
 MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_BIBLIOGRAPHY_BYTES = 20 * 1024 * 1024  # [book] bibliography: a .bib of many thousand entries
 # A style sheet or a font (the largest CJK fonts are about 20 MB).
 MAX_STYLE_BYTES = 50 * 1024 * 1024
 

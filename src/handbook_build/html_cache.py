@@ -122,6 +122,7 @@ def _salt() -> bytes:
     parts = [
         pandoc_version().encode(),
         (package / "data" / "footnotes.lua").read_bytes(),
+        (package / "data" / "math.lua").read_bytes(),
         (package / "pandoc.py").read_bytes(),  # reader format and arguments
     ]
     return hashlib.sha256(b"\0".join(parts)).digest()

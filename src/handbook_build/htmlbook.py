@@ -14,9 +14,11 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from handbook_build.admonitions import mark_admonitions
+from handbook_build.code_blocks import number_listings, tidy_code_blocks
 from handbook_build.contents import display_path
 from handbook_build.errors import RenderError
 from handbook_build.html_ids import make_ids_unique, repair_internal_links
+from handbook_build.math_html import protect_math, restore_math, self_closing_mathml
 from handbook_build.model import Diagnostic, HtmlBook, HtmlSection, Manuscript, TocNode
 from handbook_build.pandoc import markdown_to_html
 from handbook_build.sanitize import sanitize_html
@@ -43,16 +45,21 @@ def to_html(manuscript: Manuscript, cache_dir: Path | None = None) -> HtmlBook:
         node = _typeset_title(element, node)
         _normalize_section(element, node)
         placed.append((node, element))
+    number_listings(element for _, element in placed)
     make_ids_unique(placed)
     diagnostics = repair_internal_links(placed)
     sections: list[HtmlSection] = []
+    sources = {chapter.node.slug: chapter.source_text for chapter in book.chapters}
     for node, element in placed:
+        protected = protect_math(element, _shown(node), sources.get(node.slug, ""))
+        diagnostics.extend(protected.diagnostics)
         mark_line_breaks(element)
         section_html = lxml.html.tostring(element, encoding="unicode")
         sanitized = sanitize_html(section_html)
         for dropped in sanitized.dropped:
             diagnostics.append(_dropped_warning(node, dropped))
-        sections.append(HtmlSection(node, sanitized.html, _headings(element)))
+        sections.append(HtmlSection(node, restore_math(sanitized.html, protected),
+                                    _headings(element)))
     _check_complete(book.manifest.nodes, sections, str(book.manifest.contents_path))
     manifest = replace(book.manifest, nodes=tuple(section.node for section in sections))
     return HtmlBook(manifest, tuple(sections), book.images,
@@ -60,6 +67,11 @@ def to_html(manuscript: Manuscript, cache_dir: Path | None = None) -> HtmlBook:
 
 
 def _convert(manuscript: Manuscript, cache_dir: Path | None) -> str:
+    bibliography = manuscript.book.manifest.metadata.bibliography
+    if bibliography is not None:
+        # citeproc needs the whole book at once (numbering, the one bibliography): no
+        # per-section cache
+        return markdown_to_html(manuscript.text, bibliography)
     if cache_dir is not None:
         from handbook_build import html_cache
 
@@ -70,6 +82,7 @@ def _convert(manuscript: Manuscript, cache_dir: Path | None) -> str:
 
 
 def _top_level_sections(html: str) -> list[HtmlElement]:
+    html = self_closing_mathml(html)
     fragments = lxml.html.fragments_fromstring(html) if html.strip() else []
     return [f for f in fragments if isinstance(f, HtmlElement) and f.tag == "section"]
 
@@ -98,6 +111,7 @@ def _normalize_section(element: HtmlElement, node: TocNode) -> None:
         heading.attrib.clear()
     mark_wide_tables(element)
     mark_admonitions(element)
+    tidy_code_blocks(element)
     for placeholder in element.find_class("image-placeholder"):
         _mark_placeholder(placeholder)
 
@@ -147,8 +161,12 @@ def _headings(element: HtmlElement) -> tuple[tuple[int, str, str], ...]:
     return tuple(found)
 
 
+def _shown(node: TocNode) -> str:
+    return display_path(node.source_path) if node.source_path else node.title
+
+
 def _dropped_warning(node: TocNode, dropped: str) -> Diagnostic:
-    path = display_path(node.source_path) if node.source_path else node.title
+    path = _shown(node)
     return Diagnostic(path, None, f"raw HTML {dropped} removed", "write it as Markdown",
                       severity="warning", code="raw-html-dropped")
 

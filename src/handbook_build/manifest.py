@@ -83,7 +83,7 @@ SCHEMA: Mapping[str, Mapping[str, str]] = {
         "edition": _STR, "language": _STR, "license": _STR, "license_url": _STR,
         "publisher": _STR, "date": _DATE, "description": _STR, "keywords": _STRS,
         "series": _STR, "series_position": _SCALAR, "site_url": _STR, "blurb": _STR,
-        "cover": _STR, "stem": _STR,
+        "cover": _STR, "stem": _STR, "bibliography": _STR,
     },
     "identifiers": {"epub": _STR, "print": _STR, "pdf": _STR},
     "contents": {"file": _STR, "source": _STR, "chapters": _STR, "images": _STRS},
@@ -462,6 +462,7 @@ def _build_manifest(reader: _Reader, manifest_path: Path, source_override: Path 
     roots = tuple(dict.fromkeys((root_dir, source_dir)))
     use_book(*bases_for(root_dir, source_dir, (), find_styles_dir()))
     metadata = _with_cover(reader, metadata, root_dir, roots)
+    metadata = _with_bibliography(reader, metadata, root_dir, roots)
     paths = _read_contents_paths(reader, source_dir, roots)
     if paths is None:
         return None
@@ -565,6 +566,32 @@ def _with_cover(reader: _Reader, metadata: Metadata, root_dir: Path,
                      f"use one of {', '.join(IMAGE_SUFFIXES)}", code="bad-value")
     else:
         return replace(metadata, cover_image=path)
+    return metadata
+
+
+def _with_bibliography(reader: _Reader, metadata: Metadata, root_dir: Path,
+                       roots: tuple[Path, ...]) -> Metadata:
+    from dataclasses import replace
+
+    from handbook_build.citations import BIBLIOGRAPHY_SUFFIXES
+    from handbook_build.guard import MAX_BIBLIOGRAPHY_BYTES, input_file_problem
+
+    name = reader.text("book", "bibliography")
+    if not name:
+        return metadata
+    path = _confined_path(reader, ("book", "bibliography"), root_dir, name, roots)
+    if path is None:
+        return metadata
+    problem = input_file_problem(path, MAX_BIBLIOGRAPHY_BYTES)
+    if problem is not None:
+        reader.error(("book", "bibliography"), f"book.bibliography {name!r} {problem}",
+                     f"looked for {display_path(path)}", code="missing-file")
+    elif path.suffix.lower() not in BIBLIOGRAPHY_SUFFIXES:
+        reader.error(("book", "bibliography"), f"book.bibliography {name!r} is not a "
+                     "bibliography file", f"use one of {', '.join(BIBLIOGRAPHY_SUFFIXES)} "
+                     "(BibTeX, CSL JSON or CSL YAML)", code="bad-value")
+    else:
+        return replace(metadata, bibliography=path)
     return metadata
 
 

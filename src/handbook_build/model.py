@@ -108,6 +108,7 @@ class Metadata:
     site_url: str = ""  # links to this site become internal links
     blurb: str = ""  # back-cover text of the print cover
     cover_image: Path | None = None
+    bibliography: Path | None = None  # .bib / CSL JSON / CSL YAML for citeproc (citations.py)
     # One identifier per edition: keys "epub", "print", "pdf". EPUB and print ISBNs differ.
     identifiers: Mapping[str, str] = field(default_factory=frozen_mapping)
 

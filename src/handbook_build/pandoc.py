@@ -26,13 +26,20 @@ READER_FORMAT = PANDOC_MARKDOWN_FORMAT
 _HTML_ARGS = (
     "--section-divs",  # one <section> per chapter and per heading: the split points
     "--wrap=none",
-    "--syntax-highlighting=none",  # no inline colour styles: styles live in styles/*.css
+    # Highlighted code as class names only (a fragment carries no CSS): the colours live in
+    # styles/technical.css, print-safe ones in print.css.
+    "--syntax-highlighting=default",
+    "--mathml",  # formulas as MathML; the paged editions draw it as SVG (render/math_svg.py)
     "--shift-heading-level-by=0",
 )
 
 
 def _footnote_filter_path() -> Path:
     return Path(str(resources.files("handbook_build") / "data" / "footnotes.lua"))
+
+
+def _math_filter_path() -> Path:
+    return Path(str(resources.files("handbook_build") / "data" / "math.lua"))
 
 
 @functools.cache
@@ -45,10 +52,17 @@ def pandoc_version() -> str:
         raise _missing_pandoc(error) from error
 
 
-def markdown_to_html(text: str) -> str:
-    """Convert the whole manuscript in one pandoc run; footnotes become inline spans."""
+def markdown_to_html(text: str, bibliography: Path | None = None) -> str:
+    """Convert the whole manuscript in one pandoc run; footnotes become inline spans.
+
+    With ``bibliography`` (a .bib or CSL JSON file), citeproc turns ``[@key]`` into text and
+    writes the entries into the ``#refs`` div (citations.py adds it as the last chapter)."""
     pypandoc = _import_pypandoc()
-    args = [*_HTML_ARGS, f"--lua-filter={_footnote_filter_path()}"]
+    args = [*_HTML_ARGS, f"--lua-filter={_math_filter_path()}"]
+    if bibliography is not None:
+        # before the footnote filter, so a note style's citation notes become inline spans too
+        args += ["--citeproc", f"--bibliography={bibliography}"]
+    args.append(f"--lua-filter={_footnote_filter_path()}")
     try:
         html = pypandoc.convert_text(text, "html5", format=READER_FORMAT, extra_args=args)
     except OSError as error:

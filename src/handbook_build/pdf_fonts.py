@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +40,10 @@ class EmbeddedFace:
     missing: str  # characters whose glyph is absent or has no outline, sorted
 
 
-def embedded_faces(pdf: Path) -> tuple[EmbeddedFace, ...]:
-    """Each font of the file once (by object), in order of first use."""
-    with pikepdf.open(pdf) as document:
+def embedded_faces(pdf: Path | bytes) -> tuple[EmbeddedFace, ...]:
+    """Each font of the file (a path, or the bytes of one) once (by object), in order of first
+    use."""
+    with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf) as document:
         found: dict[tuple[int, int], tuple[pikepdf.Dictionary, list[int]]] = {}
         for index, page in enumerate(document.pages):
             for font in _page_fonts(page.obj.get("/Resources"), set()):
@@ -55,6 +56,25 @@ def embedded_faces(pdf: Path) -> tuple[EmbeddedFace, ...]:
 
 
 _HEX_STRING = re.compile(rb"<([0-9a-fA-F]+)>")
+
+
+def pages_holding(pdf: Path | bytes, chars: str, pages: Sequence[int]
+                  ) -> list[tuple[int, set[str]]]:
+    """(0-based page, which of ``chars`` its text has) for each of ``pages`` that has any, read
+    by pdfium (pypdf misreads the custom-encoded CID fonts of WeasyPrint 70)."""
+    import pypdfium2 as pdfium
+
+    wanted = set(chars)
+    found = []
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for index in pages:
+            present = {c for c in document[index].get_textpage().get_text_range() if c in wanted}
+            if present:
+                found.append((index, present))
+    finally:
+        document.close()
+    return found
 
 
 def notdef_pages(pdf: Path) -> tuple[int, ...]:

@@ -21,6 +21,7 @@ import pypdfium2 as pdfium
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from handbook_build.model import frozen_mapping
+from handbook_build.pdf_fonts import embedded_faces, pages_holding
 from handbook_build.pdf_images import PlacedImage, placed_images
 from handbook_build.pod import PodProfile
 
@@ -110,6 +111,7 @@ def run_preflight(pdf: bytes, profile: PodProfile, layout: Layout,
         _check_gutter(measured, profile, layout),
         _check_outside_margins(measured, profile),
         _check_fonts(reader),
+        _check_glyphs(pdf),
         _check_image_data(images, sources),
         _check_images(images, sources),
         _check_transparency(reader, profile),
@@ -327,6 +329,33 @@ def _check_fonts(reader: pypdf.PdfReader) -> Check:
         not missing,
         f"{len(fonts)} font(s), {len(missing)} not embedded" + (f": {missing}" if missing else ""),
         frozen_mapping_any(fonts=sorted(fonts), not_embedded=missing),
+    )
+
+
+def _check_glyphs(pdf: bytes) -> Check:
+    """A character no embedded face can draw prints as a box or nothing, while the text layer
+    (and so every text check) still has it: read from the font programs (pdf_fonts.py). Its
+    pages from pdfium's text (pypdf misreads WeasyPrint's custom-encoded fonts)."""
+    missing: list[dict[str, Any]] = []
+    findings: list[tuple[str, str, str]] = []
+    for face in embedded_faces(pdf):
+        holding = pages_holding(pdf, face.missing, face.pages) if face.missing else []
+        for char in face.missing:
+            pages = [index + 1 for index, chars in holding if char in chars]
+            pages = pages or [index + 1 for index in face.pages[:1]]
+            code = f"U+{ord(char):04X}"
+            missing.append({"character": code, "face": face.base_font, "pages": pages[:20]})
+            # a warning of the build, as for images: the rule fails, --strict stops the release
+            findings.append(("warning", f"{code} has no glyph in {face.base_font} (p. "
+                             f"{', '.join(str(p) for p in pages[:5])}): the page shows a box "
+                             "or nothing", "replace the character in the source or name a "
+                             "face that has it in the style sheet"))
+    return Check(
+        "glyphs",
+        not missing,
+        f"{len(missing)} character(s) without a glyph in their face",
+        frozen_mapping_any(missing=missing[:50]),
+        tuple(findings[:20]),
     )
 
 

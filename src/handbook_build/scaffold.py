@@ -135,6 +135,7 @@ language = "en"                         # a BCP 47 tag: "en", "fr", "pt-BR"
 # site_url = "https://example.org"     # links to this site become links inside the book
 # blurb = "Back-cover text of the print cover."
 # cover = "images/cover.png"            # a cover image; without one a typographic cover is made
+# bibliography = "refs.bib"             # .bib or CSL JSON: [@key] citations, a References chapter
 # stem = "my-book"                      # output file names; default: the title, slugged
 
 [identifiers]

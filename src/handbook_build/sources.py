@@ -17,15 +17,18 @@ from pathlib import Path
 
 from handbook_build import markdown_fix as fix
 from handbook_build.admonitions import convert_admonitions
+from handbook_build.citations import bibliography_keys, mark_citations, with_references_chapter
 from handbook_build.errors import SourceError, fail_on_errors
 from handbook_build.fences import normalize_fences
 from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import check_chapter_size, check_chapter_text, check_image, file_kind
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
+from handbook_build.listings import mark_listings
 from handbook_build.markdown_html import sanitize_markdown_html
 from handbook_build.markdown_inert import make_inert
 from handbook_build.markdown_scan import column_of, line_of
+from handbook_build.math_marks import mark_math
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
 from handbook_build.site_junk import remove_site_junk
 
@@ -44,6 +47,7 @@ class _BookContext:
     resolver: ImageResolver
     site_map: SiteMap
     slug_by_file: dict[str, str]
+    citation_keys: frozenset[str] | None  # None: no bibliography, citations left to pandoc
 
 
 @dataclass(slots=True)
@@ -64,6 +68,7 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
                                 manifest.site_aliases),
         slug_by_file={node.source_path.name: node.slug
                       for node in manifest.chapters if node.source_path is not None},
+        citation_keys=_citation_keys(manifest),
     )
     chapters: list[Chapter] = []
     diagnostics: list[Diagnostic] = []
@@ -81,7 +86,18 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
         chapters.append(Chapter(node, normalized.markdown, text))
     diagnostics += _check_cover(manifest)
     fail_on_errors(diagnostics, SourceError)
-    return Book(manifest, tuple(chapters), tuple(images.values()), tuple(diagnostics), output_dir)
+    book = Book(manifest, tuple(chapters), tuple(images.values()), tuple(diagnostics), output_dir)
+    return with_references_chapter(book)
+
+
+def _citation_keys(manifest: Manifest) -> frozenset[str] | None:
+    path = manifest.metadata.bibliography
+    if path is None:
+        return None
+    try:
+        return bibliography_keys(path)
+    except OSError:
+        return frozenset()  # the manifest checked it; a file gone since: every key unknown
 
 
 def _check_cover(manifest: Manifest) -> list[Diagnostic]:
@@ -189,6 +205,8 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: fix.clean_characters(t, shown),
         lambda t: fix.Fixed(split_front_matter(t).body),  # metadata, not text
         lambda t: convert_admonitions(t, shown),  # before fences: ```{note} is a box, not code
+        lambda t: mark_math(t, shown),  # before fences: ```{math} is a formula, not code
+        lambda t: mark_listings(t, shown),  # before fences, which drop captions
         lambda t: normalize_fences(t, shown),  # first: every later step must see code as code
         lambda t: remove_site_junk(t, shown),
         lambda t: fix.split_glued_headings(t, shown),
@@ -200,6 +218,7 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: fix.relabel_footnotes(t, shown, node.slug),
         lambda t: fix.shift_headings(t, shown, node.slug, node.title),
         lambda t: fix.close_open_blocks(t, shown),
+        lambda t: mark_citations(t, shown, context.citation_keys),
         lambda t: make_inert(t, shown),  # last: plain pandoc finds nothing active in <stem>.md
     ]
     result = fix.chain(text, steps)

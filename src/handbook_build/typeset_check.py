@@ -30,7 +30,7 @@ from typing import Literal
 import pikepdf
 
 from handbook_build.model import Diagnostic, Severity
-from handbook_build.pdf_fonts import EmbeddedFace, embedded_faces, notdef_pages
+from handbook_build.pdf_fonts import EmbeddedFace, embedded_faces, notdef_pages, pages_holding
 from handbook_build.pdf_images import PlacedImage, placed_images
 from handbook_build.pdf_layout import (
     Line,
@@ -138,7 +138,7 @@ def check_typesetting(path: Path, shown: str, profile: Profile | None = None,
                      "a character no face has, or a control character in the source: find it "
                      "with pdftotext and remove or replace it")
     families = tuple(style_families) if style_families is not None else stylesheet_families()
-    _check_faces(faces, families, text, findings)
+    _check_faces(faces, families, text, findings, path)
     if text is not None:
         _check_hyphenation(text, findings)
         _check_overflow(text, boxes, findings)
@@ -396,9 +396,9 @@ def _script_of(char: str) -> str | None:
 
 
 def _check_faces(faces: Sequence[EmbeddedFace], families: Sequence[str], text: PdfText | None,
-                 findings: _Findings) -> None:
+                 findings: _Findings, path: Path) -> None:
     for face in faces:
-        pages = _pages_with(face.missing, face.pages, text) if face.missing else ()
+        pages = _pages_with(face.missing, face.pages, text, path) if face.missing else []
         for char in face.missing:
             script = _script_of(char)
             where = [p for p, chars in pages if char in chars] or list(face.pages[:1])
@@ -427,10 +427,10 @@ def _check_faces(faces: Sequence[EmbeddedFace], families: Sequence[str], text: P
                          + _sample(face.characters))
 
 
-def _pages_with(chars: str, pages: Sequence[int], text: PdfText | None
+def _pages_with(chars: str, pages: Sequence[int], text: PdfText | None, path: Path
                 ) -> list[tuple[int, set[str]]]:
-    if text is None:
-        return [(pages[0], set(chars))] if pages else []
+    if text is None:  # the cheap check: only these pages' text, so the page named is the page
+        return pages_holding(path, chars, pages)
     wanted = set(chars)
     found = []
     for index in pages:

@@ -103,12 +103,15 @@ def _front_file(href: str, title: str, body: Sequence[etree._Element], lang: str
 
 
 def _stylesheet(manifest: Manifest) -> bytes:
-    path = manifest.styles_dir / "epub.css"
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise SourceError(f"{path}: cannot read the EPUB stylesheet: {error.strerror}; "
-                          "restore styles/epub.css") from error
+    # epub.css, then the code, formula and bibliography rules every edition shares
+    texts = []
+    for path in (manifest.styles_dir / "epub.css", manifest.styles_dir / "technical.css"):
+        try:
+            texts.append(path.read_bytes())
+        except OSError as error:
+            raise SourceError(f"{path}: cannot read the EPUB stylesheet: {error.strerror}; "
+                              f"restore styles/{path.name}") from error
+    return b"\n".join(texts)
 
 
 def _cover_alt(manifest: Manifest) -> str:

@@ -14,7 +14,7 @@ from lxml.html import HtmlElement
 
 from handbook_build.model import HtmlBook, HtmlSection
 
-STYLE_FILES = ("base.css", "html.css")
+STYLE_FILES = ("base.css", "technical.css", "html.css")
 
 
 def render_html_files(html_book: HtmlBook) -> dict[str, bytes]:

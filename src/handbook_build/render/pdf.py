@@ -40,7 +40,7 @@ __all__ = [
     "render_pdf",
 ]
 
-PDF_STYLESHEETS = ("base.css", "pdf.css")
+PDF_STYLESHEETS = ("base.css", "technical.css", "pdf.css")
 NOTE_REPAIR_PASSES = 3
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 PANGO_INSTALL = "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"

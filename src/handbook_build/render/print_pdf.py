@@ -32,7 +32,7 @@ from handbook_build.render.print_transform import ImageUrls, make_print_transfor
 log = logging.getLogger(__name__)
 Laid = tuple[Any, tuple[str, ...]]  # a WeasyPrint Document (untyped) and its warnings
 
-PRINT_STYLESHEETS = ("base.css", "pdf.css", "print.css")
+PRINT_STYLESHEETS = ("base.css", "technical.css", "pdf.css", "print.css")
 NOTE_GAP_IN = 0.2  # between the text block and the note column
 NOTE_EDGE_MIN_IN = 0.25  # between the note column and the trim, at least
 MAX_LAYOUT_PASSES = 3
