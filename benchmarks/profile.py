@@ -25,7 +25,6 @@ import os
 import platform
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import (  # noqa: E402 - benchmarks/ is not a package
+from bench import (
     DEFAULT_SOURCE,
     MANIFEST,
     PLAIN_PIPELINE,

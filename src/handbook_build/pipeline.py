@@ -26,6 +26,7 @@ from handbook_build.model import Diagnostic, HtmlBook, Manifest
 from handbook_build.output import ensure_output_dir, write_all
 from handbook_build.paged_limits import check_paged_footnotes
 from handbook_build.sources import read_book
+from handbook_build.stat_digests import StatDigests
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +87,15 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
     manifest = request.manifest
     options = (*sorted(request.formats), f"strict={request.strict}",
                 f"validate={request.validate}")
-    fingerprint = cache.fingerprint_inputs(manifest, output_dir, options)
+    # Files whose stat is unchanged since they were hashed are not read again (stat_digests.py).
+    digests = StatDigests(cache.cache_dir(output_dir))
+    fingerprint = cache.fingerprint_inputs(manifest, output_dir, options, digests)
     previous = cache.load_state(output_dir)
-    if (previous is not None and previous.fingerprint == fingerprint
-            and cache.outputs_intact(output_dir, previous)):
+    unchanged = (previous is not None and previous.fingerprint == fingerprint
+                 and cache.outputs_intact(output_dir, previous, digests))
+    digests.save()
+    if unchanged:
+        assert previous is not None
         progress("nothing changed since the last build; nothing written")
         return _unchanged_report(output_dir, previous, started)
 
