@@ -93,9 +93,9 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
     previous = cache.load_state(output_dir)
     unchanged = (previous is not None and previous.fingerprint == fingerprint
                  and cache.outputs_intact(output_dir, previous, digests))
-    digests.save()
     if unchanged:
         assert previous is not None
+        digests.save()
         progress("nothing changed since the last build; nothing written")
         return _unchanged_report(output_dir, previous, started)
 
@@ -156,6 +156,7 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
     state = cache.state_bytes(fingerprint, {_key(path, output_dir): data
                                             for path, data in files.items()})
     write_all({cache.ensure_cache_dir(output_dir) / cache.STATE_FILE: state})
+    digests.save()  # only after a build that wrote its files: a refused one writes nothing
     return report
 
 
