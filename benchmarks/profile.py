@@ -36,7 +36,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import (
     DEFAULT_SOURCE,
+    EARLY_CHAPTER,
+    EDITED_CHAPTER,
     MANIFEST,
+    PAGE_OF_TEXT,
     PLAIN_PIPELINE,
     PROJECT_DIR,
     copy_corpus,
@@ -264,6 +267,9 @@ def main() -> None:
                         help="also a plain pandoc + WeasyPrint reading PDF (bench.py's baseline)")
     parser.add_argument("--rebuild", action="store_true",
                         help="also profile a rebuild with nothing changed")
+    parser.add_argument("--edits", action="store_true",
+                        help="also profile a rebuild after editing one chapter (a sentence) and "
+                        "after an edit adding a page to an early chapter")
     parser.add_argument("--jobs", type=int, default=None, help="handbook-build -j")
     args = parser.parse_args()
     if not (args.source / "en-md" / "README.md").is_file():
@@ -286,6 +292,22 @@ def main() -> None:
             if args.rebuild and repeat == 1:
                 again = profiled_build(title, corpus, out, args.jobs)
                 print_table(f"{title}, rebuild with nothing changed", again, {})
+            if args.edits and repeat == 1:
+                clean_cpu = profile["run"].cpu
+                chapter = corpus / "en-md" / EDITED_CHAPTER
+                chapter.write_text(chapter.read_text(encoding="utf-8")
+                                   + "\nOne more sentence.\n", encoding="utf-8")
+                edited = profiled_build(title, corpus, out, args.jobs)
+                print_table(f"{title}, rebuild after a one-sentence edit of {EDITED_CHAPTER}",
+                            edited, {})
+                early = corpus / "en-md" / EARLY_CHAPTER
+                early.write_text(early.read_text(encoding="utf-8") + "\n" + PAGE_OF_TEXT,
+                                 encoding="utf-8")
+                paged = profiled_build(title, corpus, out, args.jobs)
+                print_table(f"{title}, rebuild after adding about a page to {EARLY_CHAPTER}",
+                            paged, edition_pages(out))
+                print(f"\none-chapter edit / clean build: {edited['run'].cpu / clean_cpu:.2f}x CPU"
+                      f"; page-adding edit / clean build: {paged['run'].cpu / clean_cpu:.2f}x CPU")
             if args.plain and repeat == 1:
                 stem = next(out.glob("*.md")).stem
                 plain = measure("plain", [sys.executable, "-c", PLAIN_PIPELINE,
