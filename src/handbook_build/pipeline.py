@@ -16,16 +16,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from handbook_build import cache, cache_entry, editions, output_guard, stopping
-from handbook_build.assemble import assemble
 from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
-from handbook_build.guard import check_html_depth
-from handbook_build.htmlbook import to_html
-from handbook_build.lint_rules import book_link_diagnostics, without_duplicate_raw_html
 from handbook_build.model import Diagnostic, HtmlBook, Manifest
 from handbook_build.output import ensure_output_dir, write_all
-from handbook_build.paged_limits import check_paged_footnotes
-from handbook_build.sources import read_book
 from handbook_build.stat_digests import StatDigests
 
 log = logging.getLogger(__name__)
@@ -98,6 +92,15 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
         digests.save()
         progress("nothing changed since the last build; nothing written")
         return _unchanged_report(output_dir, previous, started)
+
+    # Imported only now: a rebuild with nothing changed stops above without them (lxml, the
+    # transforms, their regular expressions: most of its CPU was these imports).
+    from handbook_build.assemble import assemble
+    from handbook_build.guard import check_html_depth
+    from handbook_build.htmlbook import to_html
+    from handbook_build.lint_rules import book_link_diagnostics, without_duplicate_raw_html
+    from handbook_build.paged_limits import check_paged_footnotes
+    from handbook_build.sources import read_book
 
     count = len(manifest.chapters)
     progress(f"reading {count} chapter{'' if count == 1 else 's'}")
