@@ -14,7 +14,12 @@ The floor is the layout of the pages the editions really need: the layout CPU of
 edition, scaled by (pages in the edition) / (pages laid out), so second layouts (page references
 that moved) and re-layouts for a wider gutter do not count.
 
-    python benchmarks/profile.py [--source PATH] [--4x] [--plain] [--jobs N] [--rebuild]
+    python benchmarks/profile.py [--source PATH] [--4x | --only-4x] [--plain] [--jobs N]
+                                 [--rebuild] [--edits]
+
+The profiled child imports every module it wraps before the build starts (WeasyPrint too), so
+its "rebuild with nothing changed" total is not the real one (which imports almost nothing):
+bench.py measures that.
 """
 
 from __future__ import annotations
