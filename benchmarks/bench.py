@@ -31,6 +31,11 @@ MANIFEST = PROJECT_DIR / "editions" / "peeragogy-v3" / "book.toml"
 DEFAULT_SOURCE = PROJECT_DIR.parent / "shared" / "corpus" / "peeragogy-handbook-v3"
 CLI = [sys.executable, "-m", "handbook_build"]
 EDITED_CHAPTER = "play.md"
+EARLY_CHAPTER = "introduction.md"
+PAGE_OF_TEXT = "\n\n".join(
+    "An added paragraph of plain words, long enough to fill part of a page, number "
+    f"{number}, so that the chapter ends a page or more later than it did." for number in
+    range(1, 41)) + "\n"  # 12 paragraphs fell into the chapter's last page: no page was added
 # What a build writes besides the editions: the report holds timings, so it always differs.
 NOT_EDITIONS = ("-report.json",)
 
@@ -215,13 +220,18 @@ def run(source: Path, work: Path, repeat: int, with_4x: bool) -> None:
                            + f"\nOne more sentence, number {number + 1}.\n", encoding="utf-8")
         edited_runs.append(build("ours: rebuild after editing one chapter", corpus, out))
     edited = Series(edited_runs[0].label, tuple(edited_runs))
+    # An edit that moves every later page: about a page of text added to an early chapter.
+    early = corpus / "en-md" / EARLY_CHAPTER
+    early.write_text(early.read_text(encoding="utf-8") + "\n" + PAGE_OF_TEXT, encoding="utf-8")
+    paged = build("ours: rebuild after adding a page early", corpus, out)
     check = work / "clean-edited"
     clean_edited = build("ours: clean build of the edited book", corpus, check)
     differing = differing_editions(out, check)
 
     print()
     print(f"{'step':<48} {'seconds':>8} {'cpu s':>8} {'peak MiB':>9}")
-    for series in (plain, clean, unchanged, edited, Series(clean_edited.label, (clean_edited,))):
+    for series in (plain, clean, unchanged, edited, Series(paged.label, (paged,)),
+                   Series(clean_edited.label, (clean_edited,))):
         print(series.row())
     print()
     print(f"plain: {plain_runs[-1].output.strip()}")
@@ -232,7 +242,9 @@ def run(source: Path, work: Path, repeat: int, with_4x: bool) -> None:
           f"{'nothing written' if untouched else 'FILES WERE WRITTEN'}")
     print(f"one-chapter edit / clean build:    {edited.seconds / clean.seconds:.2f}x "
           f"({edited.seconds:.2f} s)")
-    print("edited rebuild vs clean build of the edited book: "
+    print(f"page-adding edit / clean build:     {paged.seconds / clean.seconds:.2f}x "
+          f"({paged.seconds:.2f} s; {paged.cpu / clean.cpu:.2f}x cpu)")
+    print("edited rebuilds vs clean build of the edited book: "
           + ("byte-identical editions" if not differing else f"DIFFER: {', '.join(differing)}"))
     print(f"peak memory ours / plain:          {clean.peak_mib / plain.peak_mib:.2f}x "
           f"({clean.peak_mib:.0f} / {plain.peak_mib:.0f} MiB)")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from handbook_build import cache_entry, guard
 from handbook_build.model import Manifest, TocNode
+from handbook_build.stat_digests import StatDigests, tree_state
 
 CACHE_DIR_NAME = ".cache"
 STATE_FILE = "state.json"
@@ -52,15 +53,20 @@ def tool_versions() -> str:
     return ";".join(versions)
 
 
-def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[str]) -> str:
+def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[str],
+                       digests: StatDigests | None = None) -> str:
     """One hash over the files the book uses (the manifest, the contents file, the chapters, the
     images they reference, the cover, the styles), the tool's code, versions and options.
 
     Nothing else under the book's folders is read: an unused 2 GB file beside the book costs
     nothing. Each file is ``stat``-ed first; one that is not a regular file or is over its limit
     (``guard.input_file_problem``) is hashed by what it is, never read: the build then refuses it
-    with its own message.
+    with its own message. A file whose stat is what it was when the last build hashed it is not
+    read again (stat_digests.py), nor are the images of a chapter scanned again when neither the
+    chapter nor any file under the book's folders changed: a rebuild with nothing changed opens
+    no input file.
     """
+    digests = digests or StatDigests(None)
     digest = hashlib.sha256()
     for option in options:
         digest.update(f"option:{option}\n".encode())
@@ -69,19 +75,27 @@ def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[s
     digest.update(font_folders_state().encode())
     excluded = output_dir.resolve()
     for path in _files_under(PACKAGE_DIR, excluded):
-        _hash_file(digest, path, guard.MAX_STYLE_BYTES)
+        _hash_file(digest, path, guard.MAX_STYLE_BYTES, digests)
     for path in _files_under(manifest.styles_dir, excluded):
-        _hash_file(digest, path, guard.MAX_STYLE_BYTES)
-    _hash_file(digest, manifest.manifest_path, guard.MAX_MANIFEST_BYTES)
-    _hash_file(digest, manifest.contents_path, guard.MAX_MANIFEST_BYTES)
-    texts: list[tuple[TocNode, str]] = []
+        _hash_file(digest, path, guard.MAX_STYLE_BYTES, digests)
+    _hash_file(digest, manifest.manifest_path, guard.MAX_MANIFEST_BYTES, digests)
+    _hash_file(digest, manifest.contents_path, guard.MAX_MANIFEST_BYTES, digests)
+    # What the image scan may see: every file under the book's folders, by stat only.
+    tree = tree_state([*manifest.allowed_roots, *manifest.image_dirs], excluded)
+    salt = f"{tree}\0{output_dir}\0{manifest.image_dirs}\0{manifest.allowed_roots}"
+    chapters: list[tuple[TocNode, str | None, str]] = []  # (node, text if read, scan key)
     for node in manifest.chapters:
         if node.source_path is None:
             continue
-        data = _hash_file(digest, node.source_path, guard.MAX_CHAPTER_BYTES)
-        if data is not None:
-            texts.append((node, data.decode("utf-8", "replace")))
-    images = _referenced_images(manifest, output_dir, texts)
+        sha, data = _hash_file(digest, node.source_path, guard.MAX_CHAPTER_BYTES, digests,
+                               want_data=False)
+        if sha is None:
+            continue
+        key = hashlib.sha256(f"{salt}\0{node.slug}\0{node.source_path}\0{sha}".encode()
+                             ).hexdigest()
+        text = data.decode("utf-8", "replace") if data is not None else None
+        chapters.append((node, text, key))
+    images = _chapter_images(manifest, output_dir, chapters, digests, tree is not None)
     if images is None:  # the scan failed: never take the no-change path on a guess
         digest.update(os.urandom(16))
         images = []
@@ -89,27 +103,68 @@ def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[s
     if cover is not None:
         images.append(cover if cover.is_absolute() else manifest.root_dir / cover)
     for path in sorted(set(images)):
-        _hash_file(digest, path, guard.MAX_IMAGE_BYTES)
+        _hash_file(digest, path, guard.MAX_IMAGE_BYTES, digests)
     if manifest.metadata.bibliography is not None:
-        _hash_file(digest, manifest.metadata.bibliography, guard.MAX_BIBLIOGRAPHY_BYTES)
+        _hash_file(digest, manifest.metadata.bibliography, guard.MAX_BIBLIOGRAPHY_BYTES,
+                   digests)
     return digest.hexdigest()
 
 
-def _hash_file(digest: hashlib._Hash, path: Path, limit: int) -> bytes | None:
-    """Add ``path`` and its bytes to ``digest``; a file that is missing, not regular or over
-    ``limit`` bytes adds what it is instead and is never opened. The bytes, when read."""
+def _hash_file(digest: hashlib._Hash, path: Path, limit: int, digests: StatDigests,
+               want_data: bool = False) -> tuple[str | None, bytes | None]:
+    """Add ``path`` and its digest to ``digest``; a file that is missing, not regular or over
+    ``limit`` bytes adds what it is instead and is never opened. Its sha256, and its bytes when
+    they were read (always with ``want_data``)."""
     digest.update(f"{path}\n".encode())
     problem = guard.input_file_problem(path, limit)
     if problem is not None:
         digest.update(f"unusable:{problem}\n".encode())
-        return None
+        return None, None
     try:
+        status = path.stat()
+        sha = None if want_data else digests.known(path, status)
+        if sha is not None:
+            digest.update(bytes.fromhex(sha))
+            return sha, None
         data = path.read_bytes()
     except OSError as error:
         digest.update(f"unreadable:{error.strerror}\n".encode())
-        return None
-    digest.update(hashlib.sha256(data).digest())
-    return data
+        return None, None
+    sha = hashlib.sha256(data).hexdigest()
+    digests.remember(path, status, sha)
+    digest.update(bytes.fromhex(sha))
+    return sha, data
+
+
+def _chapter_images(manifest: Manifest, output_dir: Path,
+                    chapters: list[tuple[TocNode, str | None, str]], digests: StatDigests,
+                    trust_scans: bool) -> list[Path] | None:
+    """The image files the chapters reference: remembered per chapter when its scan key (its
+    digest, the state of the book's folders) is known, else scanned; None when a scan fails."""
+    found: list[Path] = []
+    unknown: list[tuple[TocNode, str]] = []
+    keys: dict[str, str] = {}
+    for node, text, key in chapters:
+        remembered = digests.scan(key) if trust_scans else None
+        if remembered is not None:
+            found.extend(remembered)
+            continue
+        if text is None:
+            assert node.source_path is not None
+            try:
+                text = node.source_path.read_text("utf-8", "replace")
+            except OSError:
+                return None
+        unknown.append((node, text))
+        keys[node.slug] = key
+    for node, text in unknown:
+        scanned = _referenced_images(manifest, output_dir, [(node, text)])
+        if scanned is None:
+            return None
+        if trust_scans:
+            digests.remember_scan(keys[node.slug], scanned)
+        found.extend(scanned)
+    return found
 
 
 def _referenced_images(manifest: Manifest, output_dir: Path,
@@ -192,13 +247,13 @@ def load_state(output_dir: Path) -> BuildState | None:
         return None  # no cache, or a damaged one: build normally
 
 
-def outputs_intact(output_dir: Path, state: BuildState) -> bool:
-    """True when every file the last build wrote is still there, unchanged."""
+def outputs_intact(output_dir: Path, state: BuildState,
+                   digests: StatDigests | None = None) -> bool:
+    """True when every file the last build wrote is still there, unchanged (by its remembered
+    digest when its stat has not changed since it was hashed)."""
+    digests = digests or StatDigests(None)
     for name, digest in state.outputs.items():
-        try:
-            if file_digest((output_dir / name).read_bytes()) != digest:
-                return False
-        except OSError:
+        if digests.digest_of(output_dir / name) != digest:
             return False
     return True
 

@@ -63,7 +63,10 @@ def render_jobs(formats: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def render_edition(name: str, html_book: HtmlBook, validate: bool = False,
-                   formats: tuple[str, ...] = ()) -> EditionResult:
+                   formats: tuple[str, ...] = (), print_pdf: bytes | None = None,
+                   jobs: int = 2) -> EditionResult:
+    """``print_pdf``: the print edition this build just made, for the EPUB's page list (else
+    the EPUB takes it from the chunk cache); ``jobs``: processes for this edition's layouts."""
     stem = html_book.manifest.stem
     if name in ("pdf", "print"):
         from handbook_build.render.paged_html import for_paged
@@ -71,12 +74,12 @@ def render_edition(name: str, html_book: HtmlBook, validate: bool = False,
         # formulas drawn as SVG (black on K only in print, like its text), code lines as blocks
         html_book = for_paged(html_book, "device-cmyk(0 0 0 1)" if name == "print" else None)
     if name == "pdf":
-        return _render_pdf(html_book, stem, validate)
+        return _render_pdf(html_book, stem, validate, jobs)
     if name == "print":
         return _render_print(html_book, stem, print_ready="print" in formats or not formats,
-                             fillable="print-fillable" in formats, validate=validate)
+                             fillable="print-fillable" in formats, validate=validate, jobs=jobs)
     if name == "epub":
-        return _render_epub(html_book, stem, validate)
+        return _render_epub(html_book, stem, validate, print_pdf, jobs)
     if name == "html":
         from handbook_build.render.html import render_html_files
 
@@ -114,13 +117,14 @@ def _typesetting(data: bytes, name: str, profile: Literal["print", "screen"], va
         severity="warning", code="typesetting"),)
 
 
-def _render_pdf(html_book: HtmlBook, stem: str, validate: bool = False) -> EditionResult:
+def _render_pdf(html_book: HtmlBook, stem: str, validate: bool = False,
+                jobs: int = 2) -> EditionResult:
     from handbook_build.cache import cache_dir
     from handbook_build.render.chunked import render_reading_pdf
     from handbook_build.render.pdf import render_pdf
 
     # In cached chunks under <output>/.cache; in one pass if the styles do not allow cutting.
-    rendered = render_reading_pdf(html_book, cache_dir(html_book.output_dir)) or render_pdf(
+    rendered = render_reading_pdf(html_book, cache_dir(html_book.output_dir), jobs) or render_pdf(
         html_book)
     data = _labelled(rendered.data, html_book)
     typeset, findings = _typesetting(data, f"{stem}.pdf", "screen", validate, html_book)
@@ -139,14 +143,14 @@ def _labelled(pdf: bytes, html_book: HtmlBook) -> bytes:
 
 
 def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
-                  fillable: bool, validate: bool = False) -> EditionResult:
+                  fillable: bool, validate: bool = False, jobs: int = 2) -> EditionResult:
     from handbook_build.cache import cache_dir
     from handbook_build.render.chunked import render_print_edition
     from handbook_build.render.print_pdf import render_print
 
     # In cached chunks like the reading PDF; with the fillable variant, in one pass.
     edition = None if fillable else render_print_edition(html_book,
-                                                         cache_dir(html_book.output_dir))
+                                                         cache_dir(html_book.output_dir), jobs)
     edition = edition or render_print(html_book, fillable=fillable)
     outputs: tuple[EditionOutput, ...] = ()
     if fillable:
@@ -183,28 +187,32 @@ def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
                          + _warnings(f"{stem}-print.pdf", tuple(edition.warnings)))
 
 
-def print_page_texts(html_book: HtmlBook) -> list[tuple[str, ...]]:
-    """The print edition's text, page by page, for the EPUB's page list: its layout comes from
-    the chunk cache (the print edition of the same build, or an earlier one), or is laid out
-    here first when the cache does not have it."""
+def print_page_texts(html_book: HtmlBook, print_pdf: bytes | None = None,
+                     jobs: int = 2) -> list[tuple[str, ...]]:
+    """The print edition's text, page by page, for the EPUB's page list: from ``print_pdf``
+    when this build just made it (its page labels do not change the text), else its layout
+    comes from the chunk cache (an earlier build), or is laid out here first."""
     from handbook_build.cache import cache_dir
     from handbook_build.render.chunked import render_print_edition
     from handbook_build.render.epub_pages import pdf_page_lines
     from handbook_build.render.print_pdf import render_print
 
-    edition = render_print_edition(html_book, cache_dir(html_book.output_dir))
+    if print_pdf is not None:
+        return pdf_page_lines(print_pdf)
+    edition = render_print_edition(html_book, cache_dir(html_book.output_dir), jobs)
     edition = edition or render_print(html_book)
     return pdf_page_lines(edition.pdf)
 
 
-def _render_epub(html_book: HtmlBook, stem: str, validate: bool) -> EditionResult:
+def _render_epub(html_book: HtmlBook, stem: str, validate: bool,
+                 print_pdf: bytes | None = None, jobs: int = 2) -> EditionResult:
     from handbook_build.render.epub import render_epub
     from handbook_build.render.epub_meta import epub_identifier
 
     # The page list needs the print edition's layout, which a chapter over the paged editions'
     # note limit never gets: the EPUB is made without one (in seconds) and says so.
     too_many = check_paged_footnotes(html_book.sections, ("print",))
-    pages = [] if too_many else print_page_texts(html_book)
+    pages = [] if too_many else print_page_texts(html_book, print_pdf, jobs)
     rendered = render_epub(html_book, pages,
                            epub_identifier(html_book.manifest.metadata, "print"))
     diagnostics = _warnings(f"{stem}.epub", tuple(rendered.warnings)) + tuple(

@@ -82,7 +82,8 @@ def section_sources(manuscript: Manuscript) -> list[tuple[str, str]] | None:
     return pieces
 
 
-def convert(manuscript: Manuscript, cache_dir: Path) -> Convert | None:
+def convert(manuscript: Manuscript, cache_dir: Path, jobs: int = PANDOC_PROCESSES
+            ) -> Convert | None:
     """The manuscript's HTML from cached sections, converting only the missing ones."""
     pieces = section_sources(manuscript)
     if pieces is None:
@@ -102,7 +103,8 @@ def convert(manuscript: Manuscript, cache_dir: Path) -> Convert | None:
     batches = _batches([(index, pieces[index]) for index in missing])
     if batches:
         # pandoc runs as a process: threads are enough to keep two of them busy.
-        with ThreadPoolExecutor(max_workers=min(PANDOC_PROCESSES, len(batches))) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(PANDOC_PROCESSES, jobs, len(batches)))
+                                ) as pool:
             results = list(pool.map(_convert_batch, batches))
         for converted in results:
             if converted is None:

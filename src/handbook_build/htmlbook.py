@@ -28,11 +28,12 @@ from handbook_build.wide_tables import mark_wide_tables
 log = logging.getLogger(__name__)
 
 
-def to_html(manuscript: Manuscript, cache_dir: Path | None = None) -> HtmlBook:
+def to_html(manuscript: Manuscript, cache_dir: Path | None = None, jobs: int = 2) -> HtmlBook:
     """``cache_dir`` (``<output>/.cache``): convert only the sections changed since the last
-    build (html_cache.py); the HTML is the same as from one pandoc run over the manuscript."""
+    build (html_cache.py), in up to ``jobs`` pandoc processes at a time; the HTML is the same
+    as from one pandoc run over the manuscript."""
     book = manuscript.book
-    html = _convert(manuscript, cache_dir)
+    html = _convert(manuscript, cache_dir, jobs)
     elements = _top_level_sections(html)
     nodes_by_slug = {node.slug: node for node in book.manifest.nodes}
     placed: list[tuple[TocNode, HtmlElement]] = []
@@ -66,7 +67,7 @@ def to_html(manuscript: Manuscript, cache_dir: Path | None = None) -> HtmlBook:
                     book.diagnostics + tuple(diagnostics), book.output_dir)
 
 
-def _convert(manuscript: Manuscript, cache_dir: Path | None) -> str:
+def _convert(manuscript: Manuscript, cache_dir: Path | None, jobs: int) -> str:
     bibliography = manuscript.book.manifest.metadata.bibliography
     if bibliography is not None:
         # citeproc needs the whole book at once (numbering, the one bibliography): no
@@ -75,7 +76,7 @@ def _convert(manuscript: Manuscript, cache_dir: Path | None) -> str:
     if cache_dir is not None:
         from handbook_build import html_cache
 
-        cached = html_cache.convert(manuscript, cache_dir)
+        cached = html_cache.convert(manuscript, cache_dir, jobs)
         if cached is not None:
             return cached.html
     return markdown_to_html(manuscript.text)

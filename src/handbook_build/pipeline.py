@@ -17,16 +17,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from handbook_build import cache, cache_entry, editions, output_guard, stopping
-from handbook_build.assemble import assemble
 from handbook_build.editions import EditionOutput
 from handbook_build.errors import HandbookError, fail_on_errors
-from handbook_build.guard import check_html_depth
-from handbook_build.htmlbook import to_html
-from handbook_build.lint_rules import book_link_diagnostics, without_duplicate_raw_html
 from handbook_build.model import Diagnostic, HtmlBook, Manifest
 from handbook_build.output import ensure_output_dir, remove_staged, write_all
-from handbook_build.paged_limits import check_paged_footnotes
-from handbook_build.sources import read_book
+from handbook_build.stat_digests import StatDigests
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +88,26 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
     manifest = request.manifest
     options = (*sorted(request.formats), f"strict={request.strict}",
                 f"validate={request.validate}")
-    fingerprint = cache.fingerprint_inputs(manifest, output_dir, options)
+    # Files whose stat is unchanged since they were hashed are not read again (stat_digests.py).
+    digests = StatDigests(cache.cache_dir(output_dir))
+    fingerprint = cache.fingerprint_inputs(manifest, output_dir, options, digests)
     previous = cache.load_state(output_dir)
-    if (previous is not None and previous.fingerprint == fingerprint
-            and cache.outputs_intact(output_dir, previous)):
+    unchanged = (previous is not None and previous.fingerprint == fingerprint
+                 and cache.outputs_intact(output_dir, previous, digests))
+    if unchanged:
+        assert previous is not None
+        digests.save()
         progress("nothing changed since the last build; nothing written")
         return _unchanged_report(output_dir, previous, started)
+
+    # Imported only now: a rebuild with nothing changed stops above without them (lxml, the
+    # transforms, their regular expressions: most of its CPU was these imports).
+    from handbook_build.assemble import assemble
+    from handbook_build.guard import check_html_depth
+    from handbook_build.htmlbook import to_html
+    from handbook_build.lint_rules import book_link_diagnostics, without_duplicate_raw_html
+    from handbook_build.paged_limits import check_paged_footnotes
+    from handbook_build.sources import read_book
 
     count = len(manifest.chapters)
     progress(f"reading {count} chapter{'' if count == 1 else 's'}")
@@ -123,7 +132,7 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
                     "its layout is taken from the cache, or laid out first"))
     if renderable:
         progress("converting the manuscript to HTML (pandoc)")
-        html_book = to_html(manuscript, cache.ensure_cache_dir(output_dir))
+        html_book = to_html(manuscript, cache.ensure_cache_dir(output_dir), request.jobs)
         diagnostics.extend(html_book.diagnostics[len(book.diagnostics):])
         diagnostics.extend(check_html_depth(html_book.sections))  # WeasyPrint recurses per level
         diagnostics.extend(check_paged_footnotes(html_book.sections, request.formats))
@@ -157,6 +166,7 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
     state = cache.state_bytes(fingerprint, {_key(path, output_dir): data
                                             for path, data in files.items()})
     write_all({cache.ensure_cache_dir(output_dir) / cache.STATE_FILE: state})
+    digests.save()  # only after a build that wrote its files: a refused one writes nothing
     return report
 
 
@@ -213,27 +223,36 @@ def _render_editions(
     html_book: HtmlBook, formats: Sequence[str], request: BuildRequest, progress: Progress,
     advance: Advance,
 ) -> list[tuple[str, editions.EditionResult, float]]:
-    """Render each edition in its own process (2 cores: the two PDFs run side by side)."""
+    """Render each edition in its own process (2 cores: the two PDFs run side by side).
+
+    ``-j N`` is N processes in all: N editions side by side, each laying out its chunks in
+    N // (editions at a time) processes."""
     ordered = sorted(formats, key=editions.expected_cost, reverse=True)
+    if {"pdf", "print"} & set(ordered):
+        from handbook_build.render.warm import warm_renderer
+
+        warm_renderer()  # once here: every forked worker and chunk layout starts warm
     if request.jobs <= 1 or len(ordered) == 1:
-        results = []
+        results: list[tuple[str, editions.EditionResult, float]] = []
         for name in ordered:
             progress(f"rendering {name}")
             started = time.perf_counter()
             result = editions.render_edition(name, html_book, request.validate,
-                                             request.formats)
+                                             request.formats, _print_pdf(results, html_book),
+                                             request.jobs)
             results.append((name, result, time.perf_counter() - started))
             advance(len(results), len(ordered))
         return _in_request_order(results, formats)
     # fork: the workers inherit the HtmlBook instead of unpickling it, and start instantly.
     context = multiprocessing.get_context("fork")
     workers = min(request.jobs, len(ordered))
+    jobs = max(1, request.jobs // workers)
     # The EPUB's page list reads the print edition's layout from the chunk cache: it starts
     # once the print edition is done, instead of laying the same pages out a second time.
     waiting = ["epub"] if "epub" in ordered and "print" in ordered else []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         names: dict[Future[tuple[editions.EditionResult, float]], str] = {
-            pool.submit(_timed_render, name, html_book, request): name
+            pool.submit(_timed_render, name, html_book, request, None, jobs): name
             for name in ordered if name not in waiting
         }
         progress(f"rendering {', '.join(ordered)} in {workers} processes")
@@ -248,18 +267,34 @@ def _render_editions(
                 advance(len(results), len(ordered))
                 progress(f"rendered {names[future]} in {seconds:.1f} s")
                 if names[future] == "print" and waiting:
-                    follower = pool.submit(_timed_render, waiting.pop(), html_book, request)
+                    follower = pool.submit(_timed_render, waiting.pop(), html_book, request,
+                                           _print_pdf(results, html_book), jobs)
                     names[follower] = "epub"
                     pending.add(follower)
     return _in_request_order(results, formats)
 
 
-def _timed_render(name: str, html_book: HtmlBook, request: BuildRequest) -> tuple[
+def _timed_render(name: str, html_book: HtmlBook, request: BuildRequest,
+                  print_pdf: bytes | None = None, jobs: int = 2) -> tuple[
     editions.EditionResult, float
 ]:
     started = time.perf_counter()
-    result = editions.render_edition(name, html_book, request.validate, request.formats)
+    result = editions.render_edition(name, html_book, request.validate, request.formats,
+                                     print_pdf, jobs)
     return result, time.perf_counter() - started
+
+
+def _print_pdf(results: Sequence[tuple[str, editions.EditionResult, float]],
+               html_book: HtmlBook) -> bytes | None:
+    """The print PDF this build made, if it did: the EPUB's page list reads it instead of
+    assembling the print edition again from the chunk cache (merge, preflight, proof)."""
+    wanted = f"{html_book.manifest.stem}-print.pdf"
+    for name, result, _ in results:
+        if name == "print":
+            for output in result.outputs:
+                if output.name == wanted:
+                    return output.data
+    return None
 
 
 def _in_request_order(

@@ -67,11 +67,14 @@ def pdf_page_lines(pdf: bytes) -> list[tuple[str, ...]]:
     """Each page's text lines (pypdf's text layer; empty lines dropped)."""
     from pypdf import PdfReader
 
+    from handbook_build.render.pdf_text_fonts import fonts_parsed_once
+
     reader = PdfReader(io.BytesIO(pdf))
     pages = []
-    for page in reader.pages:
-        text = page.extract_text() or ""
-        pages.append(tuple(line for line in text.splitlines() if line.strip()))
+    with fonts_parsed_once():  # the same text, each font parsed once, not once per page
+        for page in reader.pages:
+            text = page.extract_text() or ""
+            pages.append(tuple(line for line in text.splitlines() if line.strip()))
     return pages
 
 

@@ -233,9 +233,11 @@ def load_weasyprint() -> ModuleType:
         raise MissingToolError(
             f"WeasyPrint cannot be loaded ({error}); it needs the Pango libraries: {PANGO_INSTALL}"
         ) from error
+    from handbook_build.render import weasy_speed
     from handbook_build.render.weasy_notes import install
 
     install(weasyprint)  # footnote lookups in constant time: see weasy_notes.py
+    weasy_speed.install(weasyprint)  # font subsetting without a C parse per array length
     module: ModuleType = weasyprint
     return module
 
