@@ -402,11 +402,8 @@ def placeholder(alt: str, src: str = "") -> str:
     text) when it says something the alt text does not."""
     # Only a web image's name: a local file refused (outside the book, unsafe, a bomb) is not
     # echoed into the book.
-    name = _file_label(src) if src.strip("<> ").lower().startswith(("http://", "https://")) else ""
-    if len(name) > PLACEHOLDER_NAME_CHARS:  # a web service's hash: its two ends identify it
-        half = PLACEHOLDER_NAME_CHARS // 2
-        name = f"{name[:half]}…{name[-half:]}"
-    name = name.replace('"', "").replace("\\", "")
+    web = src.strip("<> ").lower().startswith(("http://", "https://"))
+    name = _short(_file_label(src)).replace('"', "").replace("\\", "") if web else ""
     title = f' title="{name}"' if name and name != alt.strip() and name != "image" else ""
     return f"[Image not available: {escape_markdown(alt)}]{{.image-placeholder{title}}}"
 
@@ -540,7 +537,16 @@ def _label(alt: str, title: str | None, src: str) -> str:
         return alt.strip()
     if title and title.strip():
         return title.strip()
-    return _file_label(src)  # "image" says nothing; the file's name at least identifies it
+    return _short(_file_label(src))  # "image" says nothing; the file's name identifies it
+
+
+def _short(name: str) -> str:
+    """A file name fit for a printed line: a web service's 120-character hash keeps its two
+    ends (enough to find the file), joined by an ellipsis."""
+    if len(name) <= PLACEHOLDER_NAME_CHARS:
+        return name
+    half = PLACEHOLDER_NAME_CHARS // 2
+    return f"{name[:half]}\u2026{name[-half:]}"
 
 
 def _file_label(src: str) -> str:
