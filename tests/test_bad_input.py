@@ -742,3 +742,11 @@ def test_check_command_reports_bad_input_without_traceback(tmp_path: Path, case:
     expected = {"nested": "nest", "bomb": "decompression bomb", "nonutf8": "not valid UTF-8",
                 "entity-svg": "declares XML entities"}[case]
     assert expected in run.output, run.output
+
+
+def test_unresolved_web_image_fails_under_strict(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "book", {"a.md": "# A\n\nText.\n\n![A map](http://x.org/map.png)\n"})
+    run = run_cli(build_args(book, tmp_path / "out", ("md",), ("--strict",)))
+    assert run.exit_code == 1
+    assert "[unresolved-image]" in run.output and "nothing was written" in run.output
+    assert edition_hashes(tmp_path / "out") == {}

@@ -286,7 +286,8 @@ def test_unresolved_image_becomes_a_placeholder_with_a_warning(
     text = "Intro\n\n  see ![A *bold* [x]](http://x.org/gone.png) here\n"
     result = rewrite_images(text, context(book, resolver))
     assert result.markdown == (
-        "Intro\n\n  see [Image not available: A \\*bold\\* \\[x\\]]{.image-placeholder} here\n"
+        "Intro\n\n  see [Image not available: A \\*bold\\* \\[x\\]]"
+        '{.image-placeholder title="gone.png"} here\n'  # the missing file's name, printed
     )
     assert result.unresolved == ("http://x.org/gone.png",)
     (diagnostic,) = result.diagnostics
@@ -307,8 +308,8 @@ def test_generic_alt_uses_title_or_file_name_in_the_placeholder(
         context(book, resolver),
     )
     assert result.markdown == (
-        "[Image not available: Lots going on]{.image-placeholder} "
-        "[Image not available: b\\_c.png]{.image-placeholder}"
+        '[Image not available: Lots going on]{.image-placeholder title="a-300x200.gif"} '
+        "[Image not available: b\\_c.png]{.image-placeholder}"  # the name once, as the label
     )
     # "image" says nothing: the author is told so (meaningless-alt) before the web image's
     # placeholder warning; the empty alt is missing-alt.

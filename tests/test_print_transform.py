@@ -21,3 +21,21 @@ def test_a_link_that_only_wraps_a_picture_gets_neither() -> None:
     assert "xref" not in html
     assert "url-note" not in html and "url-inline" not in html
     assert html.count("<img") == 2
+
+
+def test_a_run_of_adjacent_links_to_one_address_gets_one_note() -> None:
+    html = ('<p>Short <a href="https://x.org/memos">m</a><a href="https://x.org/memos">e</a>'
+            '<a href="https://x.org/memos">mo</a>s and <a href="https://x.org/memos">again</a>.</p>')
+    out = rewrite_for_paper(html)
+    assert out.count('class="url-note"') == 2  # the run once, the later separate link once
+    assert '<a href="https://x.org/memos">mo</a><span class="url-note" data-u="a">' in out
+
+
+def test_a_link_around_a_placeholder_gets_no_note() -> None:
+    html = ('<p>See <a href="http://x.org/pic.jpg"><span class="image-placeholder" role="img">'
+            'Image not available: pic.jpg</span></a> and <a href="http://x.org/page">'
+            'a page</a>.</p>')
+    out = rewrite_for_paper(html)
+    assert out.count('class="url-note"') == 1
+    assert '</span></a> and' in out  # nothing after the picture's link
+    assert 'a page</a><span class="url-note" data-u="a">' in out

@@ -14,9 +14,11 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from handbook_build.admonitions import mark_admonitions
+from handbook_build.alt_text import meaningless_alt
 from handbook_build.code_blocks import number_listings, tidy_code_blocks
 from handbook_build.contents import display_path
 from handbook_build.errors import RenderError
+from handbook_build.headshots import image_sizes, mark_headshots
 from handbook_build.html_ids import make_ids_unique, repair_internal_links
 from handbook_build.math_html import protect_math, restore_math, self_closing_mathml
 from handbook_build.model import Diagnostic, HtmlBook, HtmlSection, Manuscript, TocNode
@@ -37,6 +39,7 @@ def to_html(manuscript: Manuscript, cache_dir: Path | None = None, jobs: int = 2
     elements = _top_level_sections(html)
     nodes_by_slug = {node.slug: node for node in book.manifest.nodes}
     placed: list[tuple[TocNode, HtmlElement]] = []
+    size_of = image_sizes({asset.src: asset.path for asset in book.images})
     for element in elements:
         node = nodes_by_slug.get(str(element.get("id", "")))
         if node is None:
@@ -45,6 +48,7 @@ def to_html(manuscript: Manuscript, cache_dir: Path | None = None, jobs: int = 2
                               "this is a bug in assembly, please report it")
         node = _typeset_title(element, node)
         _normalize_section(element, node)
+        mark_headshots(element, size_of)  # small in-text pictures: floats or rows
         placed.append((node, element))
     number_listings(element for _, element in placed)
     make_ids_unique(placed)
@@ -115,6 +119,18 @@ def _normalize_section(element: HtmlElement, node: TocNode) -> None:
     tidy_code_blocks(element)
     for placeholder in element.find_class("image-placeholder"):
         _mark_placeholder(placeholder)
+    _drop_meaningless_captions(element)
+
+
+def _drop_meaningless_captions(element: HtmlElement) -> None:
+    """pandoc captions a lone image with its alt text: "image" (or a file name) is no caption.
+    The alt text stays on the <img> (the lint and the EPUB's metadata judge it there)."""
+    for caption in list(element.iter("figcaption")):
+        figure = caption.getparent()
+        image = figure.find(".//img") if figure is not None else None
+        src = image.get("src", "") if image is not None else ""
+        if meaningless_alt(" ".join(caption.text_content().split()), src):
+            caption.drop_tree()
 
 
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])

@@ -396,9 +396,16 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def placeholder(alt: str) -> str:
-    """The span that stands in for an image that cannot be shown (design contract)."""
-    return f"[Image not available: {escape_markdown(alt)}]{{.image-placeholder}}"
+def placeholder(alt: str, src: str = "") -> str:
+    """The span that stands in for an image that cannot be shown (design contract): the alt
+    text, and a missing web image's file name in ``title`` (the PDFs print it under the alt
+    text) when it says something the alt text does not."""
+    # Only a web image's name: a local file refused (outside the book, unsafe, a bomb) is not
+    # echoed into the book.
+    web = src.strip("<> ").lower().startswith(("http://", "https://"))
+    name = _short(_file_label(src)).replace('"', "").replace("\\", "") if web else ""
+    title = f' title="{name}"' if name and name != alt.strip() and name != "image" else ""
+    return f"[Image not available: {escape_markdown(alt)}]{{.image-placeholder{title}}}"
 
 
 def rewrite_images(markdown: str, ctx: ImageContext) -> ImageResult:
@@ -467,7 +474,7 @@ def _markdown_image(walk: _Walk, link: InlineLink) -> str:
                   "described")
     asset = _resolve(walk, link.destination, link.start)
     if asset is None:
-        return placeholder(_label(alt, link.title, link.destination))
+        return placeholder(_label(alt, link.title, link.destination), link.destination)
     return text[link.start : link.dest_start] + asset.src + text[link.dest_end : link.end]
 
 
@@ -495,7 +502,7 @@ def _img_tag_edits(walk: _Walk, start: int, end: int) -> list[tuple[int, int, st
         if asset is None:
             title = _attribute(walk.text, tag, "title")
             label = _label(alt_text, _html_unescape(title[0]) if title else None, src[0])
-            edits.append((tag.start(), tag.end(), placeholder(label)))
+            edits.append((tag.start(), tag.end(), placeholder(label, _html_unescape(src[0]))))
         else:
             value_start, value_end, quoted = src[1], src[2], src[3]
             new_value = asset.src if quoted else f'"{asset.src}"'
@@ -520,6 +527,7 @@ def _html_unescape(value: str) -> str:
     )  # fmt: skip
 
 
+PLACEHOLDER_NAME_CHARS = 40
 _GENERIC_ALTS = frozenset({"", "image", "img", "picture", "photo"})
 
 
@@ -529,7 +537,16 @@ def _label(alt: str, title: str | None, src: str) -> str:
         return alt.strip()
     if title and title.strip():
         return title.strip()
-    return alt.strip() or _file_label(src)
+    return _short(_file_label(src))  # "image" says nothing; the file's name identifies it
+
+
+def _short(name: str) -> str:
+    """A file name fit for a printed line: a web service's 120-character hash keeps its two
+    ends (enough to find the file), joined by an ellipsis."""
+    if len(name) <= PLACEHOLDER_NAME_CHARS:
+        return name
+    half = PLACEHOLDER_NAME_CHARS // 2
+    return f"{name[:half]}\u2026{name[-half:]}"
 
 
 def _file_label(src: str) -> str:
@@ -617,7 +634,7 @@ def _caption_edit(walk: _Walk, caption: re.Match[str]) -> tuple[int, int, str]:
     )
     asset = _resolve(walk, src, caption.start())
     if asset is None:
-        figure = placeholder(_plain(caption_text) or _file_label(src))
+        figure = placeholder(_plain(caption_text) or _file_label(src), src)
     else:
         title_part = f' "{title}"' if title else ""
         figure = f"![{caption_text}]({asset.src}{title_part})"

@@ -664,7 +664,7 @@ _UNDERSCORE_EMPHASIS = re.compile(
     r"(?<![\w\\_])(_{1,3})(?=[^\s_])(?P<body>.+?)(?<=[^\s\\_])\1(?![\w_])")
 _ESCAPED_UNDERSCORE = "\ue000"  # a private-use stand-in for "\_" while emphasis is removed
 _PLACEHOLDER = re.compile(r"\[Image not available: (?P<alt>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
-                          r"\{\.image-placeholder\}")
+                          r"\{\.image-placeholder(?: title=\"[^\"]*\")?\}")
 
 
 def pandoc_identifier(heading: str, note_prefix: str = "") -> str:

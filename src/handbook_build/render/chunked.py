@@ -344,7 +344,9 @@ def _directory_url(directory: Path) -> str:
 # The code that turns a document into pages (what comes before is in the documents' text).
 _CODE = ("render/chunked.py", "render/document.py", "render/pdf.py", "render/print_pdf.py",
          "render/print_transform.py", "render/print_images.py", "render/cover_pdf.py", "fetch.py",
-         "svg_clean.py", "pod.py", "proof.py", "fonts.py")
+         "svg_clean.py", "pod.py", "proof.py", "fonts.py",
+         "render/weasy_notes.py", "render/weasy_note_pages.py", "render/weasy_line_end.py",
+         "render/weasy_speed.py")
 
 
 def _salt(manifest: Manifest, html_book: HtmlBook) -> str:

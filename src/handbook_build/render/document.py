@@ -110,7 +110,8 @@ def geometry_css(geometry: PageGeometry, font_family: str | None, hyphenate: boo
     ]
     if font_family:
         # The manifest's face first, then the same script fallbacks base.css names.
-        lines.append(f"html {{ font-family: {_css_string(font_family)}, "
+        # Notes too: their box keeps the style of the element they float from (a heading).
+        lines.append(f"html, .footnote, .url-note {{ font-family: {_css_string(font_family)}, "
                      f"{SCRIPT_FALLBACKS_SERIF}, serif; }}")
     if not hyphenate:
         lines.append("p, li, dd, blockquote, figcaption, td, th, .footnote { hyphens: manual; }")

@@ -233,10 +233,11 @@ def load_weasyprint() -> ModuleType:
         raise MissingToolError(
             f"WeasyPrint cannot be loaded ({error}); it needs the Pango libraries: {PANGO_INSTALL}"
         ) from error
-    from handbook_build.render import weasy_speed
-    from handbook_build.render.weasy_notes import install
+    from handbook_build.render import weasy_line_end, weasy_note_pages, weasy_notes, weasy_speed
 
-    install(weasyprint)  # footnote lookups in constant time: see weasy_notes.py
+    weasy_notes.install(weasyprint)  # footnote lookups in constant time: see weasy_notes.py
+    weasy_note_pages.install(weasyprint)  # every note on its call's page: weasy_note_pages.py
+    weasy_line_end.install(weasyprint)  # no word hyphenated alone on a line: weasy_line_end.py
     weasy_speed.install(weasyprint)  # font subsetting without a C parse per array length
     module: ModuleType = weasyprint
     return module

@@ -61,13 +61,33 @@ def rewrite_for_paper(section_html: str, image_urls: ImageUrls | None = None) ->
             continue
         if href.startswith("#"):
             _add_class(link, "xref")
-        elif href.lower().startswith(EXTERNAL_SCHEMES):
+        elif href.lower().startswith(EXTERNAL_SCHEMES) and not _next_link_same_url(link, href):
+            # A run of adjacent links to one address (a word linked letter by letter, "memos")
+            # gets one note, after its last link.
             _add_url_note(link, href, letters)
     return "".join(_serialize(child) for child in root) if len(root) else (root.text or "")
 
 
 def _only_wraps_images(link: HtmlElement) -> bool:
-    return not link.text_content().strip() and link.find(".//img") is not None
+    """A link around a picture, or around the placeholder of a picture the build lacks."""
+    if link.find(".//img") is not None and not link.text_content().strip():
+        return True
+    placeholders = link.find_class("image-placeholder")
+    if not placeholders:
+        return False
+    text = link.text_content()
+    for placeholder in placeholders:
+        text = text.replace(placeholder.text_content(), "", 1)
+    return not text.strip()
+
+
+def _next_link_same_url(link: HtmlElement, href: str) -> bool:
+    """The link is followed, with nothing but spaces between, by a link to the same address."""
+    if (link.tail or "").strip():
+        return False
+    following = link.getnext()
+    return (following is not None and following.tag == "a"
+            and (following.get("href") or "").strip() == href)
 
 
 def display_url(href: str) -> str:
