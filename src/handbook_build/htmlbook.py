@@ -20,6 +20,7 @@ from handbook_build.html_ids import make_ids_unique, repair_internal_links
 from handbook_build.model import Diagnostic, HtmlBook, HtmlSection, Manuscript, TocNode
 from handbook_build.pandoc import markdown_to_html
 from handbook_build.sanitize import sanitize_html
+from handbook_build.signatures import mark_signatures
 from handbook_build.typography import mark_line_breaks
 from handbook_build.wide_tables import mark_wide_tables
 
@@ -98,6 +99,8 @@ def _normalize_section(element: HtmlElement, node: TocNode) -> None:
         heading.attrib.clear()
     mark_wide_tables(element)
     mark_admonitions(element)
+    if node.kind == "chapter":
+        mark_signatures(element)
     for placeholder in element.find_class("image-placeholder"):
         _mark_placeholder(placeholder)
 
