@@ -199,6 +199,18 @@ def test_capitals_in_the_contents_are_title_cased_with_a_warning_at_the_line(
     assert not [d for d in diagnostics if d.code == "capital-title"]
 
 
+def test_check_names_the_contents_line_of_each_title_in_capitals(tmp_path: Path) -> None:
+    from handbook_build.check import run_check
+
+    report = run_check(_book(tmp_path / "book"))
+    found = [(Path(d.path).name, d.line, d.severity) for d in report.diagnostics
+             if d.code == "capital-title"]
+    assert found == [("contents.md", 3, "warning"), ("contents.md", 4, "warning")]
+    lines = [d.compiler_style() for d in report.diagnostics if d.code == "capital-title"]
+    assert lines[1].startswith("contents.md:4: warning: title 'PEER LEARNING' is typed in "
+                               "capitals; shown as 'Peer Learning'")
+
+
 def test_layout_and_part_numbers_are_checked(tmp_path: Path) -> None:
     _, diagnostics = validate_manifest(_book(tmp_path / "a", 'part_numbers = "greek"\n',
                                              pdf='layout = "tablet"'))
