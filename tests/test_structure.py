@@ -7,11 +7,13 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pikepdf
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from bookmaker import make_book
 from handbook_build.manifest import load_manifest, validate_manifest
@@ -247,6 +249,10 @@ def test_numbers_and_title_case_in_contents_openings_and_epub_nav(screen_build: 
                    and "Contents" not in text)
     assert opening[:2] == ["1", "Which is more fun?"]
 
+    outline = [item.title for item in _flat(PdfReader(screen_build / "book.pdf").outline)]
+    assert outline == ["Foreword", "Part I · Peer Learning", "1 · Which is more fun?",
+                       "2 · What help do you need?", "Part II · Real Part", "3 · Third chapter"]
+
     with zipfile.ZipFile(screen_build / "book.epub") as epub:
         nav = etree.fromstring(epub.read("EPUB/nav.xhtml"))
     labels = [" ".join("".join(a.itertext()).split())
@@ -314,6 +320,13 @@ def test_reading_pdf_is_tagged_with_its_language(screen_build: Path) -> None:
                    if "/Pg" in element)
     paragraphs = _count(document, "/P")
     assert paragraphs > 40
+
+
+def _flat(items: list[Any]) -> list[Any]:
+    out = []
+    for item in items:
+        out.extend(_flat(item) if isinstance(item, list) else [item])
+    return out
 
 
 def _count(element: pikepdf.Object, kind: str) -> int:

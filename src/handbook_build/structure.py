@@ -25,7 +25,7 @@ from pathlib import Path
 
 from handbook_build.model import Diagnostic, StructureSettings, TocNode
 
-__all__ = ["NodeRole", "book_roles", "is_shouting", "shown_title", "title_case",
+__all__ = ["SEPARATOR", "NodeRole", "book_roles", "is_shouting", "shown_title", "title_case",
            "titled_nodes", "to_roman"]
 
 # Lower-case inside a title (Chicago's short conjunctions, articles and prepositions).

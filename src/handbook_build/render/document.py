@@ -30,7 +30,7 @@ from handbook_build.model import (
     TocNode,
 )
 from handbook_build.render.imprint import edition_words, license_name, license_url
-from handbook_build.structure import NodeRole, book_roles, shown_title
+from handbook_build.structure import SEPARATOR, NodeRole, book_roles, shown_title
 from handbook_build.typography import paged_break_points
 
 __all__ = [
@@ -279,7 +279,8 @@ def structure_markup(section_html: str, role: NodeRole) -> str:
     - a part (real, or an entry that holds chapters) is ``section.part``, its label ("Part II")
       a ``p.part-label`` before the title; a part's own text follows in ``div.part-text``,
       which opens on the page after the part page;
-    - a numbered chapter's number is a ``p.chapter-label`` before its title.
+    - a numbered chapter's number is a ``p.chapter-label`` before its title;
+    - a labelled heading carries ``data-label`` ("Part II · "), for the PDF outline.
     """
     match = _FIRST_H1.search(section_html)
     if match is None:
@@ -288,6 +289,9 @@ def structure_markup(section_html: str, role: NodeRole) -> str:
     label_class = "part-label" if role.is_part else "chapter-label"
     label = f'<p class="{label_class}">{escape(role.label)}</p>\n' if role.label else ""
     heading = f'{label}<h1 data-part="{escape(role.running_part)}"'
+    if role.label:
+        # The PDF outline lists the entry as the contents does (pdf.css: bookmark-label).
+        heading += f' data-label="{escape(role.label + SEPARATOR)}"'
     if role.is_part:
         head = _SECTION_CLASS.sub(
             lambda m: f'{m.group(1)}part{m.group(2)}{" part-with-text" if role.has_text else ""}"',
