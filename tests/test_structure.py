@@ -127,6 +127,8 @@ def _nodes() -> tuple[TocNode, ...]:
         TocNode("part", "Real Part", 1, "part-real", 6),
         TocNode("chapter", "Third", 2, "third", 7),
         TocNode("chapter", "Appendix", 1, "appendix", 8),
+        TocNode("chapter", "Details", 2, "details", 9),
+        TocNode("chapter", "More details", 3, "more", 10),
     )
 
 
@@ -134,7 +136,7 @@ def test_roles_entries_holding_chapters_are_parts_and_numbers_follow_the_setting
     nodes = _nodes()
     roles = book_roles(nodes, StructureSettings(), "Book")
     assert [slug for slug, role in roles.items() if role.is_part] == [
-        "peer", "part-patterns", "part-real"]
+        "peer", "part-patterns", "part-real", "appendix"]
     assert roles["peer"].has_text and not roles["part-real"].has_text
     assert [roles[s].label for s in ("peer", "part-patterns", "part-real")] == [
         "Part I", "", "Part II"]
@@ -142,13 +144,14 @@ def test_roles_entries_holding_chapters_are_parts_and_numbers_follow_the_setting
     assert roles["foreword"].running_part == "Book"
     assert roles["wrapper"].running_part == "Patterns"
     assert roles["third"].running_part == "Real Part"
-    assert roles["appendix"].running_part == "Book"
+    assert roles["appendix"].running_part == "Appendix"  # a top-level entry holding chapters
+    assert not roles["details"].is_part  # deeper, a chapter with sub-chapters stays a chapter
 
     numbered = book_roles(nodes, StructureSettings(number_chapters=True, part_label="Teil",
                                                    part_numbers="arabic"), "Book")
     assert numbered["foreword"].label == ""  # before the first part: prefatory
-    assert [numbered[s].label for s in ("fun", "wrapper", "third", "appendix")] == [
-        "1", "2", "3", "4"]
+    assert [numbered[s].label for s in ("fun", "wrapper", "third", "details", "more")] == [
+        "1", "2", "3", "4", "5"]
     assert numbered["part-real"].label == "Teil 2"
     assert shown_title(nodes[1], numbered["peer"]) == "Teil 1\u00a0\u00b7 Peer Learning"
     assert shown_title(nodes[2], numbered["fun"]) == "1\u00a0\u00b7 Fun"

@@ -3,10 +3,11 @@
 One place decides, for every edition (contents, part pages, chapter openings, running heads,
 EPUB nav), what a contents entry is:
 
-- a *part*: a contents entry without a link (a real part), or an entry that holds chapters (the
-  next entry is deeper), whose own chapter file, when it has one, follows its part page as the
-  part's introduction. Parts at depth 1 are numbered ("Part II"; ``[book] part_label`` and
-  ``part_numbers``); deeper parts get the same page without a number.
+- a *part*: a contents entry without a link (a real part), or a top-level entry that holds
+  chapters (the next entry is deeper), whose own chapter file follows its part page as the
+  part's introduction (deeper, a chapter with sub-chapters stays a chapter). Parts at depth 1
+  are numbered ("Part II"; ``[book] part_label`` and ``part_numbers``); deeper (real) parts get
+  the same page without a number.
 - a *chapter*: every other entry. With ``[book] number_chapters = true`` chapters are numbered
   1, 2, 3 in book order across parts, except those before the first part of a book that has
   parts (a foreword, a preface: prefatory matter is not numbered).
@@ -162,7 +163,10 @@ def to_roman(number: int) -> str:
 def book_roles(nodes: Sequence[TocNode], settings: StructureSettings, book_title: str
                ) -> Mapping[str, NodeRole]:
     """slug -> ``NodeRole`` for every entry of ``nodes`` (the manifest's, in book order)."""
-    parts = [node.kind == "part" or (index + 1 < len(nodes) and nodes[index + 1].depth > node.depth)
+    # Only a top-level entry that holds chapters becomes a part: deeper, a chapter with
+    # sub-chapters stays a chapter.
+    parts = [node.kind == "part" or (node.depth == 1 and index + 1 < len(nodes)
+                                     and nodes[index + 1].depth > node.depth)
              for index, node in enumerate(nodes)]
     first_part = next((index for index, is_part in enumerate(parts) if is_part), None)
     roles: dict[str, NodeRole] = {}
