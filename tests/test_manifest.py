@@ -263,7 +263,7 @@ def test_unknown_sections_and_keys(tmp_path: Path) -> None:
         "book.toml:5: unknown key 'autors' in [book]; did you mean 'authors'?",
         "book.toml:6: unknown section [contnets]; did you mean [contents]?",
         "book.toml:9: unknown key 'zzz' in [pdf]; expected one of 'trim', 'margins', "
-        "'font_size', 'font_family', 'hyphenate'",
+        "'font_size', 'font_family', 'hyphenate', 'layout'",
     ]
 
 
