@@ -589,7 +589,7 @@ def test_real_handbook_edition(
     assert manifest.image_dirs == (corpus_dir.resolve() / "pictures",)
     assert len(manifest.chapters) == 60
     assert [n.title for n in manifest.nodes if n.kind == "part"] == [
-        "Patterns", "Antipatterns", "RESOURCES",
+        "Patterns", "Antipatterns", "Resources",  # typed RESOURCES: title-cased
     ]
     chapter_files = {n.source_path.name for n in manifest.chapters if n.source_path}
     assert manifest.site_aliases["convene"] == "convening.md"
