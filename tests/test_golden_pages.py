@@ -50,7 +50,7 @@ class GoldenPage:
 PAGES = (
     GoldenPage("reading-title", ".pdf", ("Making Open Books:", "The handbook-build team")),
     GoldenPage("reading-contents", ".pdf", ("Contents", "Checking the pages")),
-    GoldenPage("reading-part", ".pdf", ("Writing the Book",), "only"),
+    GoldenPage("reading-part", ".pdf", ("Part I", "Writing the Book"), "only"),
     GoldenPage("reading-chapter-opening", ".pdf", ("A type foundry prints a specimen",)),
     GoldenPage("reading-image", ".pdf", ("A reading room at dusk",)),
     GoldenPage("reading-footnotes", ".pdf", ("The marker is any word in square brackets",)),

@@ -263,7 +263,7 @@ def test_unknown_sections_and_keys(tmp_path: Path) -> None:
         "book.toml:5: unknown key 'autors' in [book]; did you mean 'authors'?",
         "book.toml:6: unknown section [contnets]; did you mean [contents]?",
         "book.toml:9: unknown key 'zzz' in [pdf]; expected one of 'trim', 'margins', "
-        "'font_size', 'font_family', 'hyphenate'",
+        "'font_size', 'font_family', 'hyphenate', 'layout'",
     ]
 
 
@@ -589,7 +589,7 @@ def test_real_handbook_edition(
     assert manifest.image_dirs == (corpus_dir.resolve() / "pictures",)
     assert len(manifest.chapters) == 60
     assert [n.title for n in manifest.nodes if n.kind == "part"] == [
-        "Patterns", "Antipatterns", "RESOURCES",
+        "Patterns", "Antipatterns", "Resources",  # typed RESOURCES: title-cased
     ]
     chapter_files = {n.source_path.name for n in manifest.chapters if n.source_path}
     assert manifest.site_aliases["convene"] == "convening.md"

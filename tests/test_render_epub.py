@@ -301,7 +301,9 @@ def test_nav_nests_parts_chapters_and_sections(built: Epub) -> None:
         return result
 
     assert tree(toc.find("x:ol", NS)) == [
-        ("Getting started", [("Welcome", ["Why", ("Deeper", ["How"])])]), "Elsewhere"]
+        # The part's label as the contents gives it (structure.py).
+        ("Part I\xa0· Getting started", [("Welcome", ["Why", ("Deeper", ["How"])])]),
+        "Elsewhere"]
     landmarks = nav.find(".//x:nav[@id='landmarks']", NS)
     kinds = [a.get(EPUB_TYPE) for a in landmarks.iter("{*}a")]
     assert kinds == ["cover", "titlepage", "copyright-page", "toc", "bodymatter"]
@@ -313,7 +315,8 @@ def test_nav_nests_parts_chapters_and_sections(built: Epub) -> None:
 def test_ncx_lists_the_same_entries_in_play_order(built: Epub) -> None:
     ncx = built.xml(f"{PACKAGE}toc.ncx")
     labels = [t.text for t in ncx.iterfind(".//ncx:navPoint/ncx:navLabel/ncx:text", NS)]
-    assert labels == ["Getting started", "Welcome", "Why", "Deeper", "How", "Elsewhere"]
+    assert labels == ["Part I\xa0· Getting started", "Welcome", "Why", "Deeper", "How",
+                      "Elsewhere"]
     orders = [int(p.get("playOrder")) for p in ncx.iter("{*}navPoint")]
     assert orders == list(range(1, len(orders) + 1))
     assert built.opf.find("opf:spine", NS).get("toc") == "ncx"

@@ -22,11 +22,13 @@ from handbook_build.model import (
     Manifest,
     Metadata,
     PageGeometry,
+    PdfLayout,
     PdfSettings,
     TocNode,
 )
-from handbook_build.render.document import PagedEdition, build_document, toc_html
+from handbook_build.render.document import PagedEdition, build_document, roles_of, toc_html
 from handbook_build.render.pdf import RenderedPdf, pdf_edition, render_pdf
+from handbook_build.structure import shown_title
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STYLES_DIR = PROJECT_DIR / "styles"
@@ -61,6 +63,9 @@ OUTLINE = (
     ("chapter", "Figures, Tables and Code", 2, "figures"),
     ("chapter", LONG_TITLE, 2, "long"),
 )
+
+# How the contents lists the parts (structure.py: numbered, "Part I · Getting Started").
+LISTED = {"Getting Started": "Part I · Getting Started", "Practice": "Part II · Practice"}
 
 
 def chapter_html(slug: str, title: str, depth: int, body: str) -> str:
@@ -134,8 +139,10 @@ def write_images(book_dir: Path) -> tuple[ImageAsset, ...]:
     )
 
 
-def make_book(book_dir: Path, geometry: PageGeometry | None = None) -> HtmlBook:
-    """A small hand-made HtmlBook following the HTML contract of docs/design.md."""
+def make_book(book_dir: Path, geometry: PageGeometry | None = None,
+              layout: PdfLayout = "book") -> HtmlBook:
+    """A small hand-made HtmlBook following the HTML contract of docs/design.md, laid out as a
+    book (rectos, mirrored margins) unless ``layout`` says screen (test_structure.py)."""
     book_dir.mkdir(parents=True, exist_ok=True)
     images = write_images(book_dir)
     nodes, sections = [], []
@@ -161,7 +168,8 @@ def make_book(book_dir: Path, geometry: PageGeometry | None = None) -> HtmlBook:
         keywords=("learning", "peers"),
         identifiers={"pdf": "urn:uuid:12345678-1234-5678-1234-567812345678"},
     )
-    pdf = PdfSettings(geometry=geometry) if geometry else PdfSettings()
+    pdf = (PdfSettings(geometry=geometry, layout=layout) if geometry
+           else PdfSettings(layout=layout))
     manifest = Manifest(
         manifest_path=book_dir / "book.toml",
         root_dir=book_dir,
@@ -218,7 +226,7 @@ def toc_entries(texts: list[str]) -> dict[str, str]:
     """
     toc_page = next(text for text in texts if text.lstrip().startswith("Contents"))
     entries, pending = {}, ""
-    for line in toc_page.splitlines()[1:]:
+    for line in toc_page.replace("\xa0", " ").splitlines()[1:]:
         pending = f"{pending} {line.strip()}".strip()
         match = re.match(r"^(.*?)[\s.]*?(\d+)$", pending)
         if match:
@@ -307,11 +315,11 @@ def test_every_contents_entry_names_the_page_where_its_title_is_printed(
     reader: pypdf.PdfReader, texts: list[str]
 ) -> None:
     entries = toc_entries(texts)
-    assert list(entries) == [title for _, title, _, _ in OUTLINE]
+    assert list(entries) == [LISTED.get(title, title) for _, title, _, _ in OUTLINE]
     for _, title, _, slug in OUTLINE:
         index = dest_page_index(reader, slug)
         assert squeeze(title) in squeeze(texts[index])
-        assert printed_folio(reader.pages[index]) == entries[title], title
+        assert printed_folio(reader.pages[index]) == entries[LISTED.get(title, title)], title
 
 
 def test_contents_page_numbers_are_flush_right_even_after_a_wrapped_title(
@@ -347,6 +355,7 @@ def test_chapters_and_parts_open_on_right_hand_pages_and_blank_versos_are_blank(
 
 
 def test_running_heads(reader: pypdf.PdfReader, texts: list[str]) -> None:
+    """Verso: the part's title; recto: the chapter's; none on an opening page."""
     book_title = squeeze("The Sample Handbook")
     for _, title, _, slug in OUTLINE:
         opening = dest_page_index(reader, slug)
@@ -354,15 +363,16 @@ def test_running_heads(reader: pypdf.PdfReader, texts: list[str]) -> None:
         assert squeeze(texts[opening]).count(squeeze(title)) == 1
         assert book_title not in squeeze(texts[opening])
     long_start = dest_page_index(reader, "long")
-    assert book_title in squeeze(texts[long_start + 1])  # a left page
+    verso = squeeze(texts[long_start + 1])  # a left page: its part's title, not the book's
+    assert "Practice" in verso and book_title not in verso and squeeze(LONG_TITLE) not in verso
     assert squeeze(LONG_TITLE) in squeeze(texts[long_start + 2])  # a right page
 
 
 def test_outline_mirrors_the_contents(reader: pypdf.PdfReader) -> None:
     assert outline_titles(reader.outline) == [
-        "Getting Started",
+        "Part I\xa0· Getting Started",
         ["Welcome to the Book", "How to Read Footnotes", ["A Nested Sub-chapter"]],
-        "Practice",
+        "Part II\xa0· Practice",
         ["Figures, Tables and Code", LONG_TITLE],
     ]
 
@@ -527,7 +537,7 @@ def test_document_head_and_edition_hooks(tmp_path: Path) -> None:
     edition = dataclasses.replace(
         pdf_edition(book.manifest),
         identifier_key="print",
-        transform_section=lambda section: section.html.replace("<h1>", '<h1 class="seen">'),
+        transform_section=lambda section: section.html.replace("<h1 ", '<h1 class="seen" '),
     )
     document = build_document(book, edition)
     assert document.startswith('<!DOCTYPE html>\n<html lang="en">')
@@ -535,7 +545,7 @@ def test_document_head_and_edition_hooks(tmp_path: Path) -> None:
     assert '<meta name="dcterms.created" content="2016-01-15T00:00:00+00:00">' in document
     assert '<meta name="keywords" content="learning, peers">' in document
     assert "@page { size: 6in 9in;" in document
-    assert document.count('<h1 class="seen">') == len(OUTLINE)
+    assert document.count('<h1 class="seen" data-part=') == len(OUTLINE)
     assert "urn:uuid:12345678" not in document  # the print identifier is not set
     assert isinstance(edition, PagedEdition)
 
@@ -698,10 +708,13 @@ def test_the_sample_book_through_the_real_stages(tmp_path: Path) -> None:
     texts = page_texts(reader)
     entries = toc_entries(texts)
     assert len(entries) == len(manifest.nodes)
-    for node in manifest.nodes:
+    roles = roles_of(html_book)
+    for node in html_book.manifest.nodes:
         index = dest_page_index(reader, node.slug)
-        assert index % 2 == 0, node.title  # a right-hand page
-        assert printed_folio(reader.pages[index]) == entries[node.title], node.title
+        # The screen layout (the default): each opens on the page after the last one's end.
+        assert texts[index - 1].strip(), node.title
+        listed = shown_title(node, roles[node.slug]).replace("\xa0", " ")
+        assert printed_folio(reader.pages[index]) == entries[listed], node.title
     pages = [squeeze(text) for text in texts]
     notes = [(s.node.slug, m) for s in html_book.sections
              for m in re.finditer(r'data-n="(\d+)">([^<]{12})', s.html)]  # fmt: skip

@@ -24,6 +24,7 @@ from handbook_build.math_html import protect_math, restore_math, self_closing_ma
 from handbook_build.model import Diagnostic, HtmlBook, HtmlSection, Manuscript, TocNode
 from handbook_build.pandoc import markdown_to_html
 from handbook_build.sanitize import sanitize_html
+from handbook_build.signatures import mark_signatures
 from handbook_build.typography import mark_line_breaks
 from handbook_build.wide_tables import mark_wide_tables
 
@@ -117,6 +118,8 @@ def _normalize_section(element: HtmlElement, node: TocNode) -> None:
     mark_wide_tables(element)
     mark_admonitions(element)
     tidy_code_blocks(element)
+    if node.kind == "chapter":
+        mark_signatures(element)
     for placeholder in element.find_class("image-placeholder"):
         _mark_placeholder(placeholder)
     _drop_meaningless_captions(element)

@@ -60,13 +60,17 @@ from handbook_build.model import (
     Metadata,
     NoteStyle,
     PageGeometry,
+    PartNumbers,
+    PdfLayout,
     PdfSettings,
     PodProfileName,
     PrintSettings,
     ReadOnlyMapping,
     Severity,
+    StructureSettings,
     TocNode,
 )
+from handbook_build.structure import titled_nodes
 
 logger = logging.getLogger(__name__)
 
@@ -83,14 +87,15 @@ SCHEMA: Mapping[str, Mapping[str, str]] = {
         "edition": _STR, "language": _STR, "license": _STR, "license_url": _STR,
         "publisher": _STR, "date": _DATE, "description": _STR, "keywords": _STRS,
         "series": _STR, "series_position": _SCALAR, "site_url": _STR, "blurb": _STR,
-        "cover": _STR, "stem": _STR, "bibliography": _STR,
+        "cover": _STR, "stem": _STR, "bibliography": _STR, "number_chapters": _BOOL,
+        "title_case": _BOOL, "part_label": _STR, "part_numbers": _STR,
     },
     "identifiers": {"epub": _STR, "print": _STR, "pdf": _STR},
     "contents": {"file": _STR, "source": _STR, "chapters": _STR, "images": _STRS},
     "site": {"url": _STR, "aliases": _TABLE},
     "pdf": {
         "trim": _STR, "margins": _TABLE, "font_size": _SCALAR, "font_family": _STR,
-        "hyphenate": _BOOL,
+        "hyphenate": _BOOL, "layout": _STR,
     },
     "print": {
         "trim": _STR, "margins": _TABLE, "font_size": _SCALAR, "note_style": _STR,
@@ -110,6 +115,8 @@ _EXAMPLES = {
 MARGIN_KEYS = ("top", "bottom", "inner", "outer")
 NOTE_STYLES: tuple[NoteStyle, ...] = ("ruled", "dots", "blank")
 PROFILES: tuple[PodProfileName, ...] = ("none", "kdp", "lulu", "ingramspark")
+PDF_LAYOUTS: tuple[PdfLayout, ...] = ("screen", "book")
+PART_NUMBERS: tuple[PartNumbers, ...] = ("roman", "arabic", "none")
 Paper = Literal["white", "cream", "color"]
 PAPERS: tuple[Paper, ...] = ("white", "cream", "color")
 
@@ -180,12 +187,13 @@ def manifest_from_contents(path: Path) -> Manifest:
     if result is not None:
         check_chapters(result.nodes, contents_path, roots, report)
     title = (result.title if result else "") or root_dir.name
+    nodes = titled_nodes(result.nodes, True, contents_path, report.extend) if result else ()
     manifest = Manifest(
         manifest_path=contents_path, root_dir=root_dir, source_dir=root_dir,
         allowed_roots=roots, stem=slugify(title) or "book",
         metadata=Metadata(title=title, date=_source_date_epoch() or UNSET_DATE,
                           identifiers=ReadOnlyMapping()),
-        contents_path=contents_path, nodes=result.nodes if result else (), image_dirs=(),
+        contents_path=contents_path, nodes=nodes, image_dirs=(),
         styles_dir=find_styles_dir(), site_aliases=ReadOnlyMapping(), is_defaulted=True,
     )
     return _accept(manifest, report.finish())
@@ -472,12 +480,28 @@ def _build_manifest(reader: _Reader, manifest_path: Path, source_override: Path 
         return None
     check_chapters(result.nodes, contents_path, roots, reader.report)
     aliases = _read_aliases(reader, result.nodes)
+    structure = _read_structure(reader)
+    nodes = titled_nodes(result.nodes, structure.title_case, contents_path, reader.report.extend)
     return Manifest(
         manifest_path=manifest_path, root_dir=root_dir, source_dir=source_dir,
         allowed_roots=roots, stem=_read_stem(reader, metadata.title), metadata=metadata,
-        contents_path=contents_path, nodes=result.nodes, image_dirs=image_dirs,
+        contents_path=contents_path, nodes=nodes, image_dirs=image_dirs,
         styles_dir=find_styles_dir(), pdf=pdf, print=print_settings, epub=epub,
-        site_aliases=ReadOnlyMapping(aliases),
+        structure=structure, site_aliases=ReadOnlyMapping(aliases),
+    )
+
+
+def _read_structure(reader: _Reader) -> StructureSettings:
+    """``[book] number_chapters``, ``title_case``, ``part_label``, ``part_numbers``."""
+    defaults = StructureSettings()
+    number = reader.raw("book", "number_chapters")
+    title_case = reader.raw("book", "title_case")
+    numbers = reader.choice("book", "part_numbers", PART_NUMBERS, defaults.part_numbers)
+    return StructureSettings(
+        number_chapters=number if isinstance(number, bool) else defaults.number_chapters,
+        title_case=title_case if isinstance(title_case, bool) else defaults.title_case,
+        part_label=reader.text("book", "part_label", defaults.part_label),
+        part_numbers=next(value for value in PART_NUMBERS if value == numbers),
     )
 
 
@@ -867,7 +891,9 @@ def _read_pdf(reader: _Reader) -> PdfSettings:
     font_size = _read_font_size(reader, "pdf") or defaults.geometry.font_size_pt
     geometry = _apply_margins(reader, "pdf", _pdf_geometry(size, font_size))
     hyphenate = reader.raw("pdf", "hyphenate")
+    layout = reader.choice("pdf", "layout", PDF_LAYOUTS, defaults.layout)
     return PdfSettings(
+        layout=next(value for value in PDF_LAYOUTS if value == layout),
         trim=trim, geometry=geometry,
         font_family=reader.text("pdf", "font_family", defaults.font_family),
         hyphenate=hyphenate if isinstance(hyphenate, bool) else defaults.hyphenate,

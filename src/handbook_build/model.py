@@ -147,12 +147,28 @@ class PageGeometry:
         return f"{self.width_in:g}in {self.height_in:g}in"
 
 
+PdfLayout = Literal["screen", "book"]
+PartNumbers = Literal["roman", "arabic", "none"]
+
+
 @dataclass(frozen=True, slots=True)
 class PdfSettings:
     trim: str = "6x9in"
     geometry: PageGeometry = PageGeometry(6.0, 9.0, 0.75, 0.8, 0.8, 0.6)
     font_family: str = "Linux Libertine O"
     hyphenate: bool = True
+    # "screen": symmetric margins, every chapter on the next page, tagged; "book": rectos
+    layout: PdfLayout = "screen"
+
+
+@dataclass(frozen=True, slots=True)
+class StructureSettings:
+    """How parts and chapters are labelled in every edition (structure.py)."""
+
+    number_chapters: bool = False
+    title_case: bool = True  # titles typed in capitals in the contents file shown in title case
+    part_label: str = "Part"  # the word before a part's number ("Part II")
+    part_numbers: PartNumbers = "roman"
 
 
 NoteStyle = Literal["ruled", "dots", "blank"]
@@ -191,6 +207,7 @@ class Manifest:
     pdf: PdfSettings = PdfSettings()
     print: PrintSettings = PrintSettings()
     epub: EpubSettings = EpubSettings()
+    structure: StructureSettings = StructureSettings()
     # site slug -> chapter file name, for own-site pages whose slug differs from the file name
     site_aliases: Mapping[str, str] = field(default_factory=frozen_mapping)
     is_defaulted: bool = False  # built from a bare contents file or folder: metadata guessed

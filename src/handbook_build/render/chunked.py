@@ -79,6 +79,8 @@ from handbook_build.render.document import (
     geometry_css,
     head_html,
     read_stylesheets,
+    roles_of,
+    structured_transform,
     title_page_html,
     toc_html,
 )
@@ -289,6 +291,10 @@ class Paged:
     salt: str = ""  # tools, code, fonts, style folder: anything else that shapes a page
     run_chars: int = RUN_CHARS
     group_chars: int = GROUP_CHARS
+    # Book layout: every section opens on a right-hand page (a blank verso between chunks where
+    # needed). Screen layout: on the next page, so chunks follow each other with no blank.
+    recto_openings: bool = True
+    tagged: bool = False  # chunks written with pdf_tags; pdf_merge joins their structure trees
 
 
 def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
@@ -299,7 +305,8 @@ def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
     manifest = html_book.manifest
     metadata = manifest.metadata
     css_texts = read_stylesheets(edition.stylesheet_paths)
-    generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate)
+    generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate,
+                             edition.layout)
     head = head_html(metadata, (*css_texts, generated))
     if extra_head_css:
         # As print_pdf.py does: the edition's generated block goes last in <head>.
@@ -308,11 +315,12 @@ def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
     identifier = metadata.identifiers.get(edition.identifier_key, "")
     title = title_page_html(metadata)
     front = (title + copyright_page_html(metadata, edition.identifier_key, identifier, colophon)
-             + toc_html(section.node for section in html_book.sections))
+             + toc_html((section.node for section in html_book.sections), roles_of(html_book)))
     support = analyse_styles((*css_texts, generated, extra_head_css))
+    transform = structured_transform(html_book, edition)
     return Paged(
         edition=name, lang=metadata.language, head=head, title_page=title, front=front,
-        sections=tuple(paged_break_points(edition.transform_section(section))
+        sections=tuple(paged_break_points(transform(section))
                        for section in html_book.sections),
         slugs=tuple(section.node.slug for section in html_book.sections),
         base_url=_directory_url(html_book.output_dir),
@@ -320,6 +328,7 @@ def paged_for(html_book: HtmlBook, edition: PagedEdition, name: str, *,
         support=support, repair_notes=repair_notes,
         pdf_variant=pdf_variant, document_seed=document_seed,
         salt=_salt(manifest, html_book), run_chars=run_chars,
+        recto_openings=edition.layout == "book", tagged=edition.tagged,
     )
 
 
@@ -560,6 +569,11 @@ def run_document(paged: Paged, job: RunJob, title_pages: int = TITLE_PAGES) -> s
     html = "\n".join(_mark_links(paged, group.html, values) for group in job.groups)
     page_rule = (f"@page :nth({title_pages + 1}) {{ counter-reset: page {job.start}; }}\n"
                  if job.groups[0].first != 0 else "")
+    if not paged.recto_openings and job.groups[0].first != 0:
+        # Screen layout: a section opens on the next page, so a run's first section follows the
+        # title page directly; this rule puts it on page ``title_pages + 1`` all the same.
+        side = "right" if title_pages % 2 == 0 else "left"
+        page_rule += f".body-matter > :first-child {{ break-before: {side}; }}\n"
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(paged.lang)}">\n'
         f"{_head(paged, page_rule)}\n<body>\n"
@@ -638,6 +652,8 @@ class _Renderer:
         options: dict[str, Any] = {}
         if self.paged.pdf_variant:
             options["pdf_variant"] = self.paged.pdf_variant
+        if self.paged.tagged:
+            options["pdf_tags"] = True
         if self.paged.document_seed is not None:
             from handbook_build.pod import fixed_document_id
 
@@ -751,7 +767,7 @@ def layout_run(paged: Paged, job: RunJob) -> RunResult:
         while end - 1 > first and pages[end - 1]._page_box.page_type.blank:
             end -= 1
         spans.append((first, end, start))
-        start = next_start(start, end - first)
+        start = next_start(start, end - first, paged.recto_openings)
     folios: dict[str, int] = {}
     for first, end, group_start in spans:
         for offset, page in enumerate(pages[first:end]):
@@ -805,9 +821,10 @@ def _first_pages(pages: Sequence[Any], slugs: Sequence[str]) -> list[int]:
     return firsts
 
 
-def next_start(start: int, pages: int) -> int:
-    """The folio where the next chunk opens: on a right-hand page, after a blank if needed."""
-    return start + pages + pages % 2
+def next_start(start: int, pages: int, recto: bool = True) -> int:
+    """The folio where the next chunk opens: on a right-hand page, after a blank if needed
+    (``recto``, the book layout); else on the next page."""
+    return start + pages + (pages % 2 if recto else 0)
 
 
 def layout_front(paged: Paged, values: tuple[tuple[str, str], ...]) -> GroupChunk:
@@ -1065,14 +1082,14 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
                 chunks[index] = hit
                 reused += 1
                 _learn(folios, hit.anchors, start, learned)
-                start = next_start(start, len(hit.pages))
+                start = next_start(start, len(hit.pages), paged.recto_openings)
                 index += 1
                 continue
             known = cache.info(group.content_key)
             if known is not None:
                 deferred.append((index, start))
                 _learn(folios, known[1], start, learned)
-                start = next_start(start, known[0])
+                start = next_start(start, known[0], paged.recto_openings)
                 index += 1
                 continue
             # Never laid out: lay it out now, with the following unknown groups as one run.
@@ -1090,7 +1107,7 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
                 cache.store(chunk_key(paged, group_here, chunk.start, chunk.values), chunk,
                             group_here.content_key)
             last = result.chunks[-1]
-            start = next_start(last.start, len(last.pages))
+            start = next_start(last.start, len(last.pages), paged.recto_openings)
             index = stop
         if deferred:
             pieces = _deferred_runs(deferred, groups, jobs, paged.run_chars)
@@ -1120,7 +1137,7 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
             warnings.extend(front.warnings)
         for name, offset in front.anchors:
             final.setdefault(name, 1 + offset)
-        stale = _stale(groups, chunks, final, style)
+        stale = _stale(groups, chunks, final, style, paged.recto_openings)
         if not stale:
             break
         log.info("chunked %s: %d chunks print page numbers that moved; again", paged.edition,
@@ -1147,7 +1164,7 @@ def layout_book(paged: Paged, kinds: Sequence[str], cache: ChunkCache, jobs: int
     sequence = [front, *body]
     for position, chunk in enumerate(sequence):
         parts.append(chunk.part())
-        if position < len(sequence) - 1 and len(chunk.pages) % 2:
+        if position < len(sequence) - 1 and len(chunk.pages) % 2 and paged.recto_openings:
             parts.append(blank_chunk)
     for chunk in body:
         warnings.extend(chunk.warnings)
@@ -1248,7 +1265,7 @@ def _final_folios(chunks: Sequence[GroupChunk | None]) -> dict[str, int]:
 
 
 def _stale(groups: Sequence[Group], chunks: Sequence[GroupChunk | None],
-           folios: Mapping[str, int], style: str) -> list[int]:
+           folios: Mapping[str, int], style: str, recto: bool = True) -> list[int]:
     """Groups whose printed page numbers or first folio no longer match the book."""
     stale = []
     start = 1
@@ -1259,7 +1276,7 @@ def _stale(groups: Sequence[Group], chunks: Sequence[GroupChunk | None],
         expected = _values(group, folios, style)
         if chunk.start != start or tuple(sorted(chunk.values)) != tuple(sorted(expected)):
             stale.append(group.index)
-        start = next_start(start, len(chunk.pages))
+        start = next_start(start, len(chunk.pages), recto)
     return stale
 
 

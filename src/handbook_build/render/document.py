@@ -12,7 +12,8 @@ geometry, which identifier to print, and a hook that rewrites each section's HTM
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -20,8 +21,16 @@ from pathlib import Path
 from handbook_build import __version__
 from handbook_build.errors import SourceError
 from handbook_build.fonts import SCRIPT_FALLBACKS_SERIF, family_declarations
-from handbook_build.model import HtmlBook, HtmlSection, Metadata, PageGeometry, TocNode
+from handbook_build.model import (
+    HtmlBook,
+    HtmlSection,
+    Metadata,
+    PageGeometry,
+    PdfLayout,
+    TocNode,
+)
 from handbook_build.render.imprint import edition_words, license_name, license_url
+from handbook_build.structure import SEPARATOR, NodeRole, book_roles, shown_title
 from handbook_build.typography import paged_break_points
 
 __all__ = [
@@ -33,6 +42,7 @@ __all__ = [
     "geometry_css",
     "head_html",
     "read_stylesheets",
+    "structured_transform",
     "title_page_html",
     "toc_html",
 ]
@@ -59,26 +69,32 @@ class PagedEdition:
     font_family: str | None = None  # the manifest's body face; None keeps the stylesheets' one
     hyphenate: bool = True
     transform_section: SectionTransform = _section_html  # e.g. add notes pages after chapters
+    # "book": mirrored margins, openings on rectos; "screen": symmetric, openings on the next
+    # page (the reading PDF's default; screen.css)
+    layout: PdfLayout = "book"
+    tagged: bool = False  # a tagged PDF (structure tree, /MarkInfo): the reading edition
 
 
 def build_document(html_book: HtmlBook, edition: PagedEdition) -> str:
     """The whole HTML document (a string) of ``html_book`` laid out as ``edition``."""
     css_texts = read_stylesheets(edition.stylesheet_paths)
-    generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate)
+    generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate,
+                             edition.layout)
     metadata = html_book.manifest.metadata
     colophon = colophon_text(css_texts, edition.font_family)
     identifier = metadata.identifiers.get(edition.identifier_key, "")
+    roles = roles_of(html_book)
     front = (
         title_page_html(metadata)
         + copyright_page_html(metadata, edition.identifier_key, identifier, colophon)
-        + toc_html(section.node for section in html_book.sections)
+        + toc_html((section.node for section in html_book.sections), roles)
     )
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(metadata.language)}">\n'
         f"{head_html(metadata, (*css_texts, generated))}\n<body>\n"
         f'<div class="front-matter">\n{front}</div>\n'
         f'<div class="body-matter">\n'
-        f"{body_html(html_book.sections, edition.transform_section)}</div>\n"
+        f"{body_html(html_book.sections, structured_transform(html_book, edition))}</div>\n"
         "</body>\n</html>\n"
     )
 
@@ -95,9 +111,16 @@ def read_stylesheets(paths: Iterable[Path]) -> tuple[str, ...]:
     return tuple(texts)
 
 
-def geometry_css(geometry: PageGeometry, font_family: str | None, hyphenate: bool) -> str:
-    """The only CSS made in Python: the manifest's page size, mirrored margins and font size."""
+def geometry_css(geometry: PageGeometry, font_family: str | None, hyphenate: bool,
+                 layout: PdfLayout = "book") -> str:
+    """The only CSS made in Python: the manifest's page size, margins and font size. Mirrored
+    margins for a book; the screen layout gives both sides the mean of inner and outer, so the
+    text block keeps its width and stays put as the reader pages."""
     g = geometry
+    if layout == "screen":
+        side = (g.inner_in + g.outer_in) / 2
+        g = PageGeometry(g.width_in, g.height_in, g.top_in, g.bottom_in, side, side,
+                         g.font_size_pt)
     text_height = g.height_in - g.top_in - g.bottom_in
     lines = [
         "/* generated from the manifest's page geometry */",
@@ -197,8 +220,12 @@ def colophon_text(css_texts: Iterable[str], body_family: str | None = None) -> s
     return f"Typeset with handbook-build {__version__} and WeasyPrint {weasyprint} in {faces}."
 
 
-def toc_html(nodes: Iterable[TocNode]) -> str:
-    """The contents: parts and chapters as nested lists, each with a leader and page number."""
+def toc_html(nodes: Iterable[TocNode], roles: Mapping[str, NodeRole] | None = None) -> str:
+    """The contents: parts and chapters as nested lists, each with a leader and page number.
+
+    With ``roles`` (structure.book_roles), entries that hold chapters are listed as parts and
+    parts and numbered chapters carry their label ("Part II · Peer Learning", "3 · Title")."""
+    roles = roles or {}
     out = ['<nav class="toc" id="contents">', "<h1>Contents</h1>"]
     open_depths: list[int] = []
     for node in nodes:
@@ -212,10 +239,74 @@ def toc_html(nodes: Iterable[TocNode]) -> str:
             # Deeper than the current list (or the first item): open a nested list.
             out.append(f'<ol class="toc-level-{depth}">')
             open_depths.append(depth)
-        out.append(f'<li class="toc-{node.kind} toc-depth-{depth}">'
-                   f'<a href="#{escape(node.slug)}">{escape(node.title)}</a>')  # fmt: skip
+        role = roles.get(node.slug)
+        kind = "part" if node.kind == "part" or (role is not None and role.is_part) else "chapter"
+        out.append(f'<li class="toc-{kind} toc-depth-{depth}">'
+                   f'<a href="#{escape(node.slug)}">{escape(shown_title(node, role))}</a>')
     out.extend("</li></ol>" for _ in open_depths)
     return "\n".join([*out, "</nav>"]) + "\n"
+
+
+def roles_of(html_book: HtmlBook) -> Mapping[str, NodeRole]:
+    """structure.book_roles for the sections of ``html_book`` (their pandoc-typeset titles)."""
+    manifest = html_book.manifest
+    return book_roles([section.node for section in html_book.sections], manifest.structure,
+                      manifest.metadata.title)
+
+
+def structured_transform(html_book: HtmlBook, edition: PagedEdition) -> SectionTransform:
+    """``edition.transform_section`` after the structure's markup (``structure_markup``)."""
+    roles = roles_of(html_book)
+
+    def transform(section: HtmlSection) -> str:
+        role = roles.get(section.node.slug)
+        if role is None:
+            return edition.transform_section(section)
+        marked = HtmlSection(section.node, structure_markup(section.html, role),
+                             section.headings)
+        return edition.transform_section(marked)
+
+    return transform
+
+
+_SECTION_CLASS = re.compile(r'^(\s*<section\b[^>]*?\sclass=")(?:chapter|part)( depth-\d)"')
+_FIRST_H1 = re.compile(r"<h1(?=[\s>])")
+
+
+def structure_markup(section_html: str, role: NodeRole) -> str:
+    """The paged editions' markup of one section's structure:
+
+    - its ``<h1>`` carries ``data-part``: the verso running head of its pages (pdf.css);
+    - a part (real, or an entry that holds chapters) is ``section.part``, its label ("Part II")
+      a ``p.part-label`` before the title; a part's own text follows in ``div.part-text``,
+      which opens on the page after the part page;
+    - a numbered chapter's number is a ``p.chapter-label`` before its title;
+    - a labelled heading carries ``data-label`` ("Part II · "), for the PDF outline.
+    """
+    match = _FIRST_H1.search(section_html)
+    if match is None:
+        return section_html
+    head, rest = section_html[: match.start()], section_html[match.end():]
+    label_class = "part-label" if role.is_part else "chapter-label"
+    label = f'<p class="{label_class}">{escape(role.label)}</p>\n' if role.label else ""
+    heading = f'{label}<h1 data-part="{escape(role.running_part)}"'
+    if role.label:
+        # The PDF outline lists the entry as the contents does (pdf.css: bookmark-label).
+        heading += f' data-label="{escape(role.label + SEPARATOR)}"'
+    if role.is_part:
+        head = _SECTION_CLASS.sub(
+            lambda m: f'{m.group(1)}part{m.group(2)}{" part-with-text" if role.has_text else ""}"',
+            head, count=1)
+        if role.has_text:
+            close = rest.find("</h1>")
+            end = rest.rfind("</section>")
+            if 0 <= close < end:
+                close += len("</h1>")
+                body = rest[close:end]
+                if body.strip():
+                    rest = (rest[:close] + '\n<div class="part-text">' + body + "</div>\n"
+                            + rest[end:])
+    return head + heading + rest
 
 
 def body_html(sections: Sequence[HtmlSection], transform: SectionTransform = _section_html) -> str:

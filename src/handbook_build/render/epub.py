@@ -49,6 +49,7 @@ from handbook_build.render.epub_xhtml import (
     xtag,
 )
 from handbook_build.render.epub_zip import normalize_epub_zip
+from handbook_build.structure import book_roles
 
 log = logging.getLogger(__name__)
 XHTML_TYPE = "application/xhtml+xml"
@@ -284,7 +285,9 @@ def render_epub(html_book: HtmlBook, print_pages: Sequence[Sequence[str]] = (),
     warnings += notes
     has_fonts = bool(fonts)
     first_text = documents[0].href if documents else None
-    entries = nav_tree(documents, targets, manifest.epub.nav_depth)
+    roles = book_roles([section.node for section in html_book.sections], manifest.structure,
+                       manifest.metadata.title)
+    entries = nav_tree(documents, targets, manifest.epub.nav_depth, roles)
     images_count, described, placeholders = _image_facts(documents)  # before page markers
     front_markers: dict[str, list[etree._Element]] = {}
     nav = front.nav_page(entries, _landmarks(first_text))

@@ -18,6 +18,7 @@ from handbook_build.render.epub_front import NavEntry
 from handbook_build.render.epub_notes import convert_footnotes
 from handbook_build.render.epub_refs import LinkTargets, rewrite_images, rewrite_links
 from handbook_build.render.epub_xhtml import EPUB_TYPE, clean_text, html_to_xhtml, xtag
+from handbook_build.structure import NodeRole, shown_title
 
 # By default nav lists the h2 sections of a chapter, not deeper: a contents list, not an index
 # (``[epub] nav_depth``: 1 lists parts and chapters only, 3 adds their h3 sections, ...).
@@ -127,9 +128,15 @@ def _heading_entries(document: SectionDocument, targets: LinkTargets,
 
 
 def nav_tree(documents: Sequence[SectionDocument], targets: LinkTargets,
-             depth: int = NAV_HEADING_LEVEL) -> list[NavEntry]:
-    """Parts and chapters nested by contents depth; each chapter lists its sections first."""
-    branches = [_Branch(NavEntry(clean_text(d.section.node.title) or d.section.node.slug,
+             depth: int = NAV_HEADING_LEVEL,
+             roles: Mapping[str, NodeRole] | None = None) -> list[NavEntry]:
+    """Parts and chapters nested by contents depth; each chapter lists its sections first.
+    With ``roles`` (structure.book_roles), entries carry their labels as the paged contents
+    does ("Part II · Peer Learning", "3 · Title")."""
+    roles = roles or {}
+    branches = [_Branch(NavEntry(clean_text(shown_title(d.section.node,
+                                                        roles.get(d.section.node.slug)))
+                                 or d.section.node.slug,
                                  d.href, _heading_entries(d, targets, depth)),
                         d.section.node.depth)
                 for d in documents]

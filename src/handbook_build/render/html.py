@@ -13,6 +13,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from handbook_build.model import HtmlBook, HtmlSection
+from handbook_build.structure import book_roles, shown_title
 
 STYLE_FILES = ("base.css", "technical.css", "html.css")
 
@@ -80,12 +81,18 @@ def _subtitle(subtitle: str) -> str:
 
 
 def _contents(html_book: HtmlBook) -> str:
+    """The contents, labelled as in the other editions (structure.py: parts, numbers)."""
+    manifest = html_book.manifest
+    roles = book_roles([section.node for section in html_book.sections], manifest.structure,
+                       manifest.metadata.title)
     items = []
     for section in html_book.sections:
         node = section.node
-        label = html.escape(node.title)
+        role = roles.get(node.slug)
+        label = html.escape(shown_title(node, role))
         entry = label if node.kind == "part" else f'<a href="#{node.slug}">{label}</a>'
-        items.append(f'<li class="toc-{node.kind} toc-depth-{node.depth}">{entry}</li>')
+        kind = "part" if role is not None and role.is_part else node.kind
+        items.append(f'<li class="toc-{kind} toc-depth-{node.depth}">{entry}</li>')
     return '<nav class="toc" aria-label="Contents"><h2>Contents</h2>\n<ul>\n' + "\n".join(
         items) + "\n</ul></nav>"
 

@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 PDF_STYLESHEETS = ("base.css", "technical.css", "pdf.css")
+SCREEN_STYLESHEET = "screen.css"  # after pdf.css in the screen layout (the reading default)
 NOTE_REPAIR_PASSES = 3
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 PANGO_INSTALL = "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
@@ -71,13 +72,18 @@ class RenderedPdf:
 
 
 def pdf_edition(manifest: Manifest) -> PagedEdition:
-    """The reading edition's settings: base.css + pdf.css and the manifest's [pdf] geometry."""
+    """The reading edition's settings: base.css + pdf.css (+ screen.css in the screen layout)
+    and the manifest's [pdf] geometry."""
+    layout = manifest.pdf.layout
+    names = (*PDF_STYLESHEETS, SCREEN_STYLESHEET) if layout == "screen" else PDF_STYLESHEETS
     return PagedEdition(
-        stylesheet_paths=tuple(manifest.styles_dir / name for name in PDF_STYLESHEETS),
+        stylesheet_paths=tuple(manifest.styles_dir / name for name in names),
         geometry=manifest.pdf.geometry,
         identifier_key="pdf",
         font_family=manifest.pdf.font_family,
         hyphenate=manifest.pdf.hyphenate,
+        layout=layout,
+        tagged=True,
     )
 
 
@@ -87,7 +93,8 @@ def render_pdf(html_book: HtmlBook, edition: PagedEdition | None = None) -> Rend
     edition = edition or pdf_edition(manifest)
     document = build_document(html_book, edition)
     roots = tuple(str(root) for root in (*manifest.allowed_roots, manifest.styles_dir))
-    result = layout_and_write(document, _directory_url(html_book.output_dir), roots)
+    result = layout_and_write(document, _directory_url(html_book.output_dir), roots,
+                              tagged=edition.tagged)
     return RenderedPdf(
         data=result.data,
         page_count=result.page_count,
@@ -101,13 +108,18 @@ def render_pdf(html_book: HtmlBook, edition: PagedEdition | None = None) -> Rend
 def font_warnings(edition: PagedEdition, used: Iterable[str] = ()) -> tuple[str, ...]:
     """Families the styles name but fontconfig lacks, and families embedded but never named."""
     css_texts = read_stylesheets(edition.stylesheet_paths)
-    generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate)
+    generated = geometry_css(edition.geometry, edition.font_family, edition.hyphenate,
+                             edition.layout)
     texts = (*css_texts, generated)
     return (*missing_font_families(texts), *unnamed_family_warnings(used, texts))
 
 
-def layout_and_write(document_html: str, base_url: str, roots: tuple[str, ...]) -> LayoutResult:
-    """HTML document string -> WeasyPrint layout -> PDF bytes, fetching only under ``roots``."""
+def layout_and_write(document_html: str, base_url: str, roots: tuple[str, ...],
+                     tagged: bool = False) -> LayoutResult:
+    """HTML document string -> WeasyPrint layout -> PDF bytes, fetching only under ``roots``.
+
+    ``tagged``: a tagged PDF (WeasyPrint's ``pdf_tags``: a structure tree for screen readers,
+    ``/MarkInfo``; the language comes from ``<html lang>``)."""
     weasyprint = load_weasyprint()
     from handbook_build.fetch import ConfinedFetcher  # imports WeasyPrint: only after the check
 
@@ -116,7 +128,7 @@ def layout_and_write(document_html: str, base_url: str, roots: tuple[str, ...]) 
         try:
             html = weasyprint.HTML(string=document_html, base_url=base_url, url_fetcher=fetcher)
             document = _layout_keeping_notes_with_calls(html)
-            data = document.write_pdf()
+            data = document.write_pdf(pdf_tags=tagged)
         except Exception as error:  # WeasyPrint raises anything from deep in layout
             raise RenderError(f"WeasyPrint failed: {type(error).__name__}: {error}") from error
     notes = [f"footnote {_note_label(element)} is not on the page of its call (page {page + 1})"
