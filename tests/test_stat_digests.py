@@ -73,10 +73,12 @@ def test_a_rebuild_with_nothing_changed_opens_no_book_file_and_no_output(tmp_pat
     assert "nothing changed" in output
     root = (tmp_path / "b").resolve()
     read = [path for path in opened if path.startswith(str(root))]
-    # Loading the manifest reads it, the contents and the chapter (titles) once each; the
-    # fingerprint reads nothing more: no image, no second read of a chapter.
+    # Loading the manifest reads it (twice: the entry-file detection looks whether it is an
+    # mdBook's), the contents and the chapter (titles); the fingerprint reads nothing more: no
+    # image, no second read of the contents or a chapter.
     assert sorted(read) == sorted(str(root / name) for name in
-                                  ("book.toml", "contents.md", "chapters/intro.md")), read
+                                  ("book.toml", "book.toml", "contents.md",
+                                   "chapters/intro.md")), read
     outputs = [path for path in opened if path.startswith(str(out.resolve()))
                and "/.cache/" not in path]
     assert outputs == [], outputs
