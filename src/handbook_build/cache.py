@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from handbook_build import cache_entry, guard
+from handbook_build.includes import expand_includes
 from handbook_build.model import Manifest, TocNode
 
 CACHE_DIR_NAME = ".cache"
@@ -80,7 +81,16 @@ def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[s
             continue
         data = _hash_file(digest, node.source_path, guard.MAX_CHAPTER_BYTES)
         if data is not None:
-            texts.append((node, data.decode("utf-8", "replace")))
+            text = data.decode("utf-8", "replace")
+            # Included files are inputs too (a change in a listing must rebuild), and the
+            # images they reference are found in the expanded text, as the sources stage does.
+            expanded = expand_includes(text, node.source_path, manifest.allowed_roots,
+                                       str(node.source_path))
+            for included in expanded.files:
+                _hash_file(digest, included, guard.MAX_CHAPTER_BYTES)
+            if expanded.diagnostics:  # a missing include may appear later: never skip on it
+                digest.update(os.urandom(16))
+            texts.append((node, expanded.text))
     images = _referenced_images(manifest, output_dir, texts)
     if images is None:  # the scan failed: never take the no-change path on a guess
         digest.update(os.urandom(16))

@@ -1,12 +1,13 @@
 """Sources stage: read each chapter of a ``Manifest`` (confined, UTF-8), normalize it -> ``Book``.
 
-Each chapter goes through, in order: control characters/BOM -> front matter (blanked,
-``front_matter``) -> admonitions (``admonitions``) -> code fence info strings (``fences``) ->
-glued headings -> setext headings -> reference-link inlining -> images -> links -> footnote
-labels -> heading levels and ids -> closing divs left open (see ``markdown_fix``; images and
-links are ``images.py`` and ``links.py``). Every warning carries the line of the file as
-written, however many lines the transforms before it added or removed. Errors from all chapters
-are collected first and raised together, so one build lists every problem at once.
+Each chapter goes through, in order: includes (``includes``) -> control characters/BOM ->
+front matter (blanked, ``front_matter``) -> admonitions (``admonitions``) -> code fence info
+strings (``fences``) -> glued headings -> setext headings -> reference-link inlining -> images
+-> links -> footnote labels -> heading levels and ids -> closing divs left open (see
+``markdown_fix``; images and links are ``images.py`` and ``links.py``). Every warning carries
+the line of the file as written, however many lines the transforms before it added or removed.
+Errors from all chapters are collected first and raised together, so one build lists every
+problem at once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from handbook_build.fences import normalize_fences
 from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import check_chapter_size, check_chapter_text, check_image, file_kind
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
+from handbook_build.includes import expand_includes
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
 from handbook_build.markdown_html import sanitize_markdown_html
 from handbook_build.markdown_inert import make_inert
@@ -180,12 +182,17 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
                        column_of(markdown, offset))
             for offset, what in cleaned.removed))
 
+    def includes(markdown: str) -> fix.Fixed:
+        result = expand_includes(markdown, node.source_path, manifest.allowed_roots, shown)
+        return fix.Fixed(result.text, result.diagnostics)
+
     def links(markdown: str) -> fix.Fixed:
         result = rewrite_links(markdown, LinkContext(
             node, chapter_dir, context.slug_by_file, context.site_map, manifest.contents_path))
         return fix.Fixed(result.markdown, result.diagnostics)
 
     steps: list[Callable[[str], fix.Fixed]] = [
+        includes,  # first: every later step sees included text as the chapter's own
         lambda t: fix.clean_characters(t, shown),
         lambda t: fix.Fixed(split_front_matter(t).body),  # metadata, not text
         lambda t: convert_admonitions(t, shown),  # before fences: ```{note} is a box, not code
