@@ -13,7 +13,7 @@ problem at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from handbook_build import markdown_fix as fix
@@ -30,6 +30,14 @@ from handbook_build.markdown_inert import make_inert
 from handbook_build.markdown_scan import column_of, line_of
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
 from handbook_build.site_junk import remove_site_junk
+from handbook_build.task_lists import convert_task_lists
+from handbook_build.xrefs import (
+    Labels,
+    collect_labels,
+    convert_myst_figures,
+    mark_targets,
+    resolve_xrefs,
+)
 
 __all__ = ["EMPTY_CHAPTER_NOTE", "read_book", "read_chapter_text"]
 
@@ -46,6 +54,7 @@ class _BookContext:
     resolver: ImageResolver
     site_map: SiteMap
     slug_by_file: dict[str, str]
+    labels: Labels = field(default_factory=lambda: Labels({}))  # book-wide xref targets
 
 
 @dataclass(slots=True)
@@ -70,12 +79,17 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
     chapters: list[Chapter] = []
     diagnostics: list[Diagnostic] = []
     images: dict[str, ImageAsset] = {}
+    texts: list[tuple[TocNode, str, str]] = []
     for node in manifest.chapters:
         shown = display_path(node, manifest.contents_path)
         text, problems = read_chapter_text(node, manifest.allowed_roots, shown)
         diagnostics += problems
-        if text is None:
-            continue
+        if text is not None:
+            texts.append((node, shown, text))
+    # Labels first, book-wide: a reference may point at a later chapter.
+    context = replace(context, labels=collect_labels(
+        [(node.slug, _label_text(text, node, manifest)) for node, _, text in texts]))
+    for node, shown, text in texts:
         normalized = _normalize_chapter(text, node, context, shown)
         diagnostics += normalized.diagnostics
         for asset in normalized.assets:
@@ -84,6 +98,13 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
     diagnostics += _check_cover(manifest)
     fail_on_errors(diagnostics, SourceError)
     return Book(manifest, tuple(chapters), tuple(images.values()), tuple(diagnostics), output_dir)
+
+
+def _label_text(text: str, node: TocNode, manifest: Manifest) -> str:
+    """The chapter as the cross-reference step will see its targets (errors come later)."""
+    shown = str(node.source_path)
+    expanded = expand_includes(text, node.source_path, manifest.allowed_roots, shown).text
+    return convert_myst_figures(split_front_matter(expanded).body, shown).text
 
 
 def _check_cover(manifest: Manifest) -> list[Diagnostic]:
@@ -195,6 +216,8 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         includes,  # first: every later step sees included text as the chapter's own
         lambda t: fix.clean_characters(t, shown),
         lambda t: fix.Fixed(split_front_matter(t).body),  # metadata, not text
+        lambda t: convert_myst_figures(t, shown),  # before admonitions: a figure is no box
+        lambda t: mark_targets(t, node.slug, context.labels),
         lambda t: convert_admonitions(t, shown),  # before fences: ```{note} is a box, not code
         lambda t: normalize_fences(t, shown),  # first: every later step must see code as code
         lambda t: remove_site_junk(t, shown),
@@ -203,6 +226,8 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: fix.inline_reference_links(t, shown),
         images,
         links,
+        lambda t: resolve_xrefs(t, shown, node.slug, context.labels),  # after links, see xrefs
+        lambda t: convert_task_lists(t),
         raw_html,  # after images and links, which check their own src/href and keep columns
         lambda t: fix.relabel_footnotes(t, shown, node.slug),
         lambda t: fix.shift_headings(t, shown, node.slug, node.title),
