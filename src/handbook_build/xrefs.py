@@ -257,14 +257,13 @@ def _mark_targets(text: str, slug: str, labels: Labels) -> str:
                 lines[pending_line] = f"[]{{#{slug}--{pending}}}\n"
             lines[index] = (f"{heading['hashes']} {heading['text']} "
                             f"{_with_id(heading['attrs'], pending)}")
-        elif image is not None:
+        elif image is not None and (_ident(image["attrs"]) or pending) is not None:
             name = _ident(image["attrs"]) or pending
             known = labels.by_name.get(name) if name else None
             alt = image["alt"]
             if known is not None and known.number is not None:
                 alt = f"{_NAMES[known.kind]} {known.number}: {alt}"
-            attrs = _with_id(image["attrs"], name, f"{slug}--") if name else (
-                f"{{{image['attrs']}}}" if image["attrs"] is not None else "")
+            attrs = _with_id(image["attrs"], name or "", f"{slug}--")
             lines[index] = f"{image['lead']}![{alt}]({image['src']}){attrs}"
         elif caption is not None:
             ident = _ident(caption["attrs"])
