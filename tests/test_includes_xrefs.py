@@ -357,3 +357,29 @@ def test_every_edition_gets_the_text_and_the_links(tmp_path: Path) -> None:
             xrefs += 1
     assert xrefs >= 10
     assert "Figure 1" in words and re.search(r"Quarto ref Figure 1 and numref Figure 2", words)
+
+
+def test_myst_include_shown_in_a_code_block_is_an_example(tmp_path: Path) -> None:
+    chapter = "# One\n\n````markdown\n```{include} not-here.md\n```\n````\n"
+    code, output, markdown = build_md(make_book(tmp_path / "b", {"one.md": chapter}),
+                                      tmp_path / "out")
+    assert code == 0, output
+    assert "```{include} not-here.md" in markdown
+
+
+def test_doc_role_links_a_chapter(tmp_path: Path) -> None:
+    book = make_book(tmp_path / "b", {"one.md": "# One\n\nSee {doc}`two` and {doc}`it <two>`.\n",
+                                      "two.md": "# Two\n\nHere.\n"})
+    code, output, markdown = build_md(book, tmp_path / "out")
+    assert code == 0, output
+    assert "See [Two](#two) and [it](#two)." in markdown
+
+
+def test_quarto_number_only_and_bracketed_references(tmp_path: Path) -> None:
+    chapter = ("# One\n\n![Cat](../images/q.png){#fig-cat}\n\n"
+               "Figure -@fig-cat shows it; so does [@fig-cat]. Mail me@fig-cat.org.\n")
+    book = make_book(tmp_path / "b", {"one.md": chapter}, images={"q.png": png_bytes(400, 300)})
+    code, output, markdown = build_md(book, tmp_path / "out")
+    assert code == 0, output
+    assert "Figure [1](#one--fig-cat) shows it; so does [Figure 1](#one--fig-cat)." in markdown
+    assert "me@fig-cat.org" in markdown

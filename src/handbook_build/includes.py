@@ -45,6 +45,7 @@ _MDBOOK = re.compile(r"(?P<escape>\\?)\{\{#(?P<kind>include|rustdoc_include)[ \t
 _QUARTO = re.compile(r"(?P<escape>\\?)\{\{<[ \t]*include[ \t]+(?P<arg>[^>\n]+?)[ \t]*>\}\}")
 _MYST_OPEN = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,}|:{3,})[ \t]*\{include\}"
                         r"[ \t]+(?P<arg>\S[^\n]*?)[ \t]*$")
+_CODE_FENCE = re.compile(r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})")
 _MYST_OPTION = re.compile(r"^[ \t]*:(?P<key>[\w-]+):[ \t]*(?P<value>[^\n]*?)[ \t]*$")
 _ANCHOR_LINE = re.compile(r"ANCHOR(?:_END)?:[ \t]*[\w-]+")
 _ANCHOR_START = re.compile(r"ANCHOR:[ \t]*(?P<name>[\w-]+)")
@@ -90,9 +91,10 @@ def expand_includes(text: str, source: Path | None, roots: Sequence[Path],
     lines = text.split("\n")
     out: list[str] = []
     index = 0
+    fence: list[str] = []
     while index < len(lines):
         try:
-            consumed, pieces = _expand_line(lines, index, source.resolve(), (), run)
+            consumed, pieces = _expand_line(lines, index, source.resolve(), (), run, fence)
         except _IncludeError as error:
             diagnostics.append(Diagnostic(shown, index + 1, error.message, error.hint,
                                           code=error.code))
@@ -111,25 +113,44 @@ def _expand_text(text: str, path: Path, chain: tuple[Path, ...], run: _Run) -> s
     lines = text.split("\n")
     out: list[str] = []
     index = 0
+    fence: list[str] = []
     while index < len(lines):
-        consumed, pieces = _expand_line(lines, index, path, chain, run)
+        consumed, pieces = _expand_line(lines, index, path, chain, run, fence)
         out.extend(pieces)
         index += consumed
     return "\n".join(out)
 
 
 def _expand_line(lines: list[str], index: int, path: Path, chain: tuple[Path, ...],
-                 run: _Run) -> tuple[int, list[str]]:
-    """(lines consumed, lines produced) for the line at ``index`` of the file ``path``."""
+                 run: _Run, fence: list[str]) -> tuple[int, list[str]]:
+    """(lines consumed, lines produced) for the line at ``index`` of the file ``path``.
+
+    ``fence`` holds the code fence open at this line, if any: a MyST directive inside a code
+    block is an example of the syntax, never an include (mdBook's directives are expanded
+    there, as mdBook does: that is how its listings are written).
+    """
     line = lines[index]
-    myst = _MYST_OPEN.match(line)
+    myst = _MYST_OPEN.match(line) if not fence else None
     if myst is not None:
         return _myst_include(lines, index, myst, path, chain, run)
+    _track_fence(line, fence)
     if "{{" not in line:
         return 1, [line]
     expanded = _MDBOOK.sub(lambda m: _mdbook_include(m, path, chain, run), line)
     expanded = _QUARTO.sub(lambda m: _quarto_include(m, path, chain, run), expanded)
     return 1, expanded.split("\n")
+
+
+def _track_fence(line: str, fence: list[str]) -> None:
+    opener = _CODE_FENCE.match(line)
+    if opener is None:
+        return
+    mark = opener["fence"]
+    if not fence:
+        fence.append(mark)
+    elif mark[0] == fence[0][0] and len(mark) >= len(fence[0]) and not line.strip().strip(
+            mark[0]):
+        fence.clear()
 
 
 def _mdbook_include(match: re.Match[str], path: Path, chain: tuple[Path, ...],

@@ -88,7 +88,9 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
             texts.append((node, shown, text))
     # Labels first, book-wide: a reference may point at a later chapter.
     context = replace(context, labels=collect_labels(
-        [(node.slug, _label_text(text, node, manifest)) for node, _, text in texts]))
+        [(node.slug, _label_text(text, node, manifest)) for node, _, text in texts],
+        {node.source_path.stem: (node.slug, node.title)
+         for node, _, _ in texts if node.source_path is not None}))
     for node, shown, text in texts:
         normalized = _normalize_chapter(text, node, context, shown)
         diagnostics += normalized.diagnostics

@@ -8,13 +8,14 @@ Targets (found book-wide first by ``collect_labels``, so a chapter may refer to 
 * pandoc/Quarto ids: ``## Title {#sec-x}``, ``![Caption](x.png){#fig-x}``, a table caption
   ``: Caption {#tbl-x}`` (or ``Table: ...``).
 
-References (``resolve_xrefs``, after ``links``, so ``[text](#label)`` is already ``#slug--label``):
-MyST ``{ref}`label``` / ``{ref}`text <label>``` / ``{numref}`label``` / ``{numref}`Fig. %s
-<label>```, Quarto ``@fig-x`` / ``@tbl-x`` / ``@sec-x`` (``[@fig-x]``, ``-@fig-x`` for the
-number alone) and ``[text](#label)`` to a label of another chapter (empty text: the target's
-title). When a book uses numbered references (any ``{numref}`` or ``@fig-``/``@tbl-``), labelled
-figures and tables are numbered in book order, and their captions start "Figure N:" / "Table N:"
-so reference and caption agree. An unknown label is a warning at its line and prints as the
+References (``resolve_xrefs``, after ``links``, so ``[text](#label)`` is already
+``#slug--label``): MyST ``{ref}`label``` / ``{ref}`text <label>``` / ``{numref}`label``` /
+``{numref}`Fig. %s <label>``` / ``{doc}`chapter``` (a chapter by its file name), Quarto
+``@fig-x`` / ``@tbl-x`` / ``@sec-x`` (``[@fig-x]``, ``-@fig-x`` for the number alone) and
+``[text](#label)`` to a label of another chapter (empty text: the target's title). When a book
+uses numbered references (any ``{numref}`` or ``@fig-``/``@tbl-``), labelled figures and
+tables are numbered in book order, and their captions start "Figure N:" / "Table N:" so
+reference and caption agree. An unknown label is a warning at its line and prints as the
 label's text (never as role syntax).
 
 Every target's id is ``slug--id`` as ``shift_headings`` and ``html_ids.make_ids_unique`` give it,
@@ -26,7 +27,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Literal
 
 from handbook_build.markdown_fix import Fixed
@@ -53,6 +55,7 @@ class Label:
 class Labels:
     by_name: dict[str, Label]
     numbered: bool = False  # the book uses numbered references
+    documents: dict[str, tuple[str, str]] = field(default_factory=dict)  # stem -> slug, title
 
 
 _LABEL_LINE = re.compile(r"^ {0,3}\((?P<label>[^()\s]+)\)=[ \t]*$")
@@ -137,8 +140,10 @@ def _kind_of(name: str, construct: Kind) -> Kind:
     return construct
 
 
-def collect_labels(chapters: Sequence[tuple[str, str]]) -> Labels:
-    """Every label of the book, from ``(slug, text)`` pairs in book order."""
+def collect_labels(chapters: Sequence[tuple[str, str]],
+                   documents: dict[str, tuple[str, str]] | None = None) -> Labels:
+    """Every label of the book, from ``(slug, text)`` pairs in book order; ``documents`` (file
+    stem -> slug, title) are the targets of MyST's ``{doc}`` role."""
     numbered = any(_NUMBERED_USE.search(text) for _, text in chapters)
     found: dict[str, Label] = {}
     counters = {"fig": 0, "tbl": 0}
@@ -150,7 +155,7 @@ def collect_labels(chapters: Sequence[tuple[str, str]]) -> Labels:
                 counters[kind] += 1
                 number = counters[kind]
             found.setdefault(name, Label(target, kind, title, slug, number))
-    return Labels(found, numbered)
+    return Labels(found, numbered, dict(documents or {}))
 
 
 def _targets(text: str) -> list[tuple[str, Kind, str, str, bool]]:
@@ -320,7 +325,13 @@ def _rewrite_references(text: str, shown: str, slug: str, labels: Labels,
         name = (explicit_match["label"] if explicit_match else body).strip()
         end = segment.offset + len(segment.text)
         if match["role"] == "doc":
-            edits.append((match.start(), end, _escape(explicit or name)))
+            document = labels.documents.get(PurePosixPath(name.lstrip("/")).stem)
+            if document is None:
+                edits.append((match.start(), end, unresolved(match.start(), explicit or name,
+                                                             name)))
+            else:
+                edits.append((match.start(), end,
+                              f"[{_escape(explicit or document[1])}](#{document[0]})"))
             continue
         label = labels.by_name.get(name)
         if label is None:
