@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -356,6 +357,11 @@ def test_every_edition_gets_the_text_and_the_links(tmp_path: Path) -> None:
             assert (file or Path(name).name, anchor) in ids, (name, href)
             xrefs += 1
     assert xrefs >= 10
+    if shutil.which("java") is not None:  # EPUBCheck needs Java; the rest of the test does not
+        from handbook_build.epubcheck import run_epubcheck
+
+        result = run_epubcheck(out / "book.epub")
+        assert result.is_valid, [str(message) for message in result.messages]
     assert "Figure 1" in words and re.search(r"Quarto ref Figure 1 and numref Figure 2", words)
 
 
