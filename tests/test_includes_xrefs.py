@@ -389,3 +389,16 @@ def test_quarto_number_only_and_bracketed_references(tmp_path: Path) -> None:
     assert code == 0, output
     assert "Figure [1](#one--fig-cat) shows it; so does [Figure 1](#one--fig-cat)." in markdown
     assert "me@fig-cat.org" in markdown
+
+
+def test_quarto_figure_and_table_divs_are_numbered_targets(tmp_path: Path) -> None:
+    chapter = ("# One\n\n::: {#fig-div}\n![](../images/q.png)\n\nDiv caption heron.\n:::\n\n"
+               "::: {#tbl-div}\n| a | b |\n|---|---|\n| 1 | 2 |\n\nDiv table caption.\n:::\n\n"
+               "See @fig-div and @tbl-div.\n")
+    book = make_book(tmp_path / "b", {"one.md": chapter}, images={"q.png": png_bytes(400, 300)})
+    code, output, markdown = build_md(book, tmp_path / "out")
+    assert code == 0, output
+    assert "![Figure 1: Div caption heron.](book-files/images/q.png){#one--fig-div}" in markdown
+    assert ": Table 1: Div table caption. {#one--tbl-div}" in markdown
+    assert "See [Figure 1](#one--fig-div) and [Table 1](#one--tbl-div)." in markdown
+    assert ":::" not in markdown and "warning" not in output
