@@ -401,4 +401,4 @@ def test_quarto_figure_and_table_divs_are_numbered_targets(tmp_path: Path) -> No
     assert "![Figure 1: Div caption heron.](book-files/images/q.png){#one--fig-div}" in markdown
     assert ": Table 1: Div table caption. {#one--tbl-div}" in markdown
     assert "See [Figure 1](#one--fig-div) and [Table 1](#one--tbl-div)." in markdown
-    assert ":::" not in markdown and "warning" not in output
+    assert ":::" not in markdown and "warning:" not in output
