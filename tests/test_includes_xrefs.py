@@ -402,3 +402,10 @@ def test_quarto_figure_and_table_divs_are_numbered_targets(tmp_path: Path) -> No
     assert ": Table 1: Div table caption. {#one--tbl-div}" in markdown
     assert "See [Figure 1](#one--fig-div) and [Table 1](#one--tbl-div)." in markdown
     assert ":::" not in markdown and "warning:" not in output
+
+
+def test_check_accepts_a_label_of_another_chapter(tmp_path: Path) -> None:
+    book = includes_book(tmp_path / "b")
+    run = run_cli(["check", str(book.manifest)])
+    assert "broken-anchor" not in run.output, run.output
+    assert "unknown label 'no-such-label'" in run.output  # check sees what build sees
