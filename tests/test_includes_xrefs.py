@@ -409,3 +409,12 @@ def test_check_accepts_a_label_of_another_chapter(tmp_path: Path) -> None:
     run = run_cli(["check", str(book.manifest)])
     assert "broken-anchor" not in run.output, run.output
     assert "unknown label 'no-such-label'" in run.output  # check sees what build sees
+
+
+def test_a_figure_with_a_label_and_an_id_is_numbered_once() -> None:
+    from handbook_build.xrefs import collect_labels
+
+    labels = collect_labels([("one", "(cat)=\n![Cat](c.png){#fig-cat}\n\n![Dog](d.png){#fig-dog}"
+                                     "\n\nSee @fig-dog.\n")])
+    assert labels.by_name["cat"].number == labels.by_name["fig-cat"].number == 1
+    assert labels.by_name["fig-dog"].number == 2

@@ -201,13 +201,16 @@ def collect_labels(chapters: Sequence[tuple[str, str]],
     numbered = any(_NUMBERED_USE.search(text) for _, text in chapters)
     found: dict[str, Label] = {}
     counters = {"fig": 0, "tbl": 0}
+    numbers: dict[str, int] = {}  # target -> its number: a figure with two labels counts once
     for slug, text in chapters:
         for name, kind, title, local, first in _targets(text):
             target = slug if first else f"{slug}--{local}"
             number = None
             if numbered and kind in counters:
-                counters[kind] += 1
-                number = counters[kind]
+                if target not in numbers:
+                    counters[kind] += 1
+                    numbers[target] = counters[kind]
+                number = numbers[target]
             found.setdefault(name, Label(target, kind, title, slug, number))
     return Labels(found, numbered, dict(documents or {}))
 
