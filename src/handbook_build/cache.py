@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from handbook_build import cache_entry, guard
+from handbook_build.includes import expand_includes
 from handbook_build.model import Manifest, TocNode
 from handbook_build.stat_digests import StatDigests, tree_state
 
@@ -94,6 +95,26 @@ def fingerprint_inputs(manifest: Manifest, output_dir: Path, options: Iterable[s
         key = hashlib.sha256(f"{salt}\0{node.slug}\0{node.source_path}\0{sha}".encode()
                              ).hexdigest()
         text = data.decode("utf-8", "replace") if data is not None else None
+        # Included files are inputs too (a change in a listing must rebuild): which ones a
+        # chapter includes is remembered with its scan key, like its images.
+        included = digests.scan(_INCLUDES + key) if tree is not None else None
+        if included is None:
+            if text is None:
+                text = _read_chapter(node)
+            if text is None:
+                digest.update(os.urandom(16))
+                continue
+            expanded = _expand(manifest, node, text)
+            if expanded is None:  # a missing include may appear later: never skip on it
+                digest.update(os.urandom(16))
+                continue
+            text, included = expanded
+            if tree is not None:
+                digests.remember_scan(_INCLUDES + key, included)
+        elif text is not None:
+            text = None  # read again, expanded, only if the image scan is not remembered
+        for path in included:
+            _hash_file(digest, path, guard.MAX_CHAPTER_BYTES, digests)
         chapters.append((node, text, key))
     images = _chapter_images(manifest, output_dir, chapters, digests, tree is not None)
     if images is None:  # the scan failed: never take the no-change path on a guess
@@ -150,11 +171,11 @@ def _chapter_images(manifest: Manifest, output_dir: Path,
             found.extend(remembered)
             continue
         if text is None:
-            assert node.source_path is not None
-            try:
-                text = node.source_path.read_text("utf-8", "replace")
-            except OSError:
+            raw = _read_chapter(node)
+            expanded = _expand(manifest, node, raw) if raw is not None else None
+            if expanded is None:
                 return None
+            text = expanded[0]
         unknown.append((node, text))
         keys[node.slug] = key
     for node, text in unknown:
@@ -165,6 +186,27 @@ def _chapter_images(manifest: Manifest, output_dir: Path,
             digests.remember_scan(keys[node.slug], scanned)
         found.extend(scanned)
     return found
+
+
+_INCLUDES = "includes\0"  # the scan-memory keys of the files a chapter includes
+
+
+def _read_chapter(node: TocNode) -> str | None:
+    assert node.source_path is not None
+    try:
+        return node.source_path.read_text("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _expand(manifest: Manifest, node: TocNode, text: str) -> tuple[str, list[Path]] | None:
+    """The chapter with its includes expanded, as the sources stage sees it, and the files it
+    included; None when an include fails (the build reports it)."""
+    expanded = expand_includes(text, node.source_path, manifest.allowed_roots,
+                               str(node.source_path))
+    if expanded.diagnostics:
+        return None
+    return expanded.text, list(expanded.files)
 
 
 def _referenced_images(manifest: Manifest, output_dir: Path,

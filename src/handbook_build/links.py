@@ -667,6 +667,8 @@ def _chapter_file_target(ctx: LinkContext, destination: str) -> _Target | None:
         return None
     name = PurePosixPath(path.replace("\\", "/")).name
     slug = ctx.slug_by_file.get(name)
+    if slug is None and name.lower().endswith((".html", ".htm")):
+        slug = _rendered_chapter(ctx, name)  # mdBook and Sphinx books link the built pages
     if slug is not None:
         return _Target(_anchor(slug, fragment), internal=True)
     if name.lower().endswith((".md", ".markdown")):
@@ -676,6 +678,13 @@ def _chapter_file_target(ctx: LinkContext, destination: str) -> _Target | None:
             "add the file to the contents list or link to a web address",
         )
     return None
+
+
+def _rendered_chapter(ctx: LinkContext, name: str) -> str | None:
+    """The slug of the chapter whose source ``chapter.md`` (or any ending) is ``chapter.html``."""
+    stem = PurePosixPath(name).stem
+    matches = [slug for file, slug in ctx.slug_by_file.items() if PurePosixPath(file).stem == stem]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _github_chapter(ctx: LinkContext, url: str) -> _Target | None:

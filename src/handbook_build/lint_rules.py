@@ -184,7 +184,10 @@ def _check_destination(chapter: ChapterText, index: LinkIndex, destination: str
                        ) -> tuple[str, str, str] | None:
     """(code, message, hint) when ``destination`` points inside the book at nothing."""
     if destination.startswith("#"):
-        return _check_anchor(index, chapter.node.slug, unquote(destination[1:]), destination)
+        local = unquote(destination[1:])
+        if any(local in ids for ids in index.anchors.values()):
+            return None  # a label of another chapter: xrefs.py links it there (MyST [](#label))
+        return _check_anchor(index, chapter.node.slug, local, destination)
     parts = _split(destination)
     if parts is None:
         return None

@@ -1,18 +1,19 @@
 """Sources stage: read each chapter of a ``Manifest`` (confined, UTF-8), normalize it -> ``Book``.
 
-Each chapter goes through, in order: control characters/BOM -> front matter (blanked,
-``front_matter``) -> admonitions (``admonitions``) -> code fence info strings (``fences``) ->
-glued headings -> setext headings -> reference-link inlining -> images -> links -> footnote
-labels -> heading levels and ids -> closing divs left open (see ``markdown_fix``; images and
-links are ``images.py`` and ``links.py``). Every warning carries the line of the file as
-written, however many lines the transforms before it added or removed. Errors from all chapters
-are collected first and raised together, so one build lists every problem at once.
+Each chapter goes through, in order: includes (``includes``) -> control characters/BOM ->
+front matter (blanked, ``front_matter``) -> admonitions (``admonitions``) -> code fence info
+strings (``fences``) -> glued headings -> setext headings -> reference-link inlining -> images
+-> links -> footnote labels -> heading levels and ids -> closing divs left open (see
+``markdown_fix``; images and links are ``images.py`` and ``links.py``). Every warning carries
+the line of the file as written, however many lines the transforms before it added or removed.
+Errors from all chapters are collected first and raised together, so one build lists every
+problem at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from handbook_build import markdown_fix as fix
@@ -23,6 +24,7 @@ from handbook_build.fences import normalize_fences
 from handbook_build.front_matter import split_front_matter
 from handbook_build.guard import check_chapter_size, check_chapter_text, check_image, file_kind
 from handbook_build.images import ImageContext, ImageResolver, rewrite_images
+from handbook_build.includes import expand_includes
 from handbook_build.links import LinkContext, SiteMap, build_site_map, display_path, rewrite_links
 from handbook_build.listings import mark_listings
 from handbook_build.markdown_html import sanitize_markdown_html
@@ -31,6 +33,14 @@ from handbook_build.markdown_scan import column_of, line_of
 from handbook_build.math_marks import mark_math
 from handbook_build.model import Book, Chapter, Diagnostic, ImageAsset, Manifest, TocNode
 from handbook_build.site_junk import remove_site_junk
+from handbook_build.task_lists import convert_task_lists
+from handbook_build.xrefs import (
+    Labels,
+    collect_labels,
+    convert_myst_figures,
+    mark_targets,
+    resolve_xrefs,
+)
 
 __all__ = ["EMPTY_CHAPTER_NOTE", "read_book", "read_chapter_text"]
 
@@ -48,6 +58,7 @@ class _BookContext:
     site_map: SiteMap
     slug_by_file: dict[str, str]
     citation_keys: frozenset[str] | None  # None: no bibliography, citations left to pandoc
+    labels: Labels = field(default_factory=lambda: Labels({}))  # book-wide xref targets
 
 
 @dataclass(slots=True)
@@ -73,12 +84,19 @@ def read_book(manifest: Manifest, output_dir: Path) -> Book:
     chapters: list[Chapter] = []
     diagnostics: list[Diagnostic] = []
     images: dict[str, ImageAsset] = {}
+    texts: list[tuple[TocNode, str, str]] = []
     for node in manifest.chapters:
         shown = display_path(node, manifest.contents_path)
         text, problems = read_chapter_text(node, manifest.allowed_roots, shown)
         diagnostics += problems
-        if text is None:
-            continue
+        if text is not None:
+            texts.append((node, shown, text))
+    # Labels first, book-wide: a reference may point at a later chapter.
+    context = replace(context, labels=collect_labels(
+        [(node.slug, _label_text(text, node, manifest)) for node, _, text in texts],
+        {node.source_path.stem: (node.slug, node.title)
+         for node, _, _ in texts if node.source_path is not None}))
+    for node, shown, text in texts:
         normalized = _normalize_chapter(text, node, context, shown)
         diagnostics += normalized.diagnostics
         for asset in normalized.assets:
@@ -98,6 +116,13 @@ def _citation_keys(manifest: Manifest) -> frozenset[str] | None:
         return bibliography_keys(path)
     except OSError:
         return frozenset()  # the manifest checked it; a file gone since: every key unknown
+
+
+def _label_text(text: str, node: TocNode, manifest: Manifest) -> str:
+    """The chapter as the cross-reference step will see its targets (errors come later)."""
+    shown = str(node.source_path)
+    expanded = expand_includes(text, node.source_path, manifest.allowed_roots, shown).text
+    return convert_myst_figures(split_front_matter(expanded).body, shown).text
 
 
 def _check_cover(manifest: Manifest) -> list[Diagnostic]:
@@ -196,14 +221,21 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
                        column_of(markdown, offset))
             for offset, what in cleaned.removed))
 
+    def includes(markdown: str) -> fix.Fixed:
+        result = expand_includes(markdown, node.source_path, manifest.allowed_roots, shown)
+        return fix.Fixed(result.text, result.diagnostics)
+
     def links(markdown: str) -> fix.Fixed:
         result = rewrite_links(markdown, LinkContext(
             node, chapter_dir, context.slug_by_file, context.site_map, manifest.contents_path))
         return fix.Fixed(result.markdown, result.diagnostics)
 
     steps: list[Callable[[str], fix.Fixed]] = [
+        includes,  # first: every later step sees included text as the chapter's own
         lambda t: fix.clean_characters(t, shown),
         lambda t: fix.Fixed(split_front_matter(t).body),  # metadata, not text
+        lambda t: convert_myst_figures(t, shown),  # before admonitions: a figure is no box
+        lambda t: mark_targets(t, node.slug, context.labels),
         lambda t: convert_admonitions(t, shown),  # before fences: ```{note} is a box, not code
         lambda t: mark_math(t, shown),  # before fences: ```{math} is a formula, not code
         lambda t: mark_listings(t, shown),  # before fences, which drop captions
@@ -214,6 +246,8 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: fix.inline_reference_links(t, shown),
         images,
         links,
+        lambda t: resolve_xrefs(t, shown, node.slug, context.labels),  # after links, see xrefs
+        lambda t: convert_task_lists(t),
         raw_html,  # after images and links, which check their own src/href and keep columns
         lambda t: fix.relabel_footnotes(t, shown, node.slug),
         lambda t: fix.shift_headings(t, shown, node.slug, node.title),
