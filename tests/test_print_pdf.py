@@ -165,11 +165,13 @@ def test_notes_pages_and_padding_are_counted(kdp_book: tuple[HtmlBook, PrintEdit
     _, edition = kdp_book
     texts = _texts(edition.pdf)
     notes = [n for n, text in enumerate(texts, 1) if text.startswith("Notes")]
-    assert len(notes) == 3  # one per chapter, none for the part
+    # One per chapter, and one more where a blank verso would have followed (none for the part
+    # otherwise): every notes page follows its chapter's opening.
+    assert len(notes) >= 3
     assert "What will you try first?" in texts[notes[0] - 1]
-    for chapter, note_page in zip(("Welcome", "In the middle", "Closing"), notes, strict=True):
+    for chapter in ("Welcome", "In the middle", "Closing"):
         opening = _chapter_pages(texts, chapter)[0]
-        assert note_page > opening
+        assert any(page > opening and chapter in texts[page - 1] for page in notes), chapter
     # KDP: at least 24 pages, an even count; the padding pages at the end are truly blank.
     assert edition.page_count == len(texts) >= 24
     assert edition.page_count % 2 == 0
@@ -177,10 +179,12 @@ def test_notes_pages_and_padding_are_counted(kdp_book: tuple[HtmlBook, PrintEdit
     document = pdfium.PdfDocument(edition.pdf)
     for index in range(len(texts) - edition.padding_pages, len(texts)):
         assert texts[index].strip() == ""
-    # Every page without text (the versos left so a chapter opens on the right, the padding)
-    # is truly blank: no folio, no head, no note column.
+    # No blank page in the body (blank versos are notes pages); every page without text (the
+    # front matter's verso, the padding) is truly blank: no folio, no head, no note column.
+    first_body = _chapter_pages(texts, "Getting started")[0]
     blank = [i for i, text in enumerate(texts) if not text.strip()]
-    assert len(blank) >= 2
+    assert not [i + 1 for i in blank if first_body <= i + 1 <= notes[-1]]
+    assert len(blank) >= 1
     for index in blank:
         assert document[index].render(scale=0.3).to_pil().convert("L").getextrema() == (255, 255)
 
