@@ -8,8 +8,8 @@ and the next one's first), and the next layout gives those sections one notes pa
 page count does not change (a notes page takes the blank's place), so the layout converges.
 
 Prompts: a chapter's front matter ``prompts:`` list, else the manifest's ``[print] prompts``,
-else ``DEFAULT_PROMPTS``; each notes page shows ``PROMPTS_PER_PAGE`` of them, cycled from a
-position that depends on the section's place in the book, so neighbouring notes pages differ.
+else ``DEFAULT_PROMPTS``; each notes page shows ``PROMPTS_PER_PAGE`` of them, the next ones in
+turn over the book's notes pages, so neighbouring notes pages differ.
 """
 
 from __future__ import annotations
@@ -59,19 +59,19 @@ def plan_notes(sections: Sequence[HtmlSection], settings: PrintSettings,
     """``settings.notes_pages`` pages after each chapter, one more for each slug in ``extra``
     (part or chapter), with their prompts."""
     pool = settings.prompts or DEFAULT_PROMPTS
-    stride = max(settings.notes_pages, 1)
     plan = []
-    for ordinal, section in enumerate(sections):
+    shown = 0  # notes pages so far that took their prompts from the pool: the next one's turn
+    for section in sections:
         node = section.node
         count = (settings.notes_pages if node.kind == "chapter" else 0) + (node.slug in extra)
         if count <= 0:
             continue
         own = chapter_prompts(section) if node.kind == "chapter" else ()
-        pages = tuple(
-            _pick(own, page * PROMPTS_PER_PAGE) if own
-            else _pick(pool, (ordinal * stride + page) * PROMPTS_PER_PAGE)
-            for page in range(count)
-        )
+        if own:
+            pages = tuple(_pick(own, page) for page in range(count))
+        else:
+            pages = tuple(_pick(pool, shown + page) for page in range(count))
+            shown += count
         plan.append((node.slug, pages))
     return NotesPlan(tuple(plan))
 
@@ -88,12 +88,11 @@ def chapter_prompts(section: HtmlSection) -> tuple[str, ...]:
     return front_matter_list(text, "prompts")
 
 
-def _pick(pool: Sequence[str], start: int) -> PagePrompts:
-    """``PROMPTS_PER_PAGE`` prompts from ``start`` on; one a page from a pool too small to give
-    neighbouring pages different pairs, so that they alternate instead of repeating."""
+def _pick(pool: Sequence[str], turn: int) -> PagePrompts:
+    """The prompts of the ``turn``-th notes page: ``PROMPTS_PER_PAGE`` of them in turn, or one
+    a page from a pool too small to give neighbouring pages different pairs."""
     count = PROMPTS_PER_PAGE if len(pool) >= 2 * PROMPTS_PER_PAGE else 1
-    first = start if count == PROMPTS_PER_PAGE else start // PROMPTS_PER_PAGE
-    return tuple(pool[(first + index) % len(pool)] for index in range(count))
+    return tuple(pool[(turn * count + index) % len(pool)] for index in range(count))
 
 
 def blank_owners(sections: Sequence[HtmlSection], page_of: Mapping[str, int]) -> frozenset[str]:
