@@ -190,10 +190,18 @@ def test_notes_pages_and_padding_are_counted(kdp_book: tuple[HtmlBook, PrintEdit
 
 
 def test_zero_notes_pages_turns_them_off(tmp_path: Path) -> None:
-    book = make_book(tmp_path, PrintSettings(notes_pages=0, profile="none"))
+    book = make_book(tmp_path, PrintSettings(notes_pages=0, profile="none", blank_versos="blank"))
     edition = render_print(book)
     assert not [t for t in _texts(edition.pdf) if t.startswith("Notes")]
     assert edition.page_count % 2 == 0 and edition.padding_pages in (0, 1)
+    # Without blank_versos = "blank", only the versos that would be blank are notes pages.
+    filled = render_print(make_book(tmp_path, PrintSettings(notes_pages=0, profile="none")))
+    texts = _texts(filled.pdf)
+    notes = [n for n, t in enumerate(texts, 1) if t.startswith("Notes")]
+    assert notes and len(notes) <= 4  # at most one per section (a part, three chapters)
+    assert filled.page_count == edition.page_count
+    blanks = [n for n, t in enumerate(texts, 1) if not t.strip()]
+    assert len(blanks) == len([t for t in _texts(edition.pdf) if not t.strip()]) - len(notes)
 
 
 def test_links_print_as_url_notes_and_page_references(
@@ -266,7 +274,7 @@ def test_gutter_grows_with_the_page_count_and_the_pages_are_laid_out_again(
     tmp_path: Path,
 ) -> None:
     thin = dataclasses.replace(PrintSettings().geometry, inner_in=0.3)
-    settings = PrintSettings(geometry=thin, profile="kdp", notes_pages=0)
+    settings = PrintSettings(geometry=thin, profile="kdp", notes_pages=0, blank_versos="blank")
     profile = dataclasses.replace(
         get_profile("kdp"), min_pages=2, gutter_steps=(GutterStep(8, 0.3), GutterStep(828, 1.0))
     )
@@ -351,4 +359,8 @@ def test_real_handbook_passes_kdp_preflight(corpus_dir: Path, tmp_path: Path) ->
     assert edition.spine_width_in == pytest.approx(edition.page_count * 0.002252)
     texts = _texts(edition.pdf)
     notes = [t for t in texts if t.startswith("Notes")]
-    assert len(notes) == len(manifest.chapters) * manifest.print.notes_pages
+    # One after each chapter, and one more wherever a blank verso would have fallen: no page
+    # of the body is left blank (the front matter's verso after the contents may be).
+    assert len(notes) > len(manifest.chapters) * manifest.print.notes_pages
+    first_notes = next(n for n, t in enumerate(texts) if t.startswith("Notes"))
+    assert not [n + 1 for n, t in enumerate(texts) if n > first_notes and not t.strip()]
