@@ -92,7 +92,12 @@ def _pick(pool: Sequence[str], turn: int) -> PagePrompts:
     """The prompts of the ``turn``-th notes page: ``PROMPTS_PER_PAGE`` of them in turn, or one
     a page from a pool too small to give neighbouring pages different pairs."""
     count = PROMPTS_PER_PAGE if len(pool) >= 2 * PROMPTS_PER_PAGE else 1
-    return tuple(pool[(turn * count + index) % len(pool)] for index in range(count))
+    start = turn * count
+    if count > 1 and len(pool) % count == 0:
+        # One step further after each round of the pool, so that the pairs change too (a pool
+        # of an odd size shifts by itself).
+        start += turn // (len(pool) // count)
+    return tuple(pool[(start + index) % len(pool)] for index in range(count))
 
 
 def blank_owners(sections: Sequence[HtmlSection], page_of: Mapping[str, int]) -> frozenset[str]:
