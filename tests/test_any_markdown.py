@@ -339,9 +339,15 @@ def test_a_rule_is_not_front_matter(text: str) -> None:
 def test_front_matter_never_reaches_a_reader(built: Built) -> None:
     assert "authors:" not in built.markdown and "Grace Hopper" not in built.markdown
     for edition, text in _readers(built).items():
-        for syntax in ("authors:", "Ada Lovelace", "prompts:", "What is nu?", "title:"):
+        for syntax in ("authors:", "Ada Lovelace", "prompts:", "title:"):
             assert syntax not in text, (edition, syntax)
+        # The chapter's prompts head its notes pages in the print edition, and nowhere else.
+        assert edition == "print PDF" or "What is nu?" not in text, edition
         assert "Xi paragraph" in text and "Omicron after" in text, edition
+    printed = [page.extract_text() or "" for page in
+               pypdf.PdfReader(next(built.out.glob("*-print.pdf"))).pages]
+    prompted = [text for text in printed if "What is nu?" in text]
+    assert prompted and all(text.startswith("Notes") for text in prompted)
 
 
 def test_a_title_repeated_under_front_matter_is_printed_once(built: Built) -> None:

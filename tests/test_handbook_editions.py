@@ -210,3 +210,31 @@ def test_every_message_is_in_one_format_relative_to_the_book(  # type: ignore[no
     assert glued and all(d.message == "heading glued to the previous line; repaired"
                          or d.message.startswith("heading glued to the end") for d in glued)
     assert not any("(other.md)" in d.hint for d in report.diagnostics)
+
+
+def test_print_body_has_no_blank_page_and_the_spine_title_is_14_pt(handbook) -> None:  # type: ignore[no-untyped-def]
+    """Blank versos are notes pages (issue 14, point 8); the 0.79 in spine's title is at least
+    14 pt (point 9). Text by pypdf, ink by pdfium, sizes from the text matrices."""
+    import pypdfium2 as pdfium
+
+    manifest, out, _ = handbook
+    pdf = out / f"{manifest.stem}-print.pdf"
+    texts = [page.extract_text() or "" for page in PdfReader(pdf).pages]
+    document = pdfium.PdfDocument(pdf.read_bytes())
+    first_notes = next(n for n, text in enumerate(texts) if text.startswith("Notes"))
+    blank = [n + 1 for n, text in enumerate(texts) if n > first_notes and not text.strip()
+             and document[n].render(scale=0.2).to_pil().convert("L").getextrema()[0] >= 250]
+    assert blank == []
+    cover = PdfReader(out / f"{manifest.stem}-cover.pdf").pages[0]
+    trim = cover.trimbox
+    width = float(trim.right) - float(trim.left)
+    sizes: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        if "Peeragogy" in text and abs(x - float(trim.left) - width / 2) < 0.5 * 72:
+            sizes.append(size * ((tm[0] * cm[0] + tm[1] * cm[2]) ** 2
+                                 + (tm[0] * cm[1] + tm[1] * cm[3]) ** 2) ** 0.5)
+
+    cover.extract_text(visitor_text=visit)
+    assert sizes and min(sizes) >= 14

@@ -82,11 +82,13 @@ def _wrap(tokens: Sequence[str], font: Font, width: int) -> list[str]:
 
 
 def _fit(tokens: Sequence[str], path: Path | None, sizes: Sequence[int],
-         max_lines: int) -> tuple[Font, list[str], int]:
-    """The largest size at which ``tokens`` fit the text width in ``max_lines`` lines."""
+         max_lines: int, phrases: Sequence[Sequence[str]] = ()) -> tuple[Font, list[str], int]:
+    """The largest size at which ``tokens`` fit the text width in ``max_lines`` lines;
+    ``phrases`` (tokens in groups) start a line each: a title breaks at its colon."""
+    groups = phrases or (tokens,)
     for size in sizes:
         font = _font(path, size)
-        lines = _wrap(tokens, font, _TEXT_WIDTH)
+        lines = [line for group in groups for line in _wrap(group, font, _TEXT_WIDTH)]
         if len(lines) <= max_lines and all(font.getlength(x) <= _TEXT_WIDTH for x in lines):
             return font, lines, size
     return font, lines[:max_lines], sizes[-1]
@@ -113,6 +115,14 @@ def _draw_lines(draw: ImageDraw.ImageDraw, lines: Sequence[str], font: Font, top
     return top + len(lines) * leading
 
 
+def title_lines(title: str) -> tuple[str, ...]:
+    """The title's phrases, one a line: broken after each ": " (as cover_pdf.title_lines)."""
+    head, colon, rest = title.partition(": ")
+    if not colon or not rest.strip():
+        return (title,)
+    return (head + ":", *title_lines(rest))
+
+
 def typographic_cover(title: str, subtitle: str = "", authors: Sequence[str] = (),
                       fonts: CoverFonts | None = None) -> CoverImage:
     """Draw the cover: title high in the upper half, subtitle under an ochre rule, authors low."""
@@ -123,7 +133,9 @@ def typographic_cover(title: str, subtitle: str = "", authors: Sequence[str] = (
     draw = ImageDraw.Draw(image)
     centre = COVER_SIZE[0] // 2
     draw.rectangle((_MARGIN, 250, COVER_SIZE[0] - _MARGIN, 258), fill=_ACCENT)
-    font, lines, size = _fit(title.split(), fonts.title, range(170, 59, -10), 5)
+    # One phrase a line, as on the print cover ("Making Open Books:" / "A Working Specimen").
+    phrases = [line.split() for line in title_lines(title)]
+    font, lines, size = _fit(title.split(), fonts.title, range(170, 59, -10), 5, phrases)
     bottom = _draw_lines(draw, lines, font, 420, int(size * 1.18))
     draw.rectangle((centre - 120, bottom + 60, centre + 120, bottom + 68), fill=_ACCENT)
     if subtitle.strip():

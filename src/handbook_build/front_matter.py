@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["FrontMatter", "split_front_matter"]
+__all__ = ["FrontMatter", "front_matter_list", "split_front_matter"]
 
 _OPEN = "---"
 _CLOSERS = frozenset({"---", "..."})
@@ -63,3 +63,51 @@ def _scalar(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
     return value
+
+
+def front_matter_list(text: str, key: str) -> tuple[str, ...]:
+    """The strings of the front matter's top-level ``key``: a block list (``- item`` lines), a
+    flow list (``[a, "b, c"]``) or one scalar; () when the chapter has no such entry."""
+    if split_front_matter(text).body == text:
+        return ()
+    lines = text.split("\n")
+    close = next(index for index in range(1, len(lines)) if lines[index].rstrip() in _CLOSERS)
+    for index in range(1, close):
+        match = _KEY.match(lines[index])
+        if match is None or match["key"] != key:
+            continue
+        value = (match["value"] or "").strip()
+        if value.startswith("["):
+            return tuple(item for item in _flow_items(value.strip("[]")) if item)
+        if value:
+            return (_scalar(value),)
+        items = []
+        for line in lines[index + 1:close]:
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if not stripped.startswith("- "):
+                break  # the next key
+            items.append(_scalar(stripped[2:].strip()))
+        return tuple(item for item in items if item)
+    return ()
+
+
+def _flow_items(inner: str) -> list[str]:
+    """``a, "b, c", 'd'`` -> [a, b, c, d]: commas inside quotes are text."""
+    items, current, quote = [], "", ""
+    for char in inner:
+        if quote:
+            if char == quote:
+                quote = ""
+            else:
+                current += char
+        elif char in "\"'":
+            quote = char
+        elif char == ",":
+            items.append(current.strip())
+            current = ""
+        else:
+            current += char
+    items.append(current.strip())
+    return items

@@ -19,7 +19,8 @@ book.toml; the other ``[contents]`` paths are relative to ``source``. Lengths ta
                     font_family, hyphenate (true)
     [print]         trim ("letter"), margins, font_size (default: fitted to the text block),
                     note_style ("ruled" | "dots" | "blank"), notes_pages (int >= 0, default 1),
-                    prompts = [..], profile ("none" | "kdp" | "lulu" | "ingramspark"),
+                    prompts = [..], blank_versos ("notes" | "blank"),
+                    profile ("none" | "kdp" | "lulu" | "ingramspark"),
                     paper ("white" | "cream" | "color")
     [epub]          embed_fonts (false), nav_depth (2: chapters and their sections)
 
@@ -99,7 +100,8 @@ SCHEMA: Mapping[str, Mapping[str, str]] = {
     },
     "print": {
         "trim": _STR, "margins": _TABLE, "font_size": _SCALAR, "note_style": _STR,
-        "notes_pages": _INT, "prompts": _STRS, "profile": _STR, "paper": _STR,
+        "notes_pages": _INT, "prompts": _STRS, "blank_versos": _STR, "profile": _STR,
+        "paper": _STR,
     },
     "epub": {"embed_fonts": _BOOL, "nav_depth": _INT},
 }
@@ -917,6 +919,8 @@ def _read_print(reader: _Reader) -> PrintSettings:
                                              defaults.note_style)),
         notes_pages=_read_notes_pages(reader, defaults.notes_pages),
         prompts=reader.texts("print", "prompts"), profile=_profile(profile),
+        blank_versos="blank" if reader.choice("print", "blank_versos", ("notes", "blank"),
+                                              defaults.blank_versos) == "blank" else "notes",
         paper=_paper(reader.choice("print", "paper", PAPERS, defaults.paper)),
     )
 

@@ -181,7 +181,8 @@ class PrintSettings:
     geometry: PageGeometry = PageGeometry(8.5, 11.0, 0.8, 0.9, 0.75, 2.75)
     note_style: NoteStyle = "ruled"
     notes_pages: int = 1  # ruled pages after each chapter; 0 turns them off
-    prompts: tuple[str, ...] = ()  # reflection prompts heading each notes page
+    prompts: tuple[str, ...] = ()  # reflection prompts heading the notes pages, cycled
+    blank_versos: Literal["notes", "blank"] = "notes"  # a blank verso before a recto opening
     profile: PodProfileName = "none"
     paper: Literal["white", "cream", "color"] = "white"
 

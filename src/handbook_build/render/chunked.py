@@ -1378,6 +1378,7 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
     from handbook_build.render import print_pdf
     from handbook_build.render.cover_pdf import cover_geometry as cover_geometry_of
     from handbook_build.render.cover_pdf import render_cover
+    from handbook_build.render.notes_plan import plan_notes
     from handbook_build.render.print_images import print_images
 
     manifest = html_book.manifest
@@ -1388,14 +1389,16 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
     kinds = [section.node.kind for section in html_book.sections]
     seed = print_pdf._seed(manifest)
     cache = ChunkCache.for_edition(cache_dir, "print")
-    passes = 0
+    passes, extra = 0, frozenset[str]()
     while True:
         passes += 1
         geometry = print_pdf.print_geometry(settings, gutter)
+        notes = plan_notes(html_book.sections, settings, extra)
         paged = paged_for(
-            html_book, print_pdf.print_edition(manifest, geometry, pictures.urls()), "print",
-            extra_head_css=print_pdf.generated_css(
-                settings, profile, print_pdf.image_dpi(manifest, geometry)),
+            html_book, print_pdf.print_edition(manifest, geometry, pictures.urls(), notes),
+            "print", extra_head_css=print_pdf.generated_css(
+                settings, profile, print_pdf.image_dpi(manifest, geometry),
+                print_pdf.text_leading_pt(geometry, manifest.styles_dir)),
             pdf_variant=profile.pdf_variant, document_seed=seed, run_chars=PRINT_RUN_CHARS,
         )
         # Converted pictures are drawn from their own files and URLs (print_images.py).
@@ -1406,11 +1409,12 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
         book = layout_book(paged, kinds, cache, jobs)
         final_count = profile.padded_count(book.page_count)
         required = max(settings.geometry.inner_in, profile.gutter_for(final_count))
-        if required <= gutter + 1e-9 or passes == print_pdf.MAX_LAYOUT_PASSES:
+        wanted = extra | print_pdf.notes_for_blanks(html_book, book.folios)  # blank versos
+        if (required <= gutter + 1e-9 and wanted == extra) or passes == print_pdf.MAX_LAYOUT_PASSES:
             break
-        log.info("%d pages need a %.3f in gutter, laid out with %.3f: again",
-                 final_count, required, gutter)  # fmt: skip
-        gutter = required
+        log.info("%d pages need a %.3f in gutter, laid out with %.3f; %d blank versos to fill: "
+                 "again", final_count, required, gutter, len(wanted - extra))  # fmt: skip
+        gutter, extra = max(gutter, required), wanted
     padding = final_count - book.page_count
     parts = list(book.parts)
     if padding:

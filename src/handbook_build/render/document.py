@@ -29,7 +29,12 @@ from handbook_build.model import (
     PdfLayout,
     TocNode,
 )
-from handbook_build.render.imprint import edition_words, license_name, license_url
+from handbook_build.render.imprint import (
+    credit_lines,
+    edition_words,
+    license_name,
+    license_url,
+)
 from handbook_build.structure import SEPARATOR, NodeRole, book_roles, shown_title
 from handbook_build.typography import paged_break_points
 
@@ -183,10 +188,8 @@ def copyright_page_html(
     """Edition, date, license, this edition's identifier, publisher, and the colophon."""
     title = metadata.title + (f": {metadata.subtitle}" if metadata.subtitle else "")
     lines = [f'<p class="copyright-title">{escape(title)}</p>']
-    if metadata.authors:
-        lines.append(f"<p>By {escape(_join_names(metadata.authors))}.</p>")
-    if metadata.contributors:
-        lines.append(f"<p>With contributions by {escape(_join_names(metadata.contributors))}.</p>")
+    lines += [f"<p>{escape(line)}</p>"  # each person once (authors who edit: "Edited by")
+              for line in credit_lines(metadata.authors, metadata.contributors)]
     edition = edition_words(metadata.edition)
     published = f"{edition}, published" if edition else "Published"
     publisher = f" by {metadata.publisher}" if metadata.publisher else ""

@@ -116,11 +116,24 @@ def book_images(images: Sequence[ImageAsset], hrefs: Mapping[str, str],
 
 
 def cover_file(manifest: Manifest) -> tuple[PackageFile, list[str]]:
-    """The manifest's ``cover_image`` if it names one, else a typographic cover."""
+    """The manifest's ``cover_image`` if it names one, else the print cover's front panel
+    (cover_pdf.front_cover_png), else, if that cannot be drawn, a typographic cover."""
     metadata: Metadata = manifest.metadata
     if metadata.cover_image is None:
-        cover = typographic_cover(metadata.title, metadata.subtitle, metadata.authors)
-        return PackageFile("images/cover.png", "image/png", cover.data), list(cover.warnings)
+        from handbook_build.render.cover_pdf import front_cover_png
+
+        try:
+            # At most 6 in wide: a cover is mostly seen as a thumbnail, and on a letter-sized
+            # panel its type would be small there.
+            front = front_cover_png(metadata, min(manifest.print.geometry.width_in, 6.0),
+                                    manifest.styles_dir,
+                                    (*manifest.allowed_roots, manifest.styles_dir))
+            return PackageFile("images/cover.png", "image/png", front), []
+        except Exception as error:  # WeasyPrint and pdfium raise anything from deep inside
+            cover = typographic_cover(metadata.title, metadata.subtitle, metadata.authors)
+            warnings = [f"cover: the print cover's front could not be drawn ({error}); "
+                        "used a typographic cover", *cover.warnings]
+            return PackageFile("images/cover.png", "image/png", cover.data), warnings
     path = metadata.cover_image
     path = path if path.is_absolute() else manifest.root_dir / path
     try:

@@ -14,6 +14,7 @@ from lxml import etree
 from handbook_build.model import Metadata
 from handbook_build.render.epub_refs import is_valid_external
 from handbook_build.render.epub_xhtml import EPUB_TYPE, clean_text, xtag
+from handbook_build.render.imprint import credit_lines, edition_words, license_name, license_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ def title_page(metadata: Metadata) -> list[etree._Element]:
     if metadata.authors:
         child(section, "p", join_names(metadata.authors), class_="authors")
     if metadata.edition:
-        child(section, "p", f"Edition {metadata.edition}", class_="edition")
+        child(section, "p", edition_words(metadata.edition), class_="edition")
     if metadata.publisher:
         child(section, "p", metadata.publisher, class_="publisher")
     return [section]
@@ -82,21 +83,21 @@ def copyright_page(metadata: Metadata, identifier: str) -> list[etree._Element]:
     child(section, "h1", "Copyright and license")
     title = f"{metadata.title}: {metadata.subtitle}" if metadata.subtitle else metadata.title
     child(section, "p", title, class_="title")
-    if metadata.authors:
-        child(section, "p", f"By {join_names(metadata.authors)}.")
-    if metadata.contributors:
-        child(section, "p", f"With contributions by {join_names(metadata.contributors)}.")
+    for line in credit_lines(metadata.authors, metadata.contributors):  # each person once
+        child(section, "p", line)
     published = f"Published {metadata.date.isoformat()}"  # ISO: no locale-dependent month names
     by = f" by {metadata.publisher}" if metadata.publisher else ""
-    edition = f" Edition {metadata.edition}." if metadata.edition else ""
+    edition = f" {edition_words(metadata.edition)}." if metadata.edition else ""
     child(section, "p", f"{published}{by}.{edition}")
     if metadata.license:
+        name = license_name(metadata.license)
+        deed = license_url(metadata.license, metadata.license_url)
         licensed = child(section, "p", "License: ")
-        if is_valid_external(metadata.license_url):
-            link = child(licensed, "a", metadata.license, href=metadata.license_url)
+        if is_valid_external(deed):
+            link = child(licensed, "a", name, href=deed)
             link.tail = "."
         else:
-            licensed.text = f"License: {metadata.license}."
+            licensed.text = f"License: {name}."
     label = "ISBN" if identifier.startswith("urn:isbn:") else "Identifier"
     child(section, "p", f"{label}: {identifier.removeprefix('urn:isbn:')}", class_="identifier")
     return [section]

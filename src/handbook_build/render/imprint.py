@@ -1,11 +1,13 @@
 """The copyright page's words as a publisher prints them: "Third edition", a licence by its name
-with its address, never a bare version number or SPDX code."""
+with its address, never a bare version number or SPDX code, and each person named once ("Edited
+by ..." for authors the manifest also lists as "Name (editor)" contributors)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-__all__ = ["edition_words", "license_name", "license_url"]
+__all__ = ["credit_lines", "edition_words", "join_names", "license_name", "license_url"]
 
 _ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth",
              "Ninth", "Tenth", "Eleventh", "Twelfth")
@@ -39,6 +41,8 @@ _LICENSES: dict[str, tuple[str, str]] = {
     "Apache-2.0": ("Apache License 2.0", "https://www.apache.org/licenses/LICENSE-2.0"),
 }
 _BY_LOWER = {key.lower(): value for key, value in _LICENSES.items()}
+_ROLE = re.compile(r"^(?P<name>.*\S)\s*\((?P<role>[^()]+)\)\s*$")
+_EDITOR_ROLES = frozenset({"editor", "editors", "ed", "ed.", "eds", "eds.", "edited by"})
 
 
 def edition_words(edition: str) -> str:
@@ -71,3 +75,35 @@ def license_url(license_text: str, given_url: str) -> str:
         return given_url
     known = _BY_LOWER.get(license_text.strip().lower())
     return known[1] if known else ""
+
+
+def credit_lines(authors: Sequence[str], contributors: Sequence[str]) -> tuple[str, ...]:
+    """The copyright page's credits, each person once: "By A and B." for authors, "Edited by
+    ..." for editors (a contributor written "Name (editor)", author or not), "With contributions
+    by ..." for the other contributors (their role kept, as written)."""
+    editors, others = [], []
+    for contributor in contributors:
+        match = _ROLE.match(contributor.strip())
+        if match and match["role"].strip().lower() in _EDITOR_ROLES:
+            editors.append(" ".join(match["name"].split()))
+        elif contributor.strip():
+            others.append(contributor.strip())
+    edited = set(editors)
+    named = [name for name in authors if " ".join(name.split()) not in edited]
+    lines = []
+    if named:
+        lines.append(f"By {join_names(named)}.")
+    if editors:
+        lines.append(f"Edited by {join_names(list(dict.fromkeys(editors)))}.")
+    credited = {" ".join(name.split()) for name in (*authors, *editors)}
+    rest = [name for name in others if " ".join(name.split()) not in credited]
+    if rest:
+        lines.append(f"With contributions by {join_names(rest)}.")
+    return tuple(lines)
+
+
+def join_names(names: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B, and C"."""
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + f", and {names[-1]}"

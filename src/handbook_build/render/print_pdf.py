@@ -15,6 +15,7 @@ import copy
 import dataclasses
 import io
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from handbook_build.preflight import Layout, Preflight, run_preflight
 from handbook_build.proof import render_proof
 from handbook_build.render.cover_pdf import render_cover
 from handbook_build.render.document import PagedEdition, build_document
+from handbook_build.render.notes_plan import NotesPlan, blank_owners, first_pages, plan_notes
 from handbook_build.render.print_images import PrintImages, print_images
 from handbook_build.render.print_transform import ImageUrls, make_print_transform
 
@@ -35,13 +37,15 @@ Laid = tuple[Any, tuple[str, ...]]  # a WeasyPrint Document (untyped) and its wa
 PRINT_STYLESHEETS = ("base.css", "technical.css", "pdf.css", "print.css")
 NOTE_GAP_IN = 0.2  # between the text block and the note column
 NOTE_EDGE_MIN_IN = 0.25  # between the note column and the trim, at least
-MAX_LAYOUT_PASSES = 3
+MAX_LAYOUT_PASSES = 4  # gutter class and blank versos made notes pages: each may ask again
 # Measure: Libertine at book sizes sets about 2.2 characters per em of line (spaces included),
 # measured on the handbook's prose; 65 characters is the middle of the 60-70 wanted.
 CHARACTERS_PER_EM = 2.2
 MEASURE_RANGE = (60, 70)
 FONT_RANGE_PT = (9.5, 12.5)
-AID_PITCH_IN = 0.25  # ruled lines and dots every quarter inch (narrow rule, 6.35 mm)
+# Ruled lines and dots one text line apart: the pitch is the body's leading, so notes written on
+# the rules sit level with the printed lines. base.css sets the body's line-height.
+BODY_LINE_HEIGHT = 1.38  # when base.css cannot be read for it
 AID_PPI = 1200
 AID_GREY = 160  # of 255: light enough to write over, dark enough to survive the press
 FIELD_APPEARANCE = "/Helv 9 Tf 0 g"
@@ -74,19 +78,22 @@ def render_print(
     settings = manifest.print
     profile = profile or get_profile(settings.profile)
     gutter = max(settings.geometry.inner_in, profile.gutter_for(profile.min_pages))
+    extra: frozenset[str] = frozenset()
     passes = 0
     while True:
         passes += 1
         geometry = print_geometry(settings, gutter)
-        document, warnings = _layout(html_book, geometry, profile)
+        document, warnings = _layout(html_book, geometry, profile, extra)
         final_count = profile.padded_count(len(document.pages))
         required = max(settings.geometry.inner_in, profile.gutter_for(final_count))
-        if required <= gutter + 1e-9 or passes == MAX_LAYOUT_PASSES:
+        wanted = extra | notes_for_blanks(html_book, first_pages(document.pages))
+        if (required <= gutter + 1e-9 and wanted == extra) or passes == MAX_LAYOUT_PASSES:
             break
-        # The count crossed into a thicker gutter class: lay out again with the wider gutter.
-        log.info("%d pages need a %.3f in gutter, laid out with %.3f: again",
-                 final_count, required, gutter)  # fmt: skip
-        gutter = required
+        # The count crossed into a thicker gutter class, or blank versos are to be notes pages:
+        # lay out again.
+        log.info("%d pages need a %.3f in gutter, laid out with %.3f; %d blank versos to fill: "
+                 "again", final_count, required, gutter, len(wanted - extra))  # fmt: skip
+        gutter, extra = max(gutter, required), wanted
     padding = final_count - len(document.pages)
     pages = [*document.pages, *_blank_pages(geometry, profile, len(document.pages), padding)]
     seed = _seed(manifest)
@@ -123,27 +130,36 @@ def print_geometry(settings: PrintSettings, gutter_in: float) -> PageGeometry:
     return dataclasses.replace(base, inner_in=inner, font_size_pt=round(size, 2))
 
 
+def notes_for_blanks(html_book: HtmlBook, page_of: dict[str, int]) -> frozenset[str]:
+    """The sections that get one notes page more: those followed by a blank page, when the
+    manifest turns blank versos into notes pages (``[print] blank_versos``)."""
+    if html_book.manifest.print.blank_versos != "notes":
+        return frozenset()
+    return blank_owners(html_book.sections, page_of)
+
+
 def print_edition(
-    manifest: Manifest, geometry: PageGeometry, image_urls: ImageUrls | None = None
+    manifest: Manifest, geometry: PageGeometry, image_urls: ImageUrls | None = None,
+    notes: NotesPlan | None = None,
 ) -> PagedEdition:
-    settings = manifest.print
+    """``notes``: the notes pages and their prompts (``notes_plan.plan_notes``); none if None."""
     return PagedEdition(
         stylesheet_paths=tuple(manifest.styles_dir / name for name in PRINT_STYLESHEETS),
         geometry=geometry,
         identifier_key="print",
         font_family=manifest.pdf.font_family,
         hyphenate=manifest.pdf.hyphenate,
-        transform_section=make_print_transform(
-            settings.notes_pages, settings.prompts, image_urls
-        ),
+        transform_section=make_print_transform(notes or NotesPlan(), image_urls),
     )
 
 
 def generated_css(settings: PrintSettings, profile: PodProfile,
-                  image_dpi: float | None = None) -> str:
-    """What print.css cannot know: the note column's edge, the writing aid, bleed, PDF/X, and
-    the resolution that sizes images as the reading edition does (``image_dpi``)."""
-    aid_uri, aid_size = note_aid_tile(settings.note_style)
+                  image_dpi: float | None = None, leading_pt: float | None = None) -> str:
+    """What print.css cannot know: the note column's edge, the writing aid (its pitch the text's
+    ``leading_pt``), bleed, PDF/X, and the resolution that sizes images as the reading edition
+    does (``image_dpi``)."""
+    pitch = leading_pt or settings.geometry.font_size_pt * BODY_LINE_HEIGHT
+    aid_uri, aid_size = note_aid_tile(settings.note_style, pitch)
     aid = f"url({aid_uri})" if aid_uri else "none"
     lines = [
         "/* generated by print_pdf.py from the manifest's [print] settings and the profile */",
@@ -177,29 +193,46 @@ def image_dpi(manifest: Manifest, geometry: PageGeometry) -> float:
     return CSS_PX_PER_IN * reading_measure / print_measure
 
 
-def note_aid_tile(style: NoteStyle) -> tuple[str, str]:
+def text_leading_pt(geometry: PageGeometry, styles_dir: Path | None = None) -> float:
+    """The body text's line pitch: the font size times base.css's body line-height."""
+    return geometry.font_size_pt * body_line_height(styles_dir)
+
+
+def body_line_height(styles_dir: Path | None) -> float:
+    """base.css's ``body { line-height: N }`` (a unitless number), else ``BODY_LINE_HEIGHT``."""
+    try:
+        css = (styles_dir / "base.css").read_text(encoding="utf-8") if styles_dir else ""
+    except OSError:
+        css = ""
+    match = re.search(r"(?m)^body\s*\{[^}]*?line-height:\s*([0-9.]+)\s*;", css)
+    return float(match.group(1)) if match else BODY_LINE_HEIGHT
+
+
+def note_aid_tile(style: NoteStyle, pitch_pt: float = 18.0) -> tuple[str, str]:
     """The writing aid as a grey PNG tile (data: URI) and its CSS size; ("", "auto") for blank.
 
     A grey image, not a CSS gradient or SVG: WeasyPrint 70 draws gradients and SVG in RGB
     (device-cmyk gradient stops crash it), and PDF/X-1a allows only grey and CMYK. At 1200 ppi
-    the tile prints as crisp as vector lines, and it is drawn once, as a pattern.
+    the tile prints as crisp as vector lines, and it is drawn once, as a pattern. Its CSS size is
+    the exact pitch in points (the pixels only approximate it), so the lines never drift
+    against the text over a page.
     """
     from PIL import Image, ImageDraw
 
     if style == "blank":
         return "", "auto"
-    pitch = round(AID_PITCH_IN * AID_PPI)
+    pitch = round(pitch_pt / 72 * AID_PPI)
     if style == "ruled":
         image = Image.new("L", (12, pitch), 255)
         ImageDraw.Draw(image).rectangle((0, pitch - 5, 11, pitch - 1), fill=AID_GREY)
-        size = f"{12 / AID_PPI:g}in {AID_PITCH_IN:g}in"
+        size = f"{12 / AID_PPI:g}in {pitch_pt:.3f}pt"
     else:
         image = Image.new("L", (pitch, pitch), 255)
         centre, radius = pitch // 2, 7
         ImageDraw.Draw(image).ellipse(
             (centre - radius, centre - radius, centre + radius, centre + radius), fill=AID_GREY
         )
-        size = f"{AID_PITCH_IN:g}in {AID_PITCH_IN:g}in"
+        size = f"{pitch_pt:.3f}pt {pitch_pt:.3f}pt"
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)  # no text chunks, no time: same bytes
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), size
@@ -268,14 +301,18 @@ def _note_edge(profile: PodProfile) -> float:
     return max(NOTE_EDGE_MIN_IN, profile.min_outside_margin())
 
 
-def _layout(html_book: HtmlBook, geometry: PageGeometry, profile: PodProfile) -> Laid:
-    """One WeasyPrint layout of the whole edition: the Document (pages kept) and its warnings."""
+def _layout(html_book: HtmlBook, geometry: PageGeometry, profile: PodProfile,
+            extra_notes: frozenset[str] = frozenset()) -> Laid:
+    """One WeasyPrint layout of the whole edition: the Document (pages kept) and its warnings.
+    ``extra_notes``: sections that get one notes page more (where a blank verso fell)."""
     manifest = html_book.manifest
     pictures: PrintImages = print_images(html_book)
-    edition = print_edition(manifest, geometry, pictures.urls())
+    notes = plan_notes(html_book.sections, manifest.print, extra_notes)
+    edition = print_edition(manifest, geometry, pictures.urls(), notes)
     document_html = build_document(html_book, edition)
     # document.py has no hook for extra generated CSS: it goes last in <head>, after its own.
-    css = generated_css(manifest.print, profile, image_dpi(manifest, geometry))
+    css = generated_css(manifest.print, profile, image_dpi(manifest, geometry),
+                        text_leading_pt(geometry, manifest.styles_dir))
     document_html = document_html.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
     base_url = html_book.output_dir.resolve().as_uri().rstrip("/") + "/"
     return _render(document_html, base_url, _roots(manifest), pictures.copies())

@@ -5,7 +5,8 @@ Paper cannot click, so:
   the numbered footnotes of the text keep their numbers); inside a footnote, where notes cannot
   nest, the URL follows the link in parentheses; a link whose text is its URL needs nothing;
 - an internal link gets the class ``xref``: print.css adds "see p. N" with ``target-counter``;
-- a chapter is followed by ``notes_pages`` notes pages, the first headed by the prompts;
+- a chapter is followed by its notes pages (``notes_plan``: the manifest's count, one more where
+  a blank verso would fall), each headed by its prompts;
 - an image converted for the paper (``print_images``: a grey copy) is drawn from its copy's
   own URL. Its size is the layout's, as in the reading edition (``print_pdf.generated_css``
   sets ``image-resolution``): a small picture is not shrunk to reach 300 ppi; the preflight
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 import html
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import lxml.html
 from lxml.html import HtmlElement
 
 from handbook_build.model import HtmlSection
+from handbook_build.render.notes_plan import NotesPlan, end_anchor
 from handbook_build.typography import url_break_html
 
 SectionTransform = Callable[[HtmlSection], str]
@@ -31,16 +33,19 @@ EXTERNAL_SCHEMES = ("http://", "https://", "mailto:", "ftp://")
 
 
 def make_print_transform(
-    notes_pages: int, prompts: tuple[str, ...], image_urls: ImageUrls | None = None
+    notes: NotesPlan, image_urls: ImageUrls | None = None
 ) -> SectionTransform:
     """The transform ``document.PagedEdition`` applies to each section of the print edition."""
     urls = image_urls or {}
 
     def transform(section: HtmlSection) -> str:
         rewritten = rewrite_for_paper(section.html, urls)
-        if section.node.kind != "chapter" or notes_pages <= 0:
-            return rewritten
-        return rewritten + "\n" + notes_pages_html(section.node.title, notes_pages, prompts)
+        slug = section.node.slug
+        pages = notes.pages_for(slug)
+        if pages:
+            return rewritten + "\n" + notes_pages_html(section.node.title, pages, slug)
+        # An empty marker on the section's last page: notes_plan.blank_owners reads its page.
+        return rewritten + f'\n<div class="section-end" id="{html.escape(end_anchor(slug))}"></div>'
 
     return transform
 
@@ -148,18 +153,21 @@ class _Letters:
         return label
 
 
-def notes_pages_html(chapter_title: str, count: int, prompts: tuple[str, ...]) -> str:
-    """``count`` notes pages for the chapter titled ``chapter_title``; prompts on the first."""
+def notes_pages_html(chapter_title: str, pages: Sequence[tuple[str, ...]], slug: str) -> str:
+    """One notes page per item of ``pages`` (its prompts) for the section titled
+    ``chapter_title``; the last carries the section's end anchor (``notes_plan.end_anchor``)."""
     title = html.escape(chapter_title)
-    pages = []
-    for index in range(count):
+    out = []
+    for index, prompts in enumerate(pages):
         prompt_list = ""
-        if index == 0 and prompts:
+        if prompts:
             items = "".join(f"<li>{html.escape(prompt)}</li>" for prompt in prompts)
             prompt_list = f'<ul class="notes-prompts">{items}</ul>'
-        pages.append(
-            f'<section class="notes-page" aria-label="Notes: {title}">'
+        last = index == len(pages) - 1
+        anchor = f' id="{html.escape(end_anchor(slug))}"' if last else ""
+        out.append(
+            f'<section class="notes-page"{anchor} aria-label="Notes: {title}">'
             f'<p class="notes-heading">Notes <span class="notes-for">{title}</span></p>'
             f"{prompt_list}</section>"
         )
-    return "\n".join(pages)
+    return "\n".join(out)
