@@ -22,8 +22,8 @@ from handbook_build.markdown_fix import Fixed
 from handbook_build.markdown_scan import find_inline_links, line_of, split_code
 from handbook_build.model import Book, Chapter, Diagnostic, TocNode
 
-__all__ = ["BIBLIOGRAPHY_SUFFIXES", "REFERENCES_TITLE", "bibliography_keys", "mark_citations",
-           "with_references_chapter"]
+__all__ = ["BIBLIOGRAPHY_SUFFIXES", "REFERENCES_TITLE", "bibliography_keys", "convert_cite_roles",
+           "mark_citations", "with_references_chapter"]
 
 BIBLIOGRAPHY_SUFFIXES = (".bib", ".bibtex", ".json", ".yaml", ".yml")
 REFERENCES_TITLE = "References"
@@ -65,6 +65,27 @@ def _protected(text: str) -> list[tuple[int, int]]:
         spans.append((link.dest_start, link.dest_end))
         stack.extend(find_inline_links(text, link.text_start, link.text_end))
     return spans
+
+
+# MyST's citation roles: {cite}`a,b` and {cite:p}`a` are parenthetical, {cite:t}`a` textual.
+_CITE_ROLE = re.compile(r"\{cite(?::(?P<kind>[a-z]+))?\}`(?P<keys>[^`\n]+)`")
+
+
+def convert_cite_roles(text: str, path: str) -> Fixed:
+    """MyST citation roles as pandoc citations (``[@a; @b]``, ``@a``), which citeproc sets
+    like any other; never left as a role and a code span. Roles shown inside code stay."""
+    if "{cite" not in text:
+        return Fixed(text)
+    code = [(s.offset, s.offset + len(s.text)) for s in split_code(text) if s.is_code]
+
+    def replace_role(match: re.Match[str]) -> str:
+        if any(lo <= match.start() < hi for lo, hi in code):
+            return match.group(0)
+        keys = [key.strip() for key in match["keys"].split(",") if key.strip()]
+        cited = "; ".join(f"@{key}" for key in keys)
+        return cited if match["kind"] in ("t", "ts") else f"[{cited}]"
+
+    return Fixed(_CITE_ROLE.sub(replace_role, text))
 
 
 def mark_citations(text: str, path: str, keys: frozenset[str] | None) -> Fixed:

@@ -18,7 +18,12 @@ from pathlib import Path
 
 from handbook_build import markdown_fix as fix
 from handbook_build.admonitions import convert_admonitions
-from handbook_build.citations import bibliography_keys, mark_citations, with_references_chapter
+from handbook_build.citations import (
+    bibliography_keys,
+    convert_cite_roles,
+    mark_citations,
+    with_references_chapter,
+)
 from handbook_build.errors import SourceError, fail_on_errors
 from handbook_build.fences import normalize_fences
 from handbook_build.front_matter import split_front_matter
@@ -238,6 +243,7 @@ def _normalize_chapter(text: str, node: TocNode, context: _BookContext, shown: s
         lambda t: mark_targets(t, node.slug, context.labels),
         lambda t: convert_admonitions(t, shown),  # before fences: ```{note} is a box, not code
         lambda t: mark_math(t, shown),  # before fences: ```{math} is a formula, not code
+        lambda t: convert_cite_roles(t, shown),  # {cite}`key`: a citation, not a code span
         lambda t: mark_listings(t, shown),  # before fences, which drop captions
         lambda t: normalize_fences(t, shown),  # first: every later step must see code as code
         lambda t: remove_site_junk(t, shown),

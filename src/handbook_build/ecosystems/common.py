@@ -279,6 +279,39 @@ class Values:
             return path
         return None
 
+    def bibliography(self, key: str, root_dir: Path) -> Path | None:
+        """The bibliography file ``key`` names (a name or a list whose first entry is used),
+        under the book's folder and a BibTeX / CSL file; else None with an error."""
+        from handbook_build.citations import BIBLIOGRAPHY_SUFFIXES
+        from handbook_build.guard import MAX_BIBLIOGRAPHY_BYTES
+
+        value = self.data.get(key)
+        if isinstance(value, list):
+            if len(value) > 1:
+                self.warn(key, f"{self.prefix}{key} names {len(value)} files; only the first "
+                          "is read", "merge the bibliographies into one file")
+            value = value[0] if value else None
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            self.error(key, f"{self.prefix}{key} should be a file name, not {shape(value)}")
+            return None
+        path = (root_dir / value).resolve()
+        problem = input_file_problem(path, MAX_BIBLIOGRAPHY_BYTES)
+        if not confined(path, (root_dir,)):
+            self.error(key, f"{self.prefix}{key} {value!r} leaves the book's folder",
+                       outside_roots_hint((root_dir,)), code="outside-root")
+        elif problem is not None:
+            self.error(key, f"{self.prefix}{key} {value!r} {problem}", "name the .bib or CSL "
+                       "file beside the book's files", code="missing-file")
+        elif path.suffix.lower() not in BIBLIOGRAPHY_SUFFIXES:
+            self.error(key, f"{self.prefix}{key} {value!r} is not a bibliography file",
+                       f"use one of {', '.join(BIBLIOGRAPHY_SUFFIXES)} (BibTeX, CSL JSON or "
+                       "CSL YAML)", code="bad-value")
+        else:
+            return path
+        return None
+
     def unknown(self, key: str, known: Iterable[str], where: str,
                 severity: Severity = "error") -> None:
         options = sorted(known)

@@ -62,7 +62,8 @@ def read(toc_path: Path) -> tuple[Manifest | None, Report]:
     info = BookInfo(toc_path, root_dir, toc_path, root_dir, tuple(walker.items), Metadata(
         title=title or root_dir.name, authors=values.names("author"),
         description=values.text("description"), language=sphinx.language("language"),
-        date=book_date(None), identifiers=ReadOnlyMapping()))
+        date=book_date(None), bibliography=values.bibliography("bibtex_bibfiles", root_dir),
+        identifiers=ReadOnlyMapping()))
     return finish(info, report), report
 
 

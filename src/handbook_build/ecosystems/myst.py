@@ -59,7 +59,9 @@ def read(myst_path: Path) -> tuple[Manifest | None, Report]:
         authors=project.names("authors") or project.names("author"),
         description=project.text("description"), keywords=project.texts("keywords"),
         license=_license(project), language=project.language("language"),
-        date=book_date(project.date("date")), identifiers=ReadOnlyMapping()))
+        date=book_date(project.date("date")),
+        bibliography=project.bibliography("bibliography", root_dir),
+        identifiers=ReadOnlyMapping()))
     return finish(info, report), report
 
 

@@ -85,6 +85,7 @@ def read(metadata_path: Path) -> tuple[Manifest | None, Report]:
         description=description,
         keywords=values.texts("keywords") or values.texts("subject"),
         date=book_date(values.date("date")), cover_image=values.cover("cover-image", root_dir),
+        bibliography=values.bibliography("bibliography", root_dir),
         identifiers=ReadOnlyMapping()))
     return finish(info, report), report
 

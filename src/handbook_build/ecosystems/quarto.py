@@ -72,7 +72,11 @@ def read(quarto_path: Path) -> tuple[Manifest | None, Report]:
         authors=book.names("author"), description=book.text("description"),
         publisher=book.text("publisher"), license=book.text("license"),
         language=top.language("lang"), date=book_date(book.date("date")),
-        cover_image=book.cover("cover-image", root_dir), identifiers=ReadOnlyMapping()))
+        cover_image=book.cover("cover-image", root_dir),
+        # Quarto reads `bibliography:` at the top level (pandoc's metadata) or under book:
+        bibliography=(book.bibliography("bibliography", root_dir)
+                      or top.bibliography("bibliography", root_dir)),
+        identifiers=ReadOnlyMapping()))
     return finish(info, report), report
 
 
