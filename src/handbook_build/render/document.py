@@ -139,7 +139,10 @@ def geometry_css(geometry: PageGeometry, font_family: str | None, hyphenate: boo
     if font_family:
         # The manifest's face first, then the same script fallbacks base.css names.
         # Notes too: their box keeps the style of the element they float from (a heading).
-        lines.append(f"html, .footnote, .url-note {{ font-family: {_css_string(font_family)}, "
+        # (html .footnote: one element more than the style sheets' .footnote, so it wins wherever
+        # the generated sheet comes.)
+        lines.append(f"html, html .footnote, html .url-note {{ font-family: "
+                     f"{_css_string(font_family)}, "
                      f"{SCRIPT_FALLBACKS_SERIF}, serif; }}")
     if not hyphenate:
         lines.append("p, li, dd, blockquote, figcaption, td, th, .footnote { hyphens: manual; }")
@@ -214,8 +217,11 @@ def colophon_text(css_texts: Iterable[str], body_family: str | None = None) -> s
     """
     declarations = family_declarations(css_texts)
     if body_family:
+        # Rules that repeat the root's face (notes keep the body face in any context) set the
+        # manifest's face too (page_css): they are the body face, not another one.
+        root = {family for selector, family in declarations if selector in ROOT_SELECTORS}
         declarations = [(selector, family) for selector, family in declarations
-                        if selector not in ROOT_SELECTORS]  # fmt: skip
+                        if selector not in ROOT_SELECTORS and family not in root]
         declarations.insert(0, ("html", body_family))
     families = list(dict.fromkeys(family for _, family in declarations))
     faces = _join_names(tuple(families)) if families else "the system's default fonts"
