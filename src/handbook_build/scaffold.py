@@ -137,6 +137,10 @@ language = "en"                         # a BCP 47 tag: "en", "fr", "pt-BR"
 # cover = "images/cover.png"            # a cover image; without one a typographic cover is made
 # bibliography = "refs.bib"             # .bib or CSL JSON: [@key] citations, a References chapter
 # stem = "my-book"                      # output file names; default: the title, slugged
+# number_chapters = false               # "3 · Title" in the contents, openings, outline, nav
+# title_case = true                     # titles typed in capitals shown in title case
+# part_label = "Part"                   # "Part II" over a part's title
+# part_numbers = "roman"                # "roman", "arabic" or "none"
 
 [identifiers]
 # One per edition, never shared: an ISBN ("978-...") or a urn:uuid (made fresh by init).
@@ -159,6 +163,7 @@ images = ["images"]                     # folders where images are looked up
 # font_size = "10.5pt"
 # font_family = "Linux Libertine O"
 # hyphenate = true
+# layout = "screen"                     # "screen": symmetric, no blanks; "book": rectos, mirrored
 
 [print]                                 # the annotatable print edition (wide note margins)
 # trim = "letter"
@@ -167,6 +172,7 @@ images = ["images"]                     # folders where images are looked up
 # note_style = "ruled"                  # "ruled", "dots" or "blank"
 # notes_pages = 1                       # notes pages after each chapter; 0 turns them off
 # prompts = ["What will you try first?"]
+# blank_versos = "notes"                # a blank verso before a recto opening: "notes" or "blank"
 # profile = "none"                      # "kdp", "lulu", "ingramspark"
 # paper = "white"                       # "cream", "color"
 
