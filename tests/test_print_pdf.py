@@ -105,8 +105,15 @@ def _text_rects(pdf: bytes) -> list[list[tuple[float, float, float, float]]]:
 
 
 def _chapter_pages(texts: list[str], title: str) -> list[int]:
-    """1-based pages where a chapter opens (its title on a line of its own, no running head)."""
-    return [n for n, text in enumerate(texts, 1) if text.strip().splitlines()[:1] == [title]]
+    """1-based pages where a chapter opens (its title on a line of its own, no running head;
+    a part's label, "Part I", may stand above it)."""
+    def opening(text: str) -> bool:
+        lines = text.strip().splitlines()
+        if lines[:1] and re.fullmatch(r"Part [IVXLC\d]+", lines[0].strip()):
+            lines = lines[1:]
+        return lines[:1] == [title]
+
+    return [n for n, text in enumerate(texts, 1) if opening(text)]
 
 
 @pytest.fixture(scope="module")
