@@ -34,7 +34,7 @@ ARABIC = "مرحبا بالعالم"
 JAPANESE = "日本語の文章です"
 LONG_CODE = "total = " + " + ".join(f"value_{n}" for n in range(40))
 # What a reader must never see: the syntax of some tool.
-SOURCE_SYNTAX = ("{{#include", "{include}", "{{<", ":::", "{numref}", "{ref}", "{cite}", "[!NOTE]",
+SOURCE_SYNTAX = ("{{#include", "{{#cite", "{include}", "{{<", ":::", "{numref}", "{ref}", "{cite}", "[!NOTE]",
                  "#|", "$$", "\\frac", "(fig-q)=", "@fig-", "title: ", "prompts:", "ANCHOR")
 
 
@@ -88,13 +88,14 @@ INCLUDED = "Included phrase oscar from another file.\n"
 def mdbook() -> Convention:
     return Convention("book.toml", {
         "book.toml": '[book]\ntitle = "Eco mdBook"\nauthors = ["Ada"]\nlanguage = "en"\n'
-                     'src = "src"\n',
+                     'src = "src"\n\n[preprocessor.bib]\nbibliography = "refs.bib"\n',
+        "refs.bib": BIB,
         "src/SUMMARY.md": "# Summary\n\n- [First](first.md)\n- [Second](second.md)\n",
         "src/first.md": _first("mdbook", "![A quokka smiling](quokka.png){#fig-q}",
-                               "[the quokka](#fig-q)", "Knuth's TeXbook"),
+                               "[the quokka](#fig-q)", "{{#cite knuth1984}}"),  # mdbook-bib
         "src/second.md": _second("mdbook", "{{#include part.md}}"),
         "src/part.md": INCLUDED,
-    }, cites=False)
+    }, cites=True)
 
 
 def jupyterbook() -> Convention:

@@ -71,12 +71,22 @@ def _protected(text: str) -> list[tuple[int, int]]:
 _CITE_ROLE = re.compile(r"\{cite(?::(?P<kind>[a-z]+))?\}`(?P<keys>[^`\n]+)`")
 
 
+# mdbook-bib's citation: {{#cite key}} (one key).
+_MDBOOK_CITE = re.compile(r"\{\{#cite\s+(?P<keys>[^\s{}]+)\s*\}\}")
+
+
 def convert_cite_roles(text: str, path: str) -> Fixed:
-    """MyST citation roles as pandoc citations (``[@a; @b]``, ``@a``), which citeproc sets
-    like any other; never left as a role and a code span. Roles shown inside code stay."""
-    if "{cite" not in text:
+    """MyST citation roles and mdbook-bib's ``{{#cite key}}`` as pandoc citations
+    (``[@a; @b]``, ``@a``), which citeproc sets like any other; never left as a role and a
+    code span. Roles shown inside code stay."""
+    if "{cite" not in text and "{{#cite" not in text:
         return Fixed(text)
     code = [(s.offset, s.offset + len(s.text)) for s in split_code(text) if s.is_code]
+    if "{{#cite" in text:
+        text = _MDBOOK_CITE.sub(
+            lambda m: m.group(0) if any(lo <= m.start() < hi for lo, hi in code)
+            else f"[@{m['keys']}]", text)
+        code = [(s.offset, s.offset + len(s.text)) for s in split_code(text) if s.is_code]
 
     def replace_role(match: re.Match[str]) -> str:
         if any(lo <= match.start() < hi for lo, hi in code):

@@ -21,6 +21,9 @@ MDBOOK_TABLES = frozenset({"build", "output", "preprocessor", "rust"})
 BOOK_KEYS = frozenset({"title", "authors", "author", "description", "src", "language",
                        "multilingual", "text-direction"})
 BUILTIN_PREPROCESSORS = frozenset({"links", "index"})
+# Preprocessors whose work handbook-build does itself: mdbook-bib's {{#cite key}} and its
+# bibliography (citations.convert_cite_roles, citeproc).
+HANDLED_PREPROCESSORS = frozenset({"bib"})
 
 
 def is_mdbook_toml(data: Mapping[str, object], folder: Path) -> bool:
@@ -75,15 +78,29 @@ def read(entry: Path) -> tuple[Manifest | None, Report]:
     info = BookInfo(entry, root_dir, summary_path, src_dir, summary.items, Metadata(
         title=title or root_dir.name, authors=values.names("authors") or values.names("author"),
         description=values.text("description"), language=values.language("language"),
-        date=book_date(None), identifiers=ReadOnlyMapping()))
+        date=book_date(None), bibliography=_bibliography(data, lines, root_dir, report),
+        identifiers=ReadOnlyMapping()))
     return finish(info, report), report
+
+
+def _bibliography(data: Mapping[str, object], lines: Mapping[str, int], root_dir: Path,
+                  report: Report) -> Path | None:
+    """mdbook-bib's ``[preprocessor.bib] bibliography = "refs.bib"`` (relative to the book's
+    root), the citation convention of mdBook books."""
+    table = data.get("preprocessor")
+    bib = table.get("bib") if isinstance(table, dict) else None
+    if not isinstance(bib, dict):
+        return None
+    values = Values(bib, report.shown, report, "preprocessor.bib.",
+                    {"bibliography": lines.get("preprocessor.bib", 0)})
+    return values.bibliography("bibliography", root_dir)
 
 
 def _warn_preprocessors(data: Mapping[str, object], lines: Mapping[str, int],
                         report: Report) -> None:
     table = data.get("preprocessor")
     for name in sorted(table) if isinstance(table, dict) else ():
-        if name not in BUILTIN_PREPROCESSORS:
+        if name not in BUILTIN_PREPROCESSORS | HANDLED_PREPROCESSORS:
             report.add(report.shown, lines.get(f"preprocessor.{name}"), f"mdBook preprocessor "
                        f"{name!r} is not run: its syntax stays as written in the chapters",
                        "expand it beforehand, or remove the table", code="preprocessor",
