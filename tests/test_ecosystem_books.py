@@ -34,8 +34,9 @@ ARABIC = "مرحبا بالعالم"
 JAPANESE = "日本語の文章です"
 LONG_CODE = "total = " + " + ".join(f"value_{n}" for n in range(40))
 # What a reader must never see: the syntax of some tool.
-SOURCE_SYNTAX = ("{{#include", "{{#cite", "{include}", "{{<", ":::", "{numref}", "{ref}", "{cite}", "[!NOTE]",
-                 "#|", "$$", "\\frac", "(fig-q)=", "@fig-", "title: ", "prompts:", "ANCHOR")
+SOURCE_SYNTAX = ("{{#include", "{{#cite", "{include}", "{{<", ":::", "{numref}", "{ref}", "{cite}",
+                 "[!NOTE]", "#|", "$$", "\\frac", "(fig-q)=", "@fig-", "title: ", "prompts:",
+                 "ANCHOR")
 
 
 @dataclass(frozen=True)
