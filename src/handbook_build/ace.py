@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,9 @@ def find_ace() -> tuple[AceTool | None, str]:
     return AceTool(ace, chromium), ""
 
 
+ACE_ATTEMPTS = 4  # Ace runs: the first, and three more when it writes no report
+
+
 def run_ace(path: Path, tool: AceTool | None = None) -> AceResult:
     """Run Ace on ``path``. Raises MissingToolError without Ace, RenderError when Ace fails
     (no report); a book with violations is a normal result."""
@@ -102,16 +106,17 @@ def run_ace(path: Path, tool: AceTool | None = None) -> AceResult:
     environment = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": tool.chromium,
                    "PUPPETEER_SKIP_DOWNLOAD": "1"}
     # Ace's browser sometimes fails to start on a busy machine and Ace then exits 1 with no
-    # report; one more try tells that apart from an Ace that really cannot read the book.
-    try:
-        report = _ace_report(path, tool, environment)
-    except _NoReport:
+    # report (seen twice in a row under a loaded test run); more tries, a moment apart, tell
+    # that apart from an Ace that really cannot read the book.
+    for attempt in range(ACE_ATTEMPTS):
         try:
-            report = _ace_report(path, tool, environment)
+            return parse_report(_ace_report(path, tool, environment), path)
         except _NoReport as error:
-            raise RenderError(f"{path}: Ace produced no report (exit {error.code}): "
-                              f"{error.detail}; run ace-cli by hand to see why") from error
-    return parse_report(report, path)
+            if attempt == ACE_ATTEMPTS - 1:
+                raise RenderError(f"{path}: Ace produced no report (exit {error.code}): "
+                                  f"{error.detail}; run ace-cli by hand to see why") from error
+            time.sleep(1.0 + attempt)
+    raise AssertionError("unreachable")
 
 
 class _NoReport(Exception):
