@@ -355,7 +355,7 @@ _CODE = ("render/chunked.py", "render/document.py", "render/pdf.py", "render/pri
          "render/print_transform.py", "render/print_images.py", "render/cover_pdf.py", "fetch.py",
          "svg_clean.py", "pod.py", "proof.py", "fonts.py",
          "render/weasy_notes.py", "render/weasy_note_pages.py", "render/weasy_line_end.py",
-         "render/weasy_speed.py")
+         "render/weasy_speed.py", "render/weasy_patch.py")
 
 
 def _salt(manifest: Manifest, html_book: HtmlBook) -> str:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from handbook_build.render.weasy_patch import find_target
+
 __all__ = ["install"]
 
 _PATCHED = "_handbook_line_end"
@@ -30,15 +32,10 @@ _COLLAPSING = frozenset({"normal", "pre-line"})  # spaces collapse and lines wra
 def install(weasyprint: Any) -> bool:
     """Wrap ``layout.inline.split_first_line``; True if done (or done before)."""
     del weasyprint
-    try:
-        from weasyprint.layout import inline
-    except ImportError:
-        return False
-    original = getattr(inline, "split_first_line", None)
-    if original is None:
-        return False
-    if getattr(original, _PATCHED, False):
-        return True
+    target = find_target("weasyprint.layout.inline", "split_first_line", _PATCHED)
+    if isinstance(target, bool):
+        return target
+    inline, original = target
 
     def split_first_line(text: str, style: Any, context: Any, max_width: Any,
                          justification_spacing: Any, *args: Any, **kwargs: Any) -> Any:

@@ -30,6 +30,8 @@ import inspect
 import textwrap
 from typing import Any
 
+from handbook_build.render.weasy_patch import find_target
+
 __all__ = ["install"]
 
 _REPORT_LINE = "report = not context.in_column and can_break_now and not could_break_before"
@@ -43,15 +45,10 @@ def install(weasyprint: Any) -> tuple[bool, bool]:
 
 
 def _keep_notes_on_call_page() -> bool:
-    try:
-        from weasyprint.layout import block
-    except ImportError:
-        return False
-    function = getattr(block, "_linebox_layout", None)
-    if function is None:
-        return False
-    if getattr(function, _PATCHED, False):
-        return True
+    target = find_target("weasyprint.layout.block", "_linebox_layout", _PATCHED)
+    if isinstance(target, bool):
+        return target
+    block, function = target
     try:
         source = textwrap.dedent(inspect.getsource(function))
         first_line = inspect.getsourcelines(function)[1]
@@ -63,7 +60,7 @@ def _keep_notes_on_call_page() -> bool:
     ast.increment_lineno(tree, first_line - 1)  # tracebacks point at WeasyPrint's own lines
     namespace: dict[str, Any] = {}
     # The copy runs in block.py's globals, so it calls the same helpers as the original.
-    exec(compile(tree, block.__file__ or "block.py", "exec"), vars(block), namespace)
+    exec(compile(tree, block.__file__ or "block.py", "exec"), block.__dict__, namespace)
     patched = namespace["_linebox_layout"]
     setattr(patched, _PATCHED, True)
     block._linebox_layout = patched
@@ -71,15 +68,10 @@ def _keep_notes_on_call_page() -> bool:
 
 
 def _reported_notes_per_page() -> bool:
-    try:
-        from weasyprint.layout import page
-    except ImportError:
-        return False
-    original = getattr(page, "remake_page", None)
-    if original is None:
-        return False
-    if getattr(original, _PATCHED, False):
-        return True
+    target = find_target("weasyprint.layout.page", "remake_page", _PATCHED)
+    if isinstance(target, bool):
+        return target
+    page, original = target
 
     def remake_page(index: int, context: Any, *args: Any, **kwargs: Any) -> Any:
         saved: dict[int, list[Any]] | None = getattr(context, "handbook_reported_after", None)
