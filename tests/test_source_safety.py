@@ -11,9 +11,6 @@ from __future__ import annotations
 import os
 import re
 import socket
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,28 +25,9 @@ from bookmaker import (
     run_cli_subprocess,
     tree_hashes,
 )
+from opened_files import recording_opens
 
 TWO_GB = 2 * 1024 ** 3
-_OPENED: list[str] = []
-_RECORDING = [False]
-
-
-def _hook(event: str, args: tuple[object, ...]) -> None:
-    if _RECORDING[0] and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
-        _OPENED.append(os.path.realpath(os.fsdecode(args[0])))
-
-
-sys.addaudithook(_hook)
-
-
-@contextmanager
-def recording_opens() -> Iterator[list[str]]:
-    _OPENED.clear()
-    _RECORDING[0] = True
-    try:
-        yield _OPENED
-    finally:
-        _RECORDING[0] = False
 
 
 def _sparse(path: Path, size: int = TWO_GB) -> Path:

@@ -7,10 +7,7 @@ the full reading would notice is still noticed.
 from __future__ import annotations
 
 import os
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,27 +15,7 @@ import pytest
 from bookmaker import Book, build_args, make_book, png_bytes, run_cli
 from handbook_build import stat_digests
 from handbook_build.stat_digests import StatDigests, tree_state
-
-_OPENED: list[str] = []
-_RECORDING = [False]
-
-
-def _hook(event: str, args: tuple[object, ...]) -> None:
-    if _RECORDING[0] and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
-        _OPENED.append(os.path.realpath(os.fsdecode(args[0])))
-
-
-sys.addaudithook(_hook)
-
-
-@contextmanager
-def recording_opens() -> Iterator[list[str]]:
-    _OPENED.clear()
-    _RECORDING[0] = True
-    try:
-        yield _OPENED
-    finally:
-        _RECORDING[0] = False
+from opened_files import recording_opens
 
 
 @pytest.fixture
