@@ -364,3 +364,35 @@ def test_the_watchdog_removes_the_temporaries_when_the_unwinding_is_too_slow(
     assert run.returncode == 130, run.stderr
     assert marker.read_text() == "swept"
     assert "Traceback" not in run.stderr
+
+
+_SIGNAL_IN_A_FINALIZER = """
+import gc, os, signal, sys, time
+from handbook_build import stopping
+
+class Finalized:
+    def __del__(self) -> None:  # the signal arrives while a finalizer runs (WeasyPrint's fonts)
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):
+            pass
+
+with stopping.signals_stop_the_build():
+    try:
+        Finalized()
+        gc.collect()
+        for _ in range(200):
+            time.sleep(0.01)
+        print("the build went on")
+    except stopping.BuildInterrupted as stop:
+        print("unwound", stop.exit_code)
+"""
+
+
+def test_a_signal_during_a_finalizer_still_unwinds_the_build_without_a_traceback() -> None:
+    """Python cannot raise out of a ``__del__``: it prints "Exception ignored in" with a
+    traceback and carries on (seen in CI: WeasyPrint's FontConfiguration.__del__ got the
+    Ctrl-C). The stop must still unwind the build, quietly."""
+    run = subprocess.run([str(Path(CLI).parent / "python"), "-c", _SIGNAL_IN_A_FINALIZER],
+                         capture_output=True, text=True, timeout=20, env=cli_env())
+    assert run.stdout.strip() == "unwound 130", (run.stdout, run.stderr)
+    assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr

@@ -16,6 +16,11 @@ So while ``signals_stop_the_build`` is active, in the main process:
   KeyboardInterrupt), which unwinds the build: nothing is written, so the previous editions
   stay; the pools' joins return at once, their workers being gone;
 - a second signal only ends the descendants again: no second exception, no traceback;
+- a ``BuildInterrupted`` raised where Python cannot propagate it (the signal arrived while a
+  ``__del__`` or a weakref callback ran, as WeasyPrint's font objects have) would be printed as
+  "Exception ignored in ..." with a traceback, and the build would go on: ``_on_unraisable``
+  swallows it quietly and delivers the signal again, so that it is raised at the next point
+  where it can unwind the build;
 - a watchdog thread ends the process with the same exit code if the unwinding has not finished
   within ``GRACE_SECONDS``, so no stop ever hangs.
 
@@ -53,6 +58,8 @@ _received: int | None = None  # the first stop signal
 _ended: set[int] = set()  # processes ended because of it
 _reported = threading.Event()
 _cleanups: list[Callable[[], None]] = []  # what the watchdog does before it exits
+_redeliver = False  # the last BuildInterrupted was lost in a finalizer: raise it once more
+_outer_unraisable_hook = sys.unraisablehook  # the one the guard replaced
 
 
 class BuildInterrupted(KeyboardInterrupt):
@@ -95,7 +102,7 @@ def report_once(signum: int) -> None:
 def signals_stop_the_build() -> Iterator[None]:
     """Guard a build in this (main) process; see the module docstring. Elsewhere (a thread,
     a test runner's worker) there is nothing to guard: it does nothing."""
-    global _owner, _received, _guarded
+    global _owner, _received, _guarded, _outer_unraisable_hook
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -104,6 +111,8 @@ def signals_stop_the_build() -> Iterator[None]:
     _ended.clear()
     _reported.clear()
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    _outer_unraisable_hook = sys.unraisablehook
+    sys.unraisablehook = _on_unraisable
     for number in STOP_SIGNALS:
         signal.signal(number, _on_signal)
     try:
@@ -112,6 +121,7 @@ def signals_stop_the_build() -> Iterator[None]:
         if _received is None:  # after a stop, stay quiet until the exit: a second Ctrl-C too
             for number, handler in previous.items():
                 signal.signal(number, handler)
+            sys.unraisablehook = _outer_unraisable_hook
             _owner, _guarded = None, False
             _prctl(_PR_SET_CHILD_SUBREAPER, 0)
 
@@ -158,7 +168,7 @@ def _on_early_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
-    global _received
+    global _received, _redeliver
     if os.getpid() != _owner:
         return  # a child forked a moment ago, before its handlers were reset
     first = _received is None
@@ -167,7 +177,29 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     end_descendants()
     if first:
         _start_watchdog(signum)
+    if first or _redeliver:
+        _redeliver = False
         raise BuildInterrupted(signum)
+
+
+def _on_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """A finalizer swallowed the stop: no "Exception ignored" traceback, and the signal once
+    more, from a thread a moment later: raised from here it would run its handler inside this
+    hook, which swallows it too. Should it land in a finalizer again, this repeats; the watchdog
+    ends the process if it never lands."""
+    global _redeliver
+    stop = unraisable.exc_value
+    if isinstance(stop, BuildInterrupted) and os.getpid() == _owner:
+        _redeliver = True
+        threading.Timer(0.01, _deliver_again, args=(stop.signum,)).start()
+        return
+    _outer_unraisable_hook(unraisable)
+
+
+def _deliver_again(signum: int) -> None:
+    if _redeliver:
+        with contextlib.suppress(OSError):
+            os.kill(os.getpid(), signum)
 
 
 @contextlib.contextmanager
