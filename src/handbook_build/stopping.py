@@ -191,7 +191,9 @@ def _on_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
     stop = unraisable.exc_value
     if isinstance(stop, BuildInterrupted) and os.getpid() == _owner:
         _redeliver = True
-        threading.Timer(0.01, _deliver_again, args=(stop.signum,)).start()
+        again = threading.Timer(0.01, _deliver_again, args=(stop.signum,))
+        again.daemon = True  # never holds up the exit
+        again.start()
         return
     _outer_unraisable_hook(unraisable)
 
