@@ -336,6 +336,12 @@ def test_a_signal_while_the_command_starts(tmp_path: Path, name: str, delay: flo
     assert _left_behind(process.pid, []) == []
 
 
+def _run_python(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A script in the project's interpreter, in a process of its own (its watchdog may exit)."""
+    return subprocess.run([str(Path(CLI).parent / "python"), "-c", script, *args],
+                          capture_output=True, text=True, timeout=20, env=cli_env())
+
+
 _SLOW_UNWINDING = """
 import sys, time
 from pathlib import Path
@@ -359,15 +365,14 @@ def test_the_watchdog_removes_the_temporaries_when_the_unwinding_is_too_slow(
     unwinding would have done (pipeline.build registers the removal of its temporary files), so
     a loaded machine leaves nothing half-written behind."""
     marker = tmp_path / "marker"
-    run = subprocess.run([str(Path(CLI).parent / "python"), "-c", _SLOW_UNWINDING, str(marker)],
-                         capture_output=True, text=True, timeout=20, env=cli_env())
+    run = _run_python(_SLOW_UNWINDING, str(marker))
     assert run.returncode == 130, run.stderr
     assert marker.read_text() == "swept"
     assert "Traceback" not in run.stderr
 
 
 _SIGNAL_IN_A_FINALIZER = """
-import gc, os, signal, sys, time
+import os, signal, time
 from handbook_build import stopping
 
 class Finalized:
@@ -378,8 +383,7 @@ class Finalized:
 
 with stopping.signals_stop_the_build():
     try:
-        Finalized()
-        gc.collect()
+        Finalized()  # freed at once: no reference is kept
         for _ in range(200):
             time.sleep(0.01)
         print("the build went on")
@@ -392,7 +396,6 @@ def test_a_signal_during_a_finalizer_still_unwinds_the_build_without_a_traceback
     """Python cannot raise out of a ``__del__``: it prints "Exception ignored in" with a
     traceback and carries on (seen in CI: WeasyPrint's FontConfiguration.__del__ got the
     Ctrl-C). The stop must still unwind the build, quietly."""
-    run = subprocess.run([str(Path(CLI).parent / "python"), "-c", _SIGNAL_IN_A_FINALIZER],
-                         capture_output=True, text=True, timeout=20, env=cli_env())
+    run = _run_python(_SIGNAL_IN_A_FINALIZER)
     assert run.stdout.strip() == "unwound 130", (run.stdout, run.stderr)
     assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr
