@@ -39,7 +39,7 @@ handbook: $(STAMP)
 test: $(STAMP) $(ACE_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy --strict src
-	$(BIN)/pytest -n 2 --dist loadfile -q
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -q
 
 # After a reviewed, intended change to the pages: rebuild the specimen and rewrite the golden
 # page images in tests/golden/ (then look at them, `git diff --stat tests/golden`, and commit).
@@ -49,7 +49,7 @@ golden: $(STAMP)
 
 # The suite without the real-handbook and slow tests (markers in pyproject.toml): minutes less.
 test-fast: $(STAMP)
-	$(BIN)/pytest -n 2 --dist loadfile -q -m "not handbook and not slow"
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -q -m "not handbook and not slow"
 
 # Fresh-machine truth: every system package the suite relies on is in scripts/system-deps.sh.
 test-fresh: $(STAMP)

@@ -1,5 +1,6 @@
 """tests/slow-tests.txt from a suite run's ``--durations=0`` report: the tests whose setup,
-call and teardown took at least ``--seconds`` in all, and the time share of each marker.
+call and teardown took at least ``--seconds`` in all, and the time share of each marker; and
+tests/file-seconds.txt, the time of each test file (conftest.py runs the longest first).
 
     pytest -n 2 --dist loadfile -q --durations=0 > durations.txt
     python benchmarks/slow_tests.py durations.txt --seconds 20 [--write]
@@ -10,7 +11,6 @@ A module-scoped fixture's setup is charged to the first test that uses it, as py
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -19,6 +19,7 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 LISTING = PROJECT_DIR / "tests" / "slow-tests.txt"
+FILE_LISTING = PROJECT_DIR / "tests" / "file-seconds.txt"
 _DURATION = re.compile(r"^([\d.]+)s (setup|call|teardown)\s+(\S+)$", re.MULTILINE)
 
 
@@ -56,12 +57,22 @@ def main() -> None:
         print(f"  {name:<24} {count:>4} tests {seconds:>8.0f} s {100 * seconds / total:>6.1f} %")
     if args.write:
         lines = [f"# Tests that took >= {args.seconds:.0f} s (setup + call + teardown) in one run",
-                 "# of the whole suite (make test), load average "
-                 f"{os.getloadavg()[0]:.1f} when written; regenerate with",
+                 "# of the whole suite (make test; the machine's load then is in the README);",
+                 "# regenerate with",
                  "# benchmarks/slow_tests.py. conftest.py marks these `slow`.",
                  *(f"{test}  {seconds:.0f}" for test, seconds in sorted(slow.items()))]
         LISTING.write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"wrote {len(slow)} tests to {LISTING}")
+        per_file: dict[str, float] = defaultdict(float)
+        for test, seconds in per_test.items():
+            per_file[test.split("::")[0]] += seconds
+        rows = sorted(per_file.items(), key=lambda row: (-row[1], row[0]))
+        FILE_LISTING.write_text("\n".join([
+            "# Seconds per test file (setup + call + teardown of its tests) in one run of the",
+            "# whole suite; conftest.py runs the files longest first. Regenerate with",
+            "# benchmarks/slow_tests.py --write.",
+            *(f"{name}  {seconds:.1f}" for name, seconds in rows)]) + "\n", encoding="utf-8")
+        print(f"wrote {len(rows)} files to {FILE_LISTING}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from shared_builds import SharedHandbook, shared_handbook
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SAMPLE_MANIFEST = PROJECT_DIR / "manuscript" / "book.toml"
 HANDBOOK_MANIFEST = PROJECT_DIR / "editions" / "peeragogy-v3" / "book.toml"
@@ -32,6 +34,13 @@ def project_dir() -> Path:
     return PROJECT_DIR
 
 
+@pytest.fixture(scope="session")
+def handbook_build(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SharedHandbook:
+    """The real handbook, every edition, built once per run for every test file that reads it
+    (tests/shared_builds.py): read its outputs, never change them."""
+    return shared_handbook(tmp_path_factory, corpus_dir)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that reads the real handbook is marked ``handbook``, whether it says
     ``@pytest.mark.corpus`` or just asks for ``corpus_dir``: ``-m "not handbook"`` leaves out
@@ -43,6 +52,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.handbook)
         if item.nodeid in slow or item.nodeid.split("[")[0] in slow:
             item.add_marker(pytest.mark.slow)
+    _longest_files_first(items)
+
+
+def _longest_files_first(items: list[pytest.Item]) -> None:
+    """Run the test files in the order of their measured time, longest first (``make test``
+    passes ``--no-loadscope-reorder`` so that pytest-xdist keeps this order): the two workers
+    then end close together instead of one waiting while the other runs a long file it took
+    last. The shared build of the real handbook (tests/shared_builds.py) is made by the first
+    file that reads it; the second file is the longest one that does not, so that the other
+    worker has work while the build runs instead of waiting on its lock. Within a file the
+    order is the file's own. (Only the order changes; every test still runs.)"""
+    seconds = _measured_file_seconds()
+    files = list(dict.fromkeys(item.nodeid.split("::")[0] for item in items))
+    readers = {item.nodeid.split("::")[0] for item in items
+               if "handbook_build" in getattr(item, "fixturenames", ())}
+    order = sorted(files, key=lambda name: -seconds.get(name, 0.0))
+    first_reader = next((name for name in order if name in readers), None)
+    if first_reader is not None:
+        order.remove(first_reader)
+        order.insert(0, first_reader)
+        independent = next((name for name in order[1:] if name not in readers), None)
+        if independent is not None:
+            order.remove(independent)
+            order.insert(1, independent)
+    position = {name: number for number, name in enumerate(order)}
+    items.sort(key=lambda item: position[item.nodeid.split("::")[0]])
+
+
+def _measured_file_seconds() -> dict[str, float]:
+    """Seconds per test file in tests/file-seconds.txt (benchmarks/slow_tests.py --write)."""
+    listing = Path(__file__).with_name("file-seconds.txt")
+    if not listing.is_file():
+        return {}
+    rows = [line.split() for line in listing.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    return {row[0]: float(row[1]) for row in rows}
 
 
 def _measured_slow() -> set[str]:

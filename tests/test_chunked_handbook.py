@@ -1,8 +1,10 @@
 """The real handbook laid out in chunks is the single-pass book (split from test_chunked.py: the
-longest test of the suite gets a worker of its own)."""
+longest test of the suite gets a worker of its own). The chunked editions are the run's one
+build of the handbook (tests/shared_builds.py); the single-pass ones are laid out here."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,25 +15,27 @@ from chunked_support import (
     edited,
     html_book_of,
 )
+from handbook_build.cache import cache_dir
 from handbook_build.render import chunked
 from handbook_build.render.pdf import render_pdf
+from shared_builds import SharedHandbook
 
 
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_real_handbook_chunked_is_the_single_pass_book(corpus_dir: Path,
+def test_real_handbook_chunked_is_the_single_pass_book(handbook_build: SharedHandbook,
+                                                        corpus_dir: Path,
                                                         tmp_path: Path) -> None:
     from handbook_build.render.print_pdf import render_print
 
-    book = html_book_of(HANDBOOK, tmp_path / "out", corpus_dir)
-    cache = tmp_path / "out" / ".cache"
-    reading = chunked.render_reading_pdf(book, cache)
-    assert reading is not None
-    assert_same_book(render_pdf(book).data, reading.data)
-    printed = chunked.render_print_edition(book, cache)
-    assert printed is not None
-    assert_same_book(render_print(book).pdf, printed.pdf)
-    # One chapter edited: one chunk per edition laid out again, the bytes of a clean build.
+    # The book the build laid out, read again (its chapters from the build's HTML cache).
+    book = html_book_of(HANDBOOK, handbook_build.out, corpus_dir)
+    assert_same_book(render_pdf(book).data, handbook_build.output(".pdf").read_bytes())
+    assert_same_book(render_print(book).pdf, handbook_build.output("-print.pdf").read_bytes())
+    # One chapter edited: laid out from a copy of the build's chunk cache (one chunk again),
+    # the bytes of a clean chunked layout of the edited book.
+    cache = tmp_path / "cache"
+    shutil.copytree(cache_dir(handbook_build.out), cache)
     changed = edited(book, "play", "<p>One more sentence.</p>")
     rebuilt = chunked.render_reading_pdf(changed, cache)
     clean = chunked.render_reading_pdf(changed, tmp_path / "clean")

@@ -16,21 +16,18 @@ import pytest
 from pypdf import PdfReader
 
 from handbook_build.links import build_site_map
-from handbook_build.manifest import load_manifest
 from handbook_build.model import Manifest
-from handbook_build.pipeline import BuildReport, BuildRequest, build
+from handbook_build.pipeline import BuildReport
+from shared_builds import SharedHandbook
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 URL = re.compile(r"https?://[^\s)\]>\"']+")
 
 
 @pytest.fixture(scope="session")
-def handbook(corpus_dir: Path, project_dir: Path,
-             tmp_path_factory: pytest.TempPathFactory) -> tuple[Manifest, Path, BuildReport]:
-    manifest = load_manifest(project_dir / "editions" / "peeragogy-v3" / "book.toml", corpus_dir)
-    out = tmp_path_factory.mktemp("handbook")
-    report = build(BuildRequest(manifest, out, ("md", "pdf", "print", "epub"), jobs=2))
-    return manifest, out, report
+def handbook(handbook_build: SharedHandbook) -> tuple[Manifest, Path, BuildReport]:
+    """The run's one build of the real handbook (tests/shared_builds.py)."""
+    return handbook_build.manifest, handbook_build.out, handbook_build.report
 
 
 def _mapped_site_urls(manifest: Manifest) -> Counter[str]:

@@ -25,6 +25,7 @@ from handbook_build.model import (
 )
 from handbook_build.pod import GutterStep, get_profile
 from handbook_build.render.print_pdf import PrintEdition, render_print
+from shared_builds import SharedHandbook
 
 pytest.importorskip("weasyprint")
 
@@ -344,27 +345,30 @@ def test_sample_book_through_the_pipeline(tmp_path: Path) -> None:
 
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_real_handbook_passes_kdp_preflight(corpus_dir: Path, tmp_path: Path) -> None:
-    from handbook_build.assemble import assemble
-    from handbook_build.htmlbook import to_html
-    from handbook_build.manifest import load_manifest
-    from handbook_build.sources import read_book
-
-    manifest = load_manifest(PROJECT_DIR / "editions" / "peeragogy-v3" / "book.toml")
-    manifest = dataclasses.replace(
-        manifest, print=dataclasses.replace(manifest.print, profile="kdp")
-    )
-    book = to_html(assemble(read_book(manifest, tmp_path)))
-    edition = render_print(book)
+def test_real_handbook_passes_kdp_preflight(handbook_build: SharedHandbook) -> None:
+    """The handbook's print edition (its manifest names the KDP profile), from the run's one
+    build of the real handbook: the preflight report beside it, the pages, the cover."""
+    manifest = handbook_build.manifest
+    assert manifest.print.profile == "kdp"
+    report = json.loads(handbook_build.output("-print-preflight.json").read_text())
+    assert report["profile"] == "kdp"
+    checks = {check["rule"]: check for check in report["checks"]}
     # The handbook's web pictures are sized as in the reading PDF (about 96 ppi): reported,
     # each with its file, as the one rule it fails. Everything else passes.
-    failed = {check.rule for check in edition.preflight.failures}
-    assert failed <= {"image-resolution"}, edition.preflight.to_json()
-    resolution = next(c for c in edition.preflight.checks if c.rule == "image-resolution")
-    assert all(entry["source"] for entry in resolution.figures["below"])
-    assert 24 <= edition.page_count <= 828 and edition.page_count % 2 == 0
-    assert edition.spine_width_in == pytest.approx(edition.page_count * 0.002252)
-    texts = _texts(edition.pdf)
+    failed = {rule for rule, check in checks.items() if not check["passed"]}
+    assert failed <= {"image-resolution"}, report
+    below = checks["image-resolution"]["figures"]["below"]
+    assert below and all(entry["source"] for entry in below)
+    pdf = handbook_build.output("-print.pdf").read_bytes()
+    printed = pypdf.PdfReader(io.BytesIO(pdf))
+    page_count = len(printed.pages)
+    assert 24 <= page_count <= 828 and page_count % 2 == 0
+    # The cover's width is back, spine and front: the spine is KDP's white paper per page.
+    trim = printed.pages[0].trimbox
+    cover = pypdf.PdfReader(handbook_build.output("-cover.pdf")).pages[0].trimbox
+    spine_in = (float(cover.width) - 2 * float(trim.width)) / 72
+    assert spine_in == pytest.approx(page_count * 0.002252, abs=0.001)
+    texts = _texts(pdf)
     notes = [t for t in texts if t.startswith("Notes")]
     # One after each chapter, and one more wherever a blank verso would have fallen: no page
     # of the body is left blank (the front matter's verso after the contents may be).

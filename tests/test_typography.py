@@ -19,6 +19,7 @@ from bookmaker import make_book
 from handbook_build.manifest import load_manifest
 from handbook_build.pipeline import BuildRequest, build
 from handbook_build.typography import mark_line_breaks, needs_whole_word, url_break_html
+from shared_builds import SharedHandbook
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 # WeasyPrint's inserted hyphen is U+2010; an explicit hyphen stays U+002D.
@@ -130,12 +131,10 @@ def test_a_narrow_page_never_hyphenates_names_or_splits_urls_inside_a_word(
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_the_handbook_reading_pdf_meets_the_hyphenation_targets(
-        corpus_dir: Path, project_dir: Path, tmp_path: Path) -> None:
+        handbook_build: SharedHandbook) -> None:
     if pdftotext_missing:
         pytest.skip("pdftotext (poppler-utils) is not installed")
-    manifest = load_manifest(project_dir / "editions" / "peeragogy-v3" / "book.toml", corpus_dir)
-    build(BuildRequest(manifest, tmp_path, ("pdf",), jobs=2))
-    pdf = next(tmp_path.glob("*.pdf"))
+    pdf = handbook_build.output(".pdf")
     lines = _lines(pdf)
     text_lines = [words for words in lines if words]
     hyphenated = [words for words in text_lines if HYPHENATED_END.search(words[-1])]
