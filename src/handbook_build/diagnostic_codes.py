@@ -29,11 +29,11 @@ STAGES: tuple[tuple[Stage, str], ...] = (
                   "a pandoc folder (ecosystems/)"),
     ("contents", "The contents list (contents.py, structure.py)"),
     ("chapters", "Reading the chapters (sources.py, guard.py, includes.py, markdown_fix.py, "
-                 "markdown_inert.py, site_junk.py, citations.py, xrefs.py, math_html.py)"),
+                 "markdown_inert.py, site_junk.py, citations.py, xrefs.py)"),
     ("images", "Images (images.py)"),
     ("links", "Links (links.py)"),
     ("lint", "Lint rules of `check` only (lint_rules.py)"),
-    ("html", "The HTML book (htmlbook.py, html_ids.py)"),
+    ("html", "The HTML book (htmlbook.py, html_ids.py, math_html.py)"),
     ("output", "Output paths (output_guard.py)"),
     ("editions", "Making the editions (editions.py, paged_limits.py)"),
     ("pdf-check", "A built PDF: structure and typesetting (pdfcheck.py, typeset_check.py; "
@@ -292,7 +292,7 @@ CODES: tuple[CodeInfo, ...] = (
        "check the key, or add the entry to the bibliography file"),
     _c("xref-unresolved", _W, "chapters", "a cross-reference names an unknown label",
        "define the label with (label)= or {#label}"),
-    _c("math-unparsed", _W, "chapters", "a TeX formula cannot be read; shown as code",
+    _c("math-unparsed", _W, "html", "a TeX formula cannot be read; shown as code",
        "check its braces and commands"),
     # --- images -----------------------------------------------------------------------------
     _c("missing-image", _E, "images", "a local image file does not exist",

@@ -1,0 +1,717 @@
+"""Every code of the catalogue (handbook_build.diagnostic_codes) is triggered once (issue 12).
+
+One case per catalogue entry: a tiny book checked in-process (``run_check``), or a direct call of
+the stage that emits the code, and the code must be reported at the severity the catalogue
+gives, with its file and line where the code has one. Books are written into tmp_path and
+checked from there, so paths read as an editor types them (``chapters/intro.md``).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+import pytest
+from bookmaker import DEFAULT_TOML, make_book, png_bytes
+
+from handbook_build.check import run_check
+from handbook_build.diagnostic_codes import CODES, CodeInfo
+from handbook_build.model import Diagnostic
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """What must be reported: the code (a family's member for a family), and where."""
+
+    code: str
+    path: str | None = None
+    line: int | None = None  # checked when path is given
+    page: int | None = None
+
+
+Found = tuple[Sequence[Diagnostic], Expect]
+TRIGGERS: dict[str, Callable[[Path], Found]] = {}
+# Codes no test here can trigger, with the exact reason (each one is a pytest.skip).
+CANNOT: dict[str, str] = {}
+
+
+def trigger(shown: str) -> Callable[[Callable[[Path], Found]], Callable[[Path], Found]]:
+    def register(function: Callable[[Path], Found]) -> Callable[[Path], Found]:
+        assert shown not in TRIGGERS, shown
+        TRIGGERS[shown] = function
+        return function
+    return register
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
+def check(target: str | Path) -> list[Diagnostic]:
+    return list(run_check(Path(target)).diagnostics)
+
+
+def book(chapters: dict[str, str | bytes] | None = None, *, contents: str | None = None,
+         toml: str | None = None, toml_extra: str = "", images: dict[str, bytes] | None = None,
+         files: dict[str, str | bytes] | None = None) -> list[Diagnostic]:
+    """Write a book into the working folder (tmp_path) and check it."""
+    written = make_book(Path("."), chapters, contents=contents, toml=toml, toml_extra=toml_extra,
+                        images=images, files=files)
+    return check(written.manifest.name)
+
+
+def chapter(text: str) -> list[Diagnostic]:
+    """A one-chapter book whose chapter (chapters/intro.md) is ``text``."""
+    return book({"intro.md": text})
+
+
+INTRO = "chapters/intro.md"
+TOML_BOOK = DEFAULT_TOML.split("[contents]")[0]  # [book] only
+CONTENTS = '\n[contents]\nfile = "contents.md"\nimages = ["images"]\n'
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+@trigger("missing-file")
+def _missing_file(tmp: Path) -> Found:
+    return check("nowhere/book.toml"), Expect("missing-file", "nowhere/book.toml")
+
+
+@trigger("manifest")
+def _manifest(tmp: Path) -> Found:
+    Path("empty").mkdir()  # a folder with no contents file: manifest_from_contents refuses it
+    return check("empty"), Expect("manifest", "empty")
+
+
+@trigger("source")
+def _source(tmp: Path) -> Found:
+    # No book makes read_book raise a SourceError without diagnostics today (its errors all
+    # carry them); check's wrapper for one is called with such an error, as read_book would.
+    from handbook_build import check as check_module
+    from handbook_build import sources
+    from handbook_build.errors import SourceError
+
+    make_book(Path("."))
+    manifest, _ = check_module._load_manifest(Path("book.toml"), None)
+    assert manifest is not None
+    saved = sources.read_book
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise SourceError("chapters/intro.md:3: the chapter cannot be used; fix it")
+
+    sources.read_book = failing  # type: ignore[assignment]
+    try:
+        _, found = check_module._read_book(manifest)
+    finally:
+        sources.read_book = saved
+    return found, Expect("source", INTRO, 3)
+
+
+@trigger("<module>")
+def _logged(tmp: Path) -> Found:
+    from handbook_build import check as check_module
+
+    with check_module._captured_warnings() as logged:
+        logging.getLogger("handbook_build.fetch").warning("refused to fetch %s: %s", "x", "y")
+    return logged, Expect("fetch", "handbook-build")
+
+
+# --- manifest --------------------------------------------------------------------------------
+
+
+@trigger("toml-syntax")
+def _toml_syntax(tmp: Path) -> Found:
+    return book(toml="[book]\ntitle = \n"), Expect("toml-syntax", "book.toml", 2)
+
+
+@trigger("unreadable")
+def _unreadable(tmp: Path) -> Found:
+    os.mkfifo("book.toml")  # stat-ed first, never opened: no hang
+    return check("book.toml"), Expect("unreadable", "book.toml")
+
+
+@trigger("not-utf8")
+def _not_utf8(tmp: Path) -> Found:
+    return book(toml=b'[book]\ntitle = "\xff"\n'), Expect("not-utf8", "book.toml", 2)
+
+
+@trigger("not-a-file")
+def _not_a_file(tmp: Path) -> Found:
+    make_book(Path("."), {"intro.md": "# Intro\n"}, contents="- [Dir](chapters/dir.md)\n")
+    Path("chapters/dir.md").mkdir()
+    return check("book.toml"), Expect("not-a-file", "contents.md", 1)
+
+
+@trigger("unknown-key")
+def _unknown_key(tmp: Path) -> Found:
+    return book(toml=DEFAULT_TOML.replace('stem = "book"', 'stem = "book"\ncolour = "red"')), \
+        Expect("unknown-key", "book.toml", 6)
+
+
+@trigger("wrong-type")
+def _wrong_type(tmp: Path) -> Found:
+    return book(toml=DEFAULT_TOML.replace('title = "Test Book"', "title = 3")), \
+        Expect("wrong-type", "book.toml", 2)
+
+
+@trigger("bad-value")
+def _bad_value(tmp: Path) -> Found:
+    return book(toml=DEFAULT_TOML.replace('language = "en"', 'language = "not a tag"')), \
+        Expect("bad-value", "book.toml", 4)
+
+
+@trigger("error")
+def _error(tmp: Path) -> Found:
+    return book(toml_extra="\n[epub]\nnav_depth = 9\n"), Expect("error", "book.toml", 12)
+
+
+@trigger("missing-key")
+def _missing_key(tmp: Path) -> Found:
+    return book(toml=DEFAULT_TOML.replace('title = "Test Book"\n', "")), \
+        Expect("missing-key", "book.toml", 1)
+
+
+@trigger("missing-date")
+def _missing_date(tmp: Path) -> Found:
+    return book(toml=DEFAULT_TOML.replace("date = 2024-03-01\n", "")), \
+        Expect("missing-date", "book.toml", 1)
+
+
+@trigger("conflict")
+def _conflict(tmp: Path) -> Found:
+    toml = DEFAULT_TOML.replace('stem = "book"', 'stem = "book"\nsite_url = "https://a.org"')
+    return book(toml=toml + '\n[site]\nurl = "https://b.org"\n'), Expect("conflict", "book.toml")
+
+
+@trigger("bad-identifier")
+def _bad_identifier(tmp: Path) -> Found:
+    return book(toml_extra='\n[identifiers]\nepub = "xyz"\n'), \
+        Expect("bad-identifier", "book.toml", 12)
+
+
+@trigger("identifier-collision")
+def _identifier_collision(tmp: Path) -> Found:
+    uuid = "urn:uuid:12345678-1234-5678-1234-567812345678"
+    return book(toml_extra=f'\n[identifiers]\nepub = "{uuid}"\nprint = "{uuid}"\n'), \
+        Expect("identifier-collision", "book.toml")
+
+
+@trigger("bad-alias")
+def _bad_alias(tmp: Path) -> Found:
+    toml = DEFAULT_TOML + '\n[site]\nurl = "https://a.org"\naliases = { old = "nope.md" }\n'
+    return book(toml=toml), Expect("bad-alias", "book.toml")
+
+
+@trigger("missing-folder")
+def _missing_folder(tmp: Path) -> Found:
+    return book(toml=DEFAULT_TOML.replace('images = ["images"]', 'images = ["gone"]')), \
+        Expect("missing-folder", "book.toml", 9)
+
+
+@trigger("missing-variable")
+def _missing_variable(tmp: Path) -> Found:
+    os.environ.pop("HB_TEST_NOT_SET", None)
+    return book(toml=DEFAULT_TOML + 'source = "${HB_TEST_NOT_SET}/x"\n'), \
+        Expect("missing-variable", "book.toml")
+
+
+@trigger("outside-root")
+def _outside_root(tmp: Path) -> Found:
+    Path("inner").mkdir()
+    Path("outside.md").write_text("# Out\n", encoding="utf-8")
+    make_book(Path("inner"), {"intro.md": "# Intro\n"},
+              contents="- [Intro](chapters/intro.md)\n- [Out](../outside.md)\n")
+    return check("inner/book.toml"), Expect("outside-root", "contents.md", 2)
+
+
+@trigger("symlink-loop")
+def _symlink_loop(tmp: Path) -> Found:
+    make_book(Path("."), {"intro.md": "# Intro\n"},
+              contents="- [Intro](chapters/intro.md)\n- [Loop](chapters/loop.md)\n")
+    os.symlink("loop.md", "chapters/loop.md")
+    return check("book.toml"), Expect("symlink-loop", "contents.md", 2)
+
+
+@trigger("system-folder")
+def _system_folder(tmp: Path) -> Found:
+    return book(toml=DEFAULT_TOML + 'source = "/etc"\n'), Expect("system-folder", "book.toml")
+
+
+@trigger("missing-chapter")
+def _missing_chapter(tmp: Path) -> Found:
+    return book(contents="- [Intro](chapters/intro.md)\n- [Gone](chapters/gone.md)\n"), \
+        Expect("missing-chapter", "contents.md", 2)
+
+
+@trigger("empty-contents")
+def _empty_contents(tmp: Path) -> Found:
+    return book(contents="# Nothing listed\n"), Expect("empty-contents", "contents.md")
+
+
+@trigger("pod-profile")
+def _pod_profile(tmp: Path) -> Found:
+    extra = '\n[print]\nprofile = "kdp"\nmargins = { inner = "0.2in" }\n'
+    return book(toml_extra=extra), Expect("pod-profile", "book.toml")
+
+
+@trigger("no-manifest")
+def _no_manifest(tmp: Path) -> Found:
+    Path("README.md").write_text("- [One](one.md)\n", encoding="utf-8")
+    Path("one.md").write_text("# One\n", encoding="utf-8")
+    return check("README.md"), Expect("no-manifest", "README.md")
+
+
+
+# --- another tool's entry file ---------------------------------------------------------------
+
+
+def write(files: dict[str, str | bytes]) -> None:
+    for name, data in files.items():
+        path = Path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+
+
+JB_TOC = "format: jb-book\nroot: intro\nchapters:\n  - file: one\n"
+JB = {"_config.yml": "title: Data Notes\nauthor: Ada Lovelace\n", "intro.md": "# Intro\n",
+      "one.md": "# One\n"}
+MDBOOK = {"book.toml": '[book]\ntitle = "Crab"\nauthors = ["Ferris"]\nsrc = "src"\n',
+          "src/SUMMARY.md": "# Summary\n\n- [One](one.md)\n", "src/one.md": "# One\n"}
+QUARTO_HEAD = 'project:\n  type: book\nbook:\n  title: "Q"\n'
+QUARTO = {"index.qmd": "# Preface\n", "one.qmd": "# One\n"}
+
+
+def quarto(extra_book: str = "", chapters: str = "    - index.qmd\n    - one.qmd\n",
+           files: dict[str, str | bytes] | None = None) -> list[Diagnostic]:
+    write({**QUARTO, **(files or {}),
+           "_quarto.yml": QUARTO_HEAD + extra_book + "  chapters:\n" + chapters})
+    return check("_quarto.yml")
+
+
+@trigger("usage")
+def _usage(tmp: Path) -> Found:
+    write({**JB, "_toc.yml": JB_TOC})
+    return list(run_check(Path("_toc.yml"), source_dir=Path(".")).diagnostics), Expect("usage")
+
+
+@trigger("yaml-syntax")
+def _yaml_syntax(tmp: Path) -> Found:
+    write({**JB, "_toc.yml": "format: jb-book\nroot: intro\nchapters:\n  - file: [oops\n"})
+    return check("_toc.yml"), Expect("yaml-syntax", "_toc.yml", 5)
+
+
+@trigger("yaml-shape")
+def _yaml_shape(tmp: Path) -> Found:
+    write({**JB, "_toc.yml": "- intro\n- one\n"})
+    return check("_toc.yml"), Expect("yaml-shape", "_toc.yml")
+
+
+@trigger("yaml-size")
+def _yaml_size(tmp: Path) -> Found:
+    write({**JB, "_toc.yml": "format: jb-book\nroot: intro\nchapters: &loop [*loop]\n"})
+    return check("_toc.yml"), Expect("yaml-size", "_toc.yml")
+
+
+GITBOOK = {"SUMMARY.md": "# Summary\n\n* [Introduction](README.md)\n", "README.md": "# Intro\n"}
+
+
+@trigger("json-syntax")
+def _json_syntax(tmp: Path) -> Found:
+    write({**GITBOOK, "book.json": '{"title": "X",\n "author": }\n'})
+    return check("."), Expect("json-syntax", "book.json", 2)
+
+
+@trigger("json-shape")
+def _json_shape(tmp: Path) -> Found:
+    write({**GITBOOK, "book.json": "[1, 2]\n"})
+    return check("."), Expect("json-shape", "book.json")
+
+
+@trigger("toc-shape")
+def _toc_shape(tmp: Path) -> Found:
+    write({"myst.yml": "version: 1\nproject:\n  title: X\n", "index.md": "# I\n"})
+    return check("myst.yml"), Expect("toc-shape", "myst.yml", 2)
+
+
+@trigger("not-a-book")
+def _not_a_book(tmp: Path) -> Found:
+    write({**QUARTO, "_quarto.yml": "project:\n  type: website\n"})
+    return check("_quarto.yml"), Expect("not-a-book", "_quarto.yml", 2)
+
+
+@trigger("not-markdown")
+def _not_markdown(tmp: Path) -> Found:
+    return book(contents="- [Intro](chapters/intro.md)\n- [Text](chapters/notes.txt)\n",
+                files={"chapters/notes.txt": "notes\n"}), Expect("not-markdown", "contents.md", 2)
+
+
+@trigger("bad-date")
+def _bad_date(tmp: Path) -> Found:
+    return quarto('  date: "someday"\n'), Expect("bad-date", "_quarto.yml", 5)
+
+
+@trigger("no-cover")
+def _no_cover(tmp: Path) -> Found:
+    return quarto('  cover-image: "cover.txt"\n', files={"cover.txt": "not an image\n"}), \
+        Expect("no-cover", "_quarto.yml", 5)
+
+
+@trigger("ignored")
+def _ignored(tmp: Path) -> Found:
+    bib = "@book{a, title={A}, author={B}, year={2000}}\n"
+    return quarto("", files={"a.bib": bib, "b.bib": bib,
+                             "_quarto.yml": ""}) if False else (
+        _quarto_with_top("bibliography:\n  - a.bib\n  - b.bib\n", {"a.bib": bib, "b.bib": bib}),
+        Expect("ignored", "_quarto.yml"))
+
+
+def _quarto_with_top(top: str, files: dict[str, str | bytes]) -> list[Diagnostic]:
+    write({**QUARTO, **files, "_quarto.yml": QUARTO_HEAD + "  chapters:\n    - index.qmd\n"
+           + top})
+    return check("_quarto.yml")
+
+
+@trigger("no-title")
+def _no_title(tmp: Path) -> Found:
+    write({**MDBOOK, "book.toml": '[book]\nauthors = ["Ferris"]\nsrc = "src"\n'})
+    return check("."), Expect("no-title", "book.toml")
+
+
+@trigger("preprocessor")
+def _preprocessor(tmp: Path) -> Found:
+    write({**MDBOOK, "book.toml": MDBOOK["book.toml"] + "\n[preprocessor.katex]\n"})
+    return check("."), Expect("preprocessor", "book.toml", 6)
+
+
+@trigger("draft-chapter")
+def _draft_chapter(tmp: Path) -> Found:
+    write({**MDBOOK, "src/SUMMARY.md": "# Summary\n\n- [One](one.md)\n- [Not Yet]()\n"})
+    return check("."), Expect("draft-chapter", "src/SUMMARY.md", 4)
+
+
+@trigger("url-entry")
+def _url_entry(tmp: Path) -> Found:
+    write({**JB, "_toc.yml": JB_TOC + "  - url: https://example.org\n    title: Web\n"})
+    return check("_toc.yml"), Expect("url-entry", "_toc.yml", 5)
+
+
+@trigger("part-text")
+def _part_text(tmp: Path) -> Found:
+    chapters = "    - index.qmd\n    - part: part.qmd\n      chapters:\n        - one.qmd\n"
+    return quarto(chapters=chapters, files={"part.qmd": "# The Part\n\nMore text here.\n"}), \
+        Expect("part-text", "_quarto.yml")
+
+
+@trigger("unnumbered")
+def _unnumbered(tmp: Path) -> Found:
+    write({"metadata.yaml": "---\ntitle: Pandoc Notes\nauthor:\n  - Jane Doe\n...\n",
+           "01-intro.md": "# Intro\n", "notes.md": "# Notes\n"})
+    return check("."), Expect("unnumbered", "metadata.yaml")
+
+
+@trigger("empty-pattern")
+def _empty_pattern(tmp: Path) -> Found:
+    write({**JB, "_toc.yml": JB_TOC + "  - glob: nothing/*\n"})
+    return check("_toc.yml"), Expect("empty-pattern", "_toc.yml", 5)
+
+
+# --- contents --------------------------------------------------------------------------------
+
+
+@trigger("contents-depth")
+def _contents_depth(tmp: Path) -> Found:
+    contents = ("- [Intro](chapters/intro.md)\n  - [A](chapters/a.md)\n    - [B](chapters/b.md)\n"
+                "      - [C](chapters/c.md)\n")
+    return book({"intro.md": "# I\n", "a.md": "# A\n", "b.md": "# B\n", "c.md": "# C\n"},
+                contents=contents), Expect("contents-depth", "contents.md", 4)
+
+
+@trigger("duplicate-chapter")
+def _duplicate_chapter(tmp: Path) -> Found:
+    return book(contents="- [Intro](chapters/intro.md)\n- [Again](chapters/intro.md)\n"), \
+        Expect("duplicate-chapter", "contents.md", 2)
+
+
+@trigger("malformed-link")
+def _malformed_link(tmp: Path) -> Found:
+    return book(contents="- [Intro](chapters/intro.md.)\n"), \
+        Expect("malformed-link", "contents.md", 1)
+
+
+@trigger("empty-title")
+def _empty_title(tmp: Path) -> Found:
+    return book(contents="- [](chapters/intro.md)\n"), Expect("empty-title", "contents.md", 1)
+
+
+@trigger("slug-collision")
+def _slug_collision(tmp: Path) -> Found:
+    return book({"intro.md": "# I\n", "sub/intro.md": "# J\n"},
+                contents="- [I](chapters/intro.md)\n- [J](chapters/sub/intro.md)\n"), \
+        Expect("slug-collision", "contents.md", 2)
+
+
+@trigger("capital-title")
+def _capital_title(tmp: Path) -> Found:
+    return book(contents="- [THE INTRODUCTION](chapters/intro.md)\n"), \
+        Expect("capital-title", "contents.md", 1)
+
+
+# --- chapters --------------------------------------------------------------------------------
+
+
+@trigger("binary-file")
+def _binary_file(tmp: Path) -> Found:
+    return chapter("# Intro\n\x00\n"), Expect("binary-file", INTRO)
+
+
+@trigger("empty-chapter")
+def _empty_chapter(tmp: Path) -> Found:
+    return chapter(""), Expect("empty-chapter", INTRO, 1)
+
+
+@trigger("bad-cover")
+def _bad_cover(tmp: Path) -> Found:
+    toml = DEFAULT_TOML.replace('stem = "book"', 'stem = "book"\ncover = "images/cover.png"')
+    return book(toml=toml, images={"cover.png": b"\x89PNG\r\n\x1a\nnot really"}), \
+        Expect("bad-cover")
+
+
+@trigger("chapter-too-large")
+def _chapter_too_large(tmp: Path) -> Found:
+    return chapter("# Big\n\n" + "word " * 220_000), Expect("chapter-too-large", INTRO)
+
+
+@trigger("nesting-too-deep")
+def _nesting_too_deep(tmp: Path) -> Found:
+    return chapter("# Deep\n\n" + ">" * 200 + " quoted\n"), Expect("nesting-too-deep", INTRO)
+
+
+@trigger("raw-html-dropped")
+def _raw_html_dropped(tmp: Path) -> Found:
+    # check reports the lint's raw-html instead (more detail); read_book's own is this one.
+    from handbook_build import check as check_module
+
+    make_book(Path("."), {"intro.md": "# Intro\n\n<script>alert(1)</script>\n\nText.\n"})
+    manifest, _ = check_module._load_manifest(Path("book.toml"), None)
+    assert manifest is not None
+    _, found = check_module._read_book(manifest)
+    return found, Expect("raw-html-dropped", INTRO)
+
+
+def _include(text: str, files: dict[str, str | bytes] | None = None) -> list[Diagnostic]:
+    """A chapter holding ``text``; ``files`` are written beside it (not listed as chapters)."""
+    return book({"intro.md": "# Intro\n\n" + text + "\n"},
+                files={f"chapters/{name}": data for name, data in (files or {}).items()})
+
+
+@trigger("include-missing")
+def _include_missing(tmp: Path) -> Found:
+    return _include("{{#include gone.md}}"), Expect("include-missing", INTRO, 3)
+
+
+@trigger("include-anchor-missing")
+def _include_anchor_missing(tmp: Path) -> Found:
+    return _include("{{#include part.txt:nope}}", {"part.txt": "text\n"}), \
+        Expect("include-anchor-missing", INTRO, 3)
+
+
+@trigger("include-bad-option")
+def _include_bad_option(tmp: Path) -> Found:
+    return _include("```{include} part.txt\n:start-line: many\n```", {"part.txt": "text\n"}), \
+        Expect("include-bad-option", INTRO, 3)
+
+
+@trigger("include-cycle")
+def _include_cycle(tmp: Path) -> Found:
+    return _include("{{#include a.txt}}", {"a.txt": "{{#include b.txt}}\n",
+                                           "b.txt": "{{#include a.txt}}\n"}), \
+        Expect("include-cycle", INTRO, 3)
+
+
+@trigger("include-outside-root")
+def _include_outside_root(tmp: Path) -> Found:
+    Path("../outside-hb-test.txt").resolve().write_text("x\n", encoding="utf-8")
+    return _include("{{#include ../../outside-hb-test.txt}}"), \
+        Expect("include-outside-root", INTRO, 3)
+
+
+@trigger("include-too-deep")
+def _include_too_deep(tmp: Path) -> Found:
+    files: dict[str, str | bytes] = {f"n{i}.txt": f"{{{{#include n{i + 1}.txt}}}}\n"
+                                     for i in range(12)}
+    files["n12.txt"] = "end\n"
+    return _include("{{#include n0.txt}}", files), Expect("include-too-deep", INTRO, 3)
+
+
+@trigger("include-too-large")
+def _include_too_large(tmp: Path) -> Found:
+    big = ("x" * 99 + "\n") * 9_000  # 0.9 MB, under a chapter's limit; four of them are not
+    return _include("\n".join("{{#include big.txt}}" for _ in range(4)), {"big.txt": big}), \
+        Expect("include-too-large", INTRO)
+
+
+@trigger("include-unusable")
+def _include_unusable(tmp: Path) -> Found:
+    return _include("{{#include bin.txt}}", {"bin.txt": b"a\x00b\n"}), \
+        Expect("include-unusable", INTRO, 3)
+
+
+@trigger("control-character")
+def _control_character(tmp: Path) -> Found:
+    return chapter("# Intro\n\nA bell\x07 rings.\n"), Expect("control-character", INTRO, 3)
+
+
+@trigger("glued-heading")
+def _glued_heading(tmp: Path) -> Found:
+    return chapter("# Intro\n\nSome text.## Next\n\nMore.\n"), Expect("glued-heading", INTRO, 3)
+
+
+@trigger("wrapped-heading")
+def _wrapped_heading(tmp: Path) -> Found:
+    head = "## Connectivism in Practice: How to Organize a MOOC (Massive Open"
+    return chapter(f"Text.\n\n{head}\nOnline Class)\n\nBody.\n"), \
+        Expect("wrapped-heading", INTRO, 3)
+
+
+@trigger("duplicate-reference")
+def _duplicate_reference(tmp: Path) -> Found:
+    return chapter("# Intro\n\nSee [a][x].\n\n[x]: https://a.org\n[x]: https://b.org\n"), \
+        Expect("duplicate-reference", INTRO, 6)
+
+
+@trigger("undefined-reference")
+def _undefined_reference(tmp: Path) -> Found:
+    return chapter("# Intro\n\nSee [a][nowhere].\n\n[yes]: https://y.org\n"), \
+        Expect("undefined-reference", INTRO, 3)
+
+
+@trigger("duplicate-footnote")
+def _duplicate_footnote(tmp: Path) -> Found:
+    return chapter("# Intro\n\nText.[^a]\n\n[^a]: One.\n[^a]: Two.\n"), \
+        Expect("duplicate-footnote", INTRO, 6)
+
+
+@trigger("undefined-footnote")
+def _undefined_footnote(tmp: Path) -> Found:
+    return chapter("# Intro\n\nText.[^gone]\n"), Expect("undefined-footnote", INTRO, 3)
+
+
+@trigger("unused-footnote")
+def _unused_footnote(tmp: Path) -> Found:
+    return chapter("# Intro\n\nText.\n\n[^spare]: Never called.\n"), \
+        Expect("unused-footnote", INTRO, 5)
+
+
+@trigger("heading-too-deep")
+def _heading_too_deep(tmp: Path) -> Found:
+    # "# A" is not the chapter's title (Intro): every heading moves one level down.
+    return chapter("# A\n\n## B\n\n###### C\n"), Expect("heading-too-deep", INTRO, 5)
+
+
+@trigger("heading-jump")
+def _heading_jump(tmp: Path) -> Found:
+    return chapter("## A\n\n#### Deep\n\nText.\n"), Expect("heading-jump", INTRO, 3)
+
+
+@trigger("duplicate-id")
+def _duplicate_id(tmp: Path) -> Found:
+    return chapter("# Intro\n\n## A {#same}\n\n## B {#same}\n"), Expect("duplicate-id", INTRO, 5)
+
+
+@trigger("unclosed-block")
+def _unclosed_block(tmp: Path) -> Found:
+    return chapter("Text.\n\n::: note\nHello\n"), Expect("unclosed-block", INTRO, 3)
+
+
+@trigger("raw-block-escaped")
+def _raw_block_escaped(tmp: Path) -> Found:
+    return chapter("# Intro\n\n```{=latex}\n\\newpage\n```\n"), \
+        Expect("raw-block-escaped", INTRO, 3)
+
+
+@trigger("raw-tex-escaped")
+def _raw_tex_escaped(tmp: Path) -> Found:
+    return chapter("# Intro\n\nA page break \\newpage here.\n"), \
+        Expect("raw-tex-escaped", INTRO, 3)
+
+
+@trigger("attribute-dropped")
+def _attribute_dropped(tmp: Path) -> Found:
+    return chapter('# Intro\n\n[text]{onclick="x()"}\n'), Expect("attribute-dropped", INTRO, 3)
+
+
+@trigger("site-shortcode")
+def _site_shortcode(tmp: Path) -> Found:
+    return chapter('# Intro\n\n[wpgmza id="1"]\n\nText.\n'), Expect("site-shortcode", INTRO, 3)
+
+
+@trigger("site-token")
+def _site_token(tmp: Path) -> Found:
+    return chapter("# Intro\n\ngoogle-site-verification: google1234567890abcdef.html\n"), \
+        Expect("site-token", INTRO, 3)
+
+
+@trigger("citation-unknown")
+def _citation_unknown(tmp: Path) -> Found:
+    bib = "@book{known, title={A}, author={B}, year={2000}}\n"
+    toml = DEFAULT_TOML.replace('stem = "book"', 'stem = "book"\nbibliography = "refs.bib"')
+    return book({"intro.md": "# Intro\n\nAs [@unknown] says.\n"}, toml=toml,
+                files={"refs.bib": bib}), Expect("citation-unknown", INTRO, 3)
+
+
+@trigger("xref-unresolved")
+def _xref_unresolved(tmp: Path) -> Found:
+    return chapter("# Intro\n\nSee {ref}`nowhere`.\n"), Expect("xref-unresolved", INTRO, 3)
+
+
+@trigger("math-unparsed")
+def _math_unparsed(tmp: Path) -> Found:
+    # Found when pandoc's HTML is read (htmlbook): the stage is given a section as pandoc
+    # writes a formula texmath could not read (TeX as text in a math span).
+    import lxml.html
+
+    from handbook_build.math_html import protect_math
+
+    source = "# Intro\n\nA formula $a^{b$ here.\n"
+    section = lxml.html.fragment_fromstring(
+        '<section><p>A formula <span class="math inline">\\(a^{b\\)</span> here.</p></section>')
+    return protect_math(section, INTRO, source).diagnostics, Expect("math-unparsed", INTRO, 3)
+
+
+# --- the test ----------------------------------------------------------------------------------
+
+
+def _matches(info: CodeInfo, code: str, wanted: str) -> bool:
+    return code == wanted and (info.matches(code) if info.code else True)
+
+
+@pytest.mark.parametrize("info", CODES, ids=[info.shown for info in CODES])
+def test_code_is_reported(info: CodeInfo, tmp_path: Path) -> None:
+    if info.shown in CANNOT:
+        pytest.skip(CANNOT[info.shown])
+    if info.shown not in TRIGGERS:
+        pytest.skip("no trigger written yet")
+    diagnostics, expect = TRIGGERS[info.shown](tmp_path)
+    hits = [d for d in diagnostics if _matches(info, d.code, expect.code)]
+    shown = "\n".join(d.compiler_style() for d in diagnostics)
+    assert hits, f"{expect.code} not reported; got:\n{shown}"
+    assert all(d.severity in info.severities for d in hits), shown
+    if expect.path is not None:
+        places = [(d.path, d.line) for d in hits]
+        if expect.line is not None:
+            assert (expect.path, expect.line) in places, shown
+        else:
+            assert expect.path in [p for p, _ in places], shown
+    if expect.page is not None:
+        assert expect.page in [d.page for d in hits], shown
