@@ -370,10 +370,9 @@ def _no_cover(tmp: Path) -> Found:
 @trigger("ignored")
 def _ignored(tmp: Path) -> Found:
     bib = "@book{a, title={A}, author={B}, year={2000}}\n"
-    return quarto("", files={"a.bib": bib, "b.bib": bib,
-                             "_quarto.yml": ""}) if False else (
-        _quarto_with_top("bibliography:\n  - a.bib\n  - b.bib\n", {"a.bib": bib, "b.bib": bib}),
-        Expect("ignored", "_quarto.yml"))
+    found = _quarto_with_top("bibliography:\n  - a.bib\n  - b.bib\n",
+                             {"a.bib": bib, "b.bib": bib})
+    return found, Expect("ignored", "_quarto.yml", 7)
 
 
 def _quarto_with_top(top: str, files: dict[str, str | bytes]) -> list[Diagnostic]:
@@ -556,9 +555,14 @@ def _include_too_deep(tmp: Path) -> Found:
 
 @trigger("include-too-large")
 def _include_too_large(tmp: Path) -> Found:
-    big = ("x" * 99 + "\n") * 9_000  # 0.9 MB, under a chapter's limit; four of them are not
-    return _include("\n".join("{{#include big.txt}}" for _ in range(4)), {"big.txt": big}), \
-        Expect("include-too-large", INTRO)
+    # The stage itself: a whole book of 8 MiB chapters costs seconds in every later scan.
+    from handbook_build.includes import expand_includes
+
+    Path("chapters").mkdir()
+    Path("chapters/big.txt").write_text(("x" * 99 + "\n") * 9_000, encoding="utf-8")  # 0.9 MB
+    text = "# Intro\n\n" + "\n\n".join("{{#include big.txt}}" for _ in range(10)) + "\n"
+    expanded = expand_includes(text, Path(INTRO).resolve(), [Path(".").resolve()], INTRO)
+    return expanded.diagnostics, Expect("include-too-large", INTRO, 21)
 
 
 @trigger("include-unusable")
@@ -687,6 +691,104 @@ def _math_unparsed(tmp: Path) -> Found:
     section = lxml.html.fragment_fromstring(
         '<section><p>A formula <span class="math inline">\\(a^{b\\)</span> here.</p></section>')
     return protect_math(section, INTRO, source).diagnostics, Expect("math-unparsed", INTRO, 3)
+
+
+
+# --- images ----------------------------------------------------------------------------------
+
+
+def pictured(markdown: str, images: dict[str, bytes] | None = None) -> list[Diagnostic]:
+    return book({"intro.md": f"# Intro\n\nText.\n\n{markdown}\n"}, images=images)
+
+
+@trigger("missing-image")
+def _missing_image(tmp: Path) -> Found:
+    return pictured("![A chart](../images/gone.png)"), Expect("missing-image", INTRO, 5)
+
+
+@trigger("unresolved-image")
+def _unresolved_image(tmp: Path) -> Found:
+    return pictured("![A chart](https://example.org/chart.png)"), \
+        Expect("unresolved-image", INTRO, 5)
+
+
+@trigger("missing-alt")
+def _missing_alt(tmp: Path) -> Found:
+    return pictured("![](../images/a.png)", {"a.png": png_bytes()}), \
+        Expect("missing-alt", INTRO, 5)
+
+
+@trigger("meaningless-alt")
+def _meaningless_alt(tmp: Path) -> Found:
+    return pictured("![image](../images/a.png)", {"a.png": png_bytes()}), \
+        Expect("meaningless-alt", INTRO, 5)
+
+
+@trigger("svg-cleaned")
+def _svg_cleaned(tmp: Path) -> Found:
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+           b'<script>alert(1)</script><rect width="10" height="10"/></svg>')
+    return pictured("![A square](../images/a.svg)", {"a.svg": svg}), \
+        Expect("svg-cleaned", INTRO, 5)
+
+
+@trigger("caption-shortcode")
+def _caption_shortcode(tmp: Path) -> Found:
+    return pictured('[caption id="attachment_1" align="alignnone"]Just words[/caption]'), \
+        Expect("caption-shortcode", INTRO, 5)
+
+
+# --- links -----------------------------------------------------------------------------------
+
+
+@trigger("malformed-url")
+def _malformed_url(tmp: Path) -> Found:
+    return chapter("# Intro\n\nA [doubled](http://%20http://example.com/x) link.\n"), \
+        Expect("malformed-url", INTRO, 3)
+
+
+@trigger("unsafe-link")
+def _unsafe_link(tmp: Path) -> Found:
+    return chapter("# Intro\n\nA [bad](javascript:alert(1)) link.\n"), \
+        Expect("unsafe-link", INTRO, 3)
+
+
+@trigger("unlinked-target")
+def _unlinked_target(tmp: Path) -> Found:
+    return chapter("# Intro\n\nAn [empty]() link.\n"), Expect("unlinked-target", INTRO, 3)
+
+
+# --- lint ------------------------------------------------------------------------------------
+
+
+@trigger("orphan-chapter")
+def _orphan_chapter(tmp: Path) -> Found:
+    return book(files={"chapters/notes.md": "# Notes\n"}), \
+        Expect("orphan-chapter", "chapters/notes.md")
+
+
+@trigger("duplicate-title")
+def _duplicate_title(tmp: Path) -> Found:
+    return book({"a.md": "A.\n", "b.md": "B.\n"},
+                contents="- [Same](chapters/a.md)\n- [Same](chapters/b.md)\n"), \
+        Expect("duplicate-title", "contents.md", 2)
+
+
+@trigger("broken-anchor")
+def _broken_anchor(tmp: Path) -> Found:
+    return chapter("# Intro\n\nSee [below](#nowhere).\n"), Expect("broken-anchor", INTRO, 3)
+
+
+@trigger("site-unmapped")
+def _site_unmapped(tmp: Path) -> Found:
+    toml = DEFAULT_TOML.replace('stem = "book"', 'stem = "book"\nsite_url = "https://example.org"')
+    return book({"intro.md": "# Intro\n\nSee [it](https://example.org/nothing/).\n"}, toml=toml), \
+        Expect("site-unmapped", INTRO, 3)
+
+
+@trigger("raw-html")
+def _raw_html(tmp: Path) -> Found:
+    return chapter("# Intro\n\n<script>alert(1)</script>\n\nText.\n"), Expect("raw-html", INTRO, 3)
 
 
 # --- the test ----------------------------------------------------------------------------------
