@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from bookmaker import DEFAULT_TOML, make_book, png_bytes
 
+from bookmaker import DEFAULT_TOML, make_book, png_bytes
 from handbook_build.check import run_check
 from handbook_build.diagnostic_codes import CODES, CodeInfo
 from handbook_build.model import Diagnostic
@@ -73,8 +73,6 @@ def chapter(text: str) -> list[Diagnostic]:
 
 
 INTRO = "chapters/intro.md"
-TOML_BOOK = DEFAULT_TOML.split("[contents]")[0]  # [book] only
-CONTENTS = '\n[contents]\nfile = "contents.md"\nimages = ["images"]\n'
 
 
 # --- check -----------------------------------------------------------------------------------
@@ -789,6 +787,211 @@ def _site_unmapped(tmp: Path) -> Found:
 @trigger("raw-html")
 def _raw_html(tmp: Path) -> Found:
     return chapter("# Intro\n\n<script>alert(1)</script>\n\nText.\n"), Expect("raw-html", INTRO, 3)
+
+
+
+# --- pdf-check: the structure (pypdf / pikepdf files, no rendering) ----------------------------
+
+
+def blank_pdf(path: str, pages: int = 2, outline: bool = True, size: float = 200) -> str:
+    writer = pypdf.PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=size, height=size)
+    if outline and pages:
+        writer.add_outline_item(title="Chapter", page_number=0)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    Path(path).write_bytes(buffer.getvalue())
+    return path
+
+
+def pdf_structure(path: str) -> list[Diagnostic]:
+    from handbook_build.pdfcheck import check_pdf
+
+    return list(check_pdf(Path(path), typesetting=False).diagnostics)
+
+
+@trigger("pdf-empty")
+def _pdf_empty(tmp: Path) -> Found:
+    return pdf_structure(blank_pdf("empty.pdf", pages=0)), Expect("pdf-empty", "empty.pdf")
+
+
+@trigger("pdf-encrypted")
+def _pdf_encrypted(tmp: Path) -> Found:
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.encrypt("secret")
+    with open("locked.pdf", "wb") as handle:
+        writer.write(handle)
+    return pdf_structure("locked.pdf"), Expect("pdf-encrypted", "locked.pdf")
+
+
+@trigger("pdf-unreadable")
+def _pdf_unreadable(tmp: Path) -> Found:
+    Path("bad.pdf").write_bytes(b"%PDF-1.7\ngarbage")
+    return check("bad.pdf"), Expect("pdf-unreadable", "bad.pdf")
+
+
+@trigger("font-not-embedded")
+def _font_not_embedded(tmp: Path) -> Found:
+    from pypdf.generic import DictionaryObject, NameObject
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_outline_item(title="Chapter", page_number=0)
+    font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica")})
+    writer.pages[0][NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): (
+        DictionaryObject({NameObject("/F1"): writer._add_object(font)}))})
+    with open("font.pdf", "wb") as handle:
+        writer.write(handle)
+    return pdf_structure("font.pdf"), Expect("font-not-embedded", "font.pdf")
+
+
+@trigger("pdf-no-outline")
+def _pdf_no_outline(tmp: Path) -> Found:
+    return pdf_structure(blank_pdf("plain.pdf", outline=False)), \
+        Expect("pdf-no-outline", "plain.pdf")
+
+
+@trigger("pdf-broken-outline")
+def _pdf_broken_outline(tmp: Path) -> Found:
+    import pikepdf
+
+    writer = pypdf.PdfWriter()
+    for _ in range(2):
+        writer.add_blank_page(width=200, height=200)
+    writer.add_outline_item(title="Gone", page_number=1)
+    with open("outline.pdf", "wb") as handle:
+        writer.write(handle)
+    with pikepdf.open("outline.pdf", allow_overwriting_input=True) as document:
+        kids = document.Root.Pages.Kids
+        del kids[1]  # the page leaves the page tree; the outline still points at it
+        document.Root.Pages.Count = 1
+        document.save("outline.pdf")
+    return pdf_structure("outline.pdf"), Expect("pdf-broken-outline", "outline.pdf")
+
+
+def _link_pdf(path: str, destination: str | None) -> str:
+    from pypdf.annotations import Link
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    writer = pypdf.PdfWriter()
+    for _ in range(2):
+        writer.add_blank_page(width=200, height=200)
+    writer.add_outline_item(title="Chapter", page_number=0)
+    if destination is None:
+        writer.add_annotation(0, Link(rect=(10, 10, 50, 50), target_page_index=1))
+    else:
+        writer.add_annotation(0, DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([FloatObject(0)] * 4),
+            NameObject("/Dest"): TextStringObject(destination)}))
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    return path
+
+
+@trigger("pdf-broken-link")
+def _pdf_broken_link(tmp: Path) -> Found:
+    return pdf_structure(_link_pdf("links.pdf", "nowhere")), Expect("pdf-broken-link", "links.pdf")
+
+
+@trigger("pdf-odd-pages")
+def _pdf_odd_pages(tmp: Path) -> Found:
+    return pdf_structure(blank_pdf("book-print.pdf", pages=3)), \
+        Expect("pdf-odd-pages", "book-print.pdf")
+
+
+@trigger("pdf-annotations")
+def _pdf_annotations(tmp: Path) -> Found:
+    return pdf_structure(_link_pdf("book-print.pdf", None)), \
+        Expect("pdf-annotations", "book-print.pdf")
+
+
+@trigger("pdf-form-fields")
+def _pdf_form_fields(tmp: Path) -> Found:
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(blank_pdf("book-print.pdf")))
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject()})
+    with open("book-print.pdf", "wb") as handle:
+        writer.write(handle)
+    return pdf_structure("book-print.pdf"), Expect("pdf-form-fields", "book-print.pdf")
+
+
+@trigger("typesetting-not-checked")
+def _typesetting_not_checked(tmp: Path) -> Found:
+    blank_pdf("book.pdf")
+    Path("no-tools").mkdir()
+    saved = os.environ["PATH"]
+    os.environ["PATH"] = str(Path("no-tools").resolve())  # no pdftotext to be found
+    try:
+        found = check("book.pdf")
+    finally:
+        os.environ["PATH"] = saved
+    return found, Expect("typesetting-not-checked", "book.pdf")
+
+
+# --- pdf-check: print boxes (pikepdf files, no rendering) --------------------------------------
+
+
+def _boxed_pdf(path: str, boxes: Sequence[dict[str, list[float]]], claim: str = "") -> str:
+    import pikepdf
+
+    document = pikepdf.new()
+    for box in boxes:
+        document.add_blank_page(page_size=(box["media"][2], box["media"][3]))
+        page = document.pages[-1].obj
+        for key, value in box.items():
+            page[f"/{key.title()}Box"] = pikepdf.Array(value)
+    if claim:
+        document.docinfo["/GTS_PDFXVersion"] = claim
+    document.save(path)
+    return path
+
+
+def print_boxes(path: str) -> list[Diagnostic]:
+    from handbook_build.typeset_check import check_typesetting
+
+    return list(check_typesetting(Path(path), path, "print", cheap=True).diagnostics)
+
+
+TRIMMED = {"media": [0, 0, 450, 666], "trim": [9, 9, 441, 657], "bleed": [0, 0, 450, 666]}
+
+
+@trigger("print-no-trim")
+def _print_no_trim(tmp: Path) -> Found:
+    return print_boxes(blank_pdf("book-print.pdf")), Expect("print-no-trim", "book-print.pdf",
+                                                             page=1)
+
+
+@trigger("print-trim-size")
+def _print_trim_size(tmp: Path) -> Found:
+    odd = {"media": [0, 0, 450, 700], "trim": [9, 9, 441, 691], "bleed": [0, 0, 450, 700]}
+    return print_boxes(_boxed_pdf("book-print.pdf", [TRIMMED, TRIMMED, odd])), \
+        Expect("print-trim-size", "book-print.pdf", page=3)
+
+
+@trigger("print-bleed")
+def _print_bleed(tmp: Path) -> Found:
+    thin = {"media": [0, 0, 436, 652], "trim": [2, 2, 434, 650], "bleed": [0, 0, 436, 652]}
+    return print_boxes(_boxed_pdf("book-print.pdf", [thin, thin])), \
+        Expect("print-bleed", "book-print.pdf", page=1)
+
+
+@trigger("print-pdfx")
+def _print_pdfx(tmp: Path) -> Found:
+    return print_boxes(_boxed_pdf("book-print.pdf", [TRIMMED, TRIMMED], claim="PDF/X-4")), \
+        Expect("print-pdfx", "book-print.pdf")
 
 
 # --- the test ----------------------------------------------------------------------------------
