@@ -994,6 +994,175 @@ def _print_pdfx(tmp: Path) -> Found:
         Expect("print-pdfx", "book-print.pdf")
 
 
+
+# --- pdf-check: the pages (one small WeasyPrint document, laid out once) ----------------------
+
+FILLER = ("Peer learning works when each member of the group can say what they came to learn, "
+          "what they can offer, and how they will know that the work is done. ") * 5
+URL = "https://example.org/" + "a-very-long-path-segment/" * 2 + "end"  # past the text block
+PRE = "print(" + "'a code line far too long for the page' + " * 6 + "'')"  # past the page
+# (what is on the page, the code it is there for); one page each, in this order.
+DEFECT_PAGES: tuple[tuple[str, str], ...] = (
+    (f"<p>{FILLER}</p>", ""),
+    (f"<p>{FILLER}</p><p class=broken>The group met on Mon&shy;days to com\u2010<br>"
+     "pare notes on their re\u2010<br>search and their in\u2010<br>"
+     "dividual progress, then went home.</p>", "hyphen-ladder"),
+    (f"<p>{FILLER}</p><p class=broken>Nobody should ever be mis\u2010<br>"
+     "mis\u2010<br>taken for a teacher here.</p>", "hyphen-lone-fragment"),
+    (f"<p>{FILLER}</p><p class=broken><span class=nowrap>{URL}</span></p>", "text-overflow"),
+    (f"<p>{FILLER}</p><pre>{PRE}</pre>", "text-off-page"),
+    (f"<p>{FILLER}</p><table class=wide><tr><td>first column</td><td>second column</td>"
+     "<td>third column</td><td>fourth column at the edge</td></tr></table>", "rule-overflow"),
+    (f"<p>{FILLER}</p><p>A character no font has: \U000F0001 here.</p>", "glyph-missing"),
+    (f"<p>{FILLER}</p><img src='colour.jpg' style='width: 2in'>", "image-garbled"),
+    (f"<p>{FILLER}</p><img src='coarse.png' style='width: 1in'>", "image-low-resolution"),
+    (f"<p>{FILLER}</p><p class=notes>a.\u2002example.org/one</p>"
+     "<p class=notes>a.\u2002example.org/one</p>", "note-twice"),
+    ("<div class=empty></div>", "page-blank"),
+    ("<h2 class=low>A heading left at the foot</h2>", "heading-stranded"),
+    ("<p>[Image not available: a diagram]</p>", "page-placeholder-only"),
+    (f"<p>{FILLER}</p><img src='wide.png' style='width: 4in; margin-left: -2.5in'>",
+     "image-off-page"),
+    (f"<p>{FILLER}</p><img src='wide.png' style='width: 5.2in; margin-left: -0.4in'>",
+     "image-outside-text-block"),
+    ("<h2 class=big>Inter\u2010<br>national meetings of the group</h2>"
+     f"<p>{FILLER}</p>", "hyphen-in-heading"),
+    (f"<p>{FILLER}</p><p>Say 漢字 here.</p>", ""),  # a CJK face: fontconfig's fallback
+    (f"<p>{FILLER}</p>", ""),
+)
+DEFECT_STYLE = """
+@page { size: 6in 9in; margin: 0.75in; @bottom-center { content: counter(page); } }
+body { font-family: "Linux Libertine O"; font-size: 11pt; line-height: 1.3; }
+section { break-before: page; }
+p { margin: 0 0 0.5em; text-align: justify; hyphens: manual; }
+.broken { text-align: left; }
+.nowrap { white-space: nowrap; }
+pre { font-family: "Linux Libertine Mono O"; font-size: 9pt; }
+table.wide { width: 118%; border-collapse: collapse; }
+td { padding: 2pt; border: 0.5pt solid black; }
+.notes { font-size: 8.5pt; margin: 0; text-align: left; }
+.empty { height: 1pt; }
+h2.low { margin-top: 5.5in; font-size: 20pt; }
+h2.big { font-size: 20pt; text-align: left; }
+img { display: block; }
+"""
+_RENDERED: dict[str, tuple[Path, tuple[Diagnostic, ...]]] = {}
+
+
+def _scratch() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="hb-diagnostic-codes-"))
+
+
+def defects() -> tuple[Path, tuple[Diagnostic, ...]]:
+    """The defect document's findings (rendered and checked once per test run)."""
+    if "defects" not in _RENDERED:
+        import pikepdf
+        import weasyprint
+        from PIL import Image
+
+        from handbook_build.typeset_check import check_typesetting
+
+        folder = _scratch()
+        photo = Image.new("RGB", (300, 200))
+        photo.putdata([(x % 256, (x * y) % 256, y % 256) for y in range(200) for x in range(300)])
+        photo.save(folder / "colour.jpg", quality=80)
+        Image.new("RGB", (40, 40), (200, 40, 40)).save(folder / "coarse.png")
+        Image.new("L", (1600, 400), 128).save(folder / "wide.png")
+        sections = "".join(f"<section>{body}</section>" for body, _ in DEFECT_PAGES)
+        html = (f"<html lang=en><head><meta charset=utf-8><style>{DEFECT_STYLE}</style>"
+                f"</head><body>{sections}</body></html>")
+        pdf = folder / "defects.pdf"
+        weasyprint.HTML(string=html, base_url=str(folder) + "/").write_pdf(pdf)
+        with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+            for page in document.pages:  # the colour JPEG relabelled grey: data stays RGB
+                for image in page.get_images().values():
+                    if image.get("/Filter") == "/DCTDecode":
+                        image.ColorSpace = pikepdf.Name.DeviceGray
+            document.save(pdf)
+        # The page's style names only the Libertine faces: the CJK face is fontconfig's pick.
+        found = check_typesetting(pdf, "defects.pdf", "screen", style_families=(
+            "Linux Libertine O", "Linux Libertine Mono O"))
+        _RENDERED["defects"] = (pdf, found.diagnostics)
+    return _RENDERED["defects"]
+
+
+def _defect_trigger(code: str, page: int) -> None:
+    def run(tmp: Path) -> Found:
+        return defects()[1], Expect(code, "defects.pdf", page=page)
+    TRIGGERS[code] = run
+
+
+for _number, (_, _code) in enumerate(DEFECT_PAGES, start=1):
+    if _code:
+        _defect_trigger(_code, _number)
+_defect_trigger("note-astray", 10)  # the twice-printed note has no call there either
+# A face is reported once, on the first page it is on (the folios' digits need a fallback too).
+_defect_trigger("face-fallback", 1)
+
+
+@trigger("script-not-covered")
+def _script_not_covered(tmp: Path) -> Found:
+    # A face whose character map sends a glyph without an outline (its space) to a CJK
+    # character: what a PDF shows when a face is asked for a script it does not cover.
+    import re
+
+    import pikepdf
+    import weasyprint
+
+    from handbook_build.typeset_check import check_typesetting
+
+    html = ("<html lang=en><head><meta charset=utf-8><style>@page { size: 6in 9in } "
+            "body { font-family: 'Linux Libertine O' }</style></head><body>"
+            "<p>Some words here and there.</p></body></html>")
+    weasyprint.HTML(string=html).write_pdf("script.pdf")
+    with pikepdf.open("script.pdf", allow_overwriting_input=True) as document:
+        for font in document.pages[0].Resources.Font.values():
+            cmap = font.get("/ToUnicode")
+            if isinstance(cmap, pikepdf.Stream):
+                cmap.write(re.sub(rb"<0020>", b"<6F22>", cmap.read_bytes()))
+        document.save("script.pdf")
+    found = check_typesetting(Path("script.pdf"), "script.pdf", "screen", cheap=True)
+    return found.diagnostics, Expect("script-not-covered", "script.pdf", page=1)
+
+
+@trigger("hyphenation-share")
+def _hyphenation_share(tmp: Path) -> Found:
+    import weasyprint
+
+    from handbook_build.typeset_check import check_typesetting
+
+    lines = "".join(f"Line {n} of the group's notes on their re\u2010<br>search, "
+                    "and some more words to fill it.<br>" for n in range(12))
+    html = (f"<html lang=en><head><meta charset=utf-8><style>{DEFECT_STYLE}</style></head>"
+            f"<body><p class=broken>{lines}</p></body></html>")
+    weasyprint.HTML(string=html).write_pdf("share.pdf")
+    return check_typesetting(Path("share.pdf"), "share.pdf", "screen").diagnostics, \
+        Expect("hyphenation-share", "share.pdf")
+
+
+@trigger("chapter-on-verso")
+def _chapter_on_verso(tmp: Path) -> Found:
+    import weasyprint
+
+    from handbook_build.typeset_check import check_typesetting
+
+    style = DEFECT_STYLE + """
+    @page :left { margin-left: 1in; margin-right: 0.6in; }
+    @page :right { margin-left: 0.6in; margin-right: 1in; }
+    h1 { break-before: right; font-size: 24pt; margin: 0 0 1em; }
+    h1.verso { break-before: left; }
+    """
+    chapters = "".join(f"<h1{' class=verso' if n == 3 else ''}>Chapter {n}</h1>"
+                       f"<p>{FILLER}</p><p>{FILLER}</p><p>{FILLER}</p>" for n in range(1, 6))
+    html = (f"<html lang=en><head><meta charset=utf-8><style>{style}</style></head><body>"
+            f"{chapters}</body></html>")
+    weasyprint.HTML(string=html).write_pdf("book.pdf")
+    return check_typesetting(Path("book.pdf"), "book.pdf", "screen").diagnostics, \
+        Expect("chapter-on-verso", "book.pdf")
+
+
 # --- the test ----------------------------------------------------------------------------------
 
 
@@ -1007,6 +1176,7 @@ def test_code_is_reported(info: CodeInfo, tmp_path: Path) -> None:
         pytest.skip(CANNOT[info.shown])
     if info.shown not in TRIGGERS:
         pytest.skip("no trigger written yet")
+
     diagnostics, expect = TRIGGERS[info.shown](tmp_path)
     hits = [d for d in diagnostics if _matches(info, d.code, expect.code)]
     shown = "\n".join(d.compiler_style() for d in diagnostics)
