@@ -1163,6 +1163,93 @@ def _chapter_on_verso(tmp: Path) -> Found:
         Expect("chapter-on-verso", "book.pdf")
 
 
+
+# --- output and editions: in-process builds of the one edition each code needs ---------------
+
+
+def built(formats: tuple[str, ...], chapters: dict[str, str | bytes] | None = None, *,
+          toml_extra: str = "", images: dict[str, bytes] | None = None,
+          validate: bool = False, output: str = "out") -> list[Diagnostic]:
+    """Build ``formats`` of a book written into the working folder; every diagnostic, also
+    those of a build that stops."""
+    from handbook_build.errors import HandbookError
+    from handbook_build.manifest import load_manifest
+    from handbook_build.pipeline import BuildRequest, build
+
+    written = make_book(Path("."), chapters, toml_extra=toml_extra, images=images)
+    request = BuildRequest(load_manifest(written.manifest), Path(output).resolve(),
+                           formats=formats, validate=validate, jobs=1)
+    try:
+        return list(build(request).diagnostics)
+    except HandbookError as error:
+        return [*error.diagnostics, *error.warnings]
+
+
+@trigger("output-collision")
+def _output_collision(tmp: Path) -> Found:
+    # stem "intro" into chapters/: book's md edition would be chapters/intro.md, a chapter.
+    from handbook_build.errors import HandbookError
+    from handbook_build.manifest import load_manifest
+    from handbook_build.pipeline import BuildRequest, build
+
+    toml = DEFAULT_TOML.replace('stem = "book"', 'stem = "intro"')
+    written = make_book(Path("."), toml=toml)
+    request = BuildRequest(load_manifest(written.manifest), Path("chapters").resolve(),
+                           formats=("md",), jobs=1)
+    with pytest.raises(HandbookError) as raised:
+        build(request)
+    return raised.value.diagnostics, Expect("output-collision", "book.toml")
+
+
+def _many_notes(count: int) -> str:
+    calls = " ".join(f"Point {n}.[^n{n}]" for n in range(count))
+    notes = "\n".join(f"[^n{n}]: Note {n}." for n in range(count))
+    return f"# Notes\n\n{calls}\n\n{notes}\n"
+
+
+@trigger("too-many-footnotes")
+def _too_many_footnotes(tmp: Path) -> Found:
+    from handbook_build.paged_limits import MAX_PAGED_FOOTNOTES
+
+    return built(("pdf",), {"notes.md": _many_notes(MAX_PAGED_FOOTNOTES + 1)}), \
+        Expect("too-many-footnotes", "chapters/notes.md")
+
+
+@trigger("epub-no-page-list")
+def _epub_no_page_list(tmp: Path) -> Found:
+    from handbook_build.paged_limits import MAX_PAGED_FOOTNOTES
+
+    return built(("epub",), {"notes.md": _many_notes(MAX_PAGED_FOOTNOTES + 1)}), \
+        Expect("epub-no-page-list", "book.epub")
+
+
+@trigger("render-warning")
+def _render_warning(tmp: Path) -> Found:
+    return built(("pdf",), toml_extra='\n[pdf]\nfont_family = "No Such Family Anywhere"\n'), \
+        Expect("render-warning", "book.pdf")
+
+
+@trigger("typesetting")
+def _typesetting(tmp: Path) -> Found:
+    return built(("pdf",), {"intro.md": "# Intro\n\nA character no font has: \U000F0001.\n"}), \
+        Expect("typesetting", "book.pdf")
+
+
+@trigger("preflight")
+def _preflight(tmp: Path) -> Found:
+    # Lulu wants text 0.5 in from the trim; these margins put it closer (a rule with no
+    # finding of its own: the failure is the diagnostic).
+    extra = '\n[print]\nprofile = "lulu"\nmargins = { top = "0.3in", bottom = "0.3in" }\n'
+    return built(("print",), toml_extra=extra), Expect("preflight", "book-print.pdf")
+
+
+@trigger("preflight-<rule>")
+def _preflight_rule(tmp: Path) -> Found:
+    text = "# Intro\n\nText.\n\n![A small picture of a square](../images/a.png)\n"
+    return built(("print",), {"intro.md": text}, images={"a.png": png_bytes(40, 40)}), \
+        Expect("preflight-image-resolution", "book-print.pdf")
+
+
 # --- the test ----------------------------------------------------------------------------------
 
 
