@@ -1250,6 +1250,137 @@ def _preflight_rule(tmp: Path) -> Found:
         Expect("preflight-image-resolution", "book-print.pdf")
 
 
+
+# --- epub-check: EPUBCheck and Ace on a hand-made EPUB ------------------------------------------
+
+_OPF = """<?xml version="1.0" encoding="UTF-8"?>
+<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">
+<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:identifier id="id">urn:uuid:12345678-1234-5678-1234-567812345678</dc:identifier>
+<dc:title>Tiny</dc:title><dc:language>en</dc:language>
+</metadata>
+<manifest>
+<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>
+<item id="a" href="a.xhtml" media-type="application/xhtml+xml"/>
+</manifest>
+<spine><itemref idref="a"/></spine>
+</package>
+"""
+_NAV = """<?xml version="1.0" encoding="UTF-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops">
+<head><title>Contents</title></head><body><nav epub:type="toc"><h1>Contents</h1>
+<ol><li><a href="a.xhtml">A</a></li></ol></nav></body></html>
+"""
+_CHAPTER = """<?xml version="1.0" encoding="UTF-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>A</title></head>
+<body>
+<h1>A chapter</h1>
+<p>Text.</p>
+<h4>Too deep</h4>
+<p>More text.</p>
+</body></html>
+"""
+
+
+def tiny_epub(path: str) -> str:
+    """An EPUB 3 with no dcterms:modified (EPUBCheck RSC-005), no language on the package or
+    the pages, and a heading level skipped at a.xhtml line 6 (Ace's rules)."""
+    import zipfile
+
+    container = ('<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:'
+                 'opendocument:xmlns:container"><rootfiles><rootfile full-path="EPUB/content.opf"'
+                 ' media-type="application/oebps-package+xml"/></rootfiles></container>')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        archive.writestr("META-INF/container.xml", container)
+        archive.writestr("EPUB/content.opf", _OPF)
+        archive.writestr("EPUB/nav.xhtml", _NAV)
+        archive.writestr("EPUB/a.xhtml", _CHAPTER)
+    return path
+
+
+def checked_epub() -> list[Diagnostic]:
+    """``check`` on the tiny EPUB: EPUBCheck, then Ace (run once per test run: ~20 s)."""
+    if "epub" not in _RENDERED:
+        import shutil
+
+        if shutil.which("java") is None:
+            pytest.skip("EPUBCheck needs Java: apt-get install openjdk-17-jre-headless")
+        from handbook_build.ace import find_ace
+
+        if find_ace()[0] is None:
+            pytest.skip(f"Ace by DAISY cannot run here: {find_ace()[1]}")
+        import dataclasses
+
+        folder = _scratch()
+        found = run_check(Path(tiny_epub(str(folder / "tiny.epub")))).diagnostics
+        # Shown relative to the folder each case runs in: named from the EPUB on, as it is
+        # when check runs beside it.
+        _RENDERED["epub"] = (folder, tuple(
+            dataclasses.replace(d, path="tiny.epub" + d.path.split("tiny.epub", 1)[1])
+            for d in found))
+    return list(_RENDERED["epub"][1])
+
+
+@trigger("<EPUBCheck id>")
+def _epubcheck_id(tmp: Path) -> Found:
+    return [d for d in checked_epub() if not d.code.startswith("ace")], \
+        Expect("RSC-005", "tiny.epub/EPUB/content.opf", 3)
+
+
+@trigger("ace:<rule>")
+def _ace_rule(tmp: Path) -> Found:
+    return checked_epub(), Expect("ace:heading-order", "tiny.epub/EPUB/a.xhtml", 6)
+
+
+@trigger("epubcheck")
+def _epubcheck(tmp: Path) -> Found:
+    # EPUBCheck that ran and wrote no report (a crash, a timeout) cannot be caused by a book:
+    # run_epubcheck is made to fail as it then does, and check's handling of that is tested.
+    from unittest import mock
+
+    from handbook_build.errors import RenderError
+
+    failure = RenderError("tiny.epub: EPUBCheck produced no report (exit 1): boom; "
+                          "run it by hand to see why")
+    with mock.patch("handbook_build.epubcheck.run_epubcheck", side_effect=failure):
+        found = check(tiny_epub("tiny.epub"))
+    return found, Expect("epubcheck", "tiny.epub")
+
+
+@trigger("ace")
+def _ace(tmp: Path) -> Found:
+    # Likewise Ace writing no report: run_ace fails as it then does.
+    from unittest import mock
+
+    from handbook_build import check as check_module
+    from handbook_build.ace import AceTool
+    from handbook_build.errors import RenderError
+
+    failure = RenderError("tiny.epub: Ace produced no report (exit 1): boom; run ace-cli by "
+                          "hand to see why")
+    tool = AceTool("ace-cli", "chromium")
+    with mock.patch("handbook_build.ace.find_ace", return_value=(tool, "")), \
+            mock.patch("handbook_build.ace.run_ace", side_effect=failure):
+        found, _ = check_module._check_epub_ace(Path(tiny_epub("tiny.epub")), "tiny.epub")
+    return found, Expect("ace", "tiny.epub")
+
+
+@trigger("ace-missing")
+def _ace_missing(tmp: Path) -> Found:
+    # The build's Ace step where Ace cannot run: here node is not on PATH.
+    from handbook_build import editions
+
+    Path("no-tools").mkdir()
+    saved = os.environ["PATH"]
+    os.environ["PATH"] = str(Path("no-tools").resolve())
+    try:
+        found = editions._ace(Path(tiny_epub("tiny.epub")), "book")
+    finally:
+        os.environ["PATH"] = saved
+    return found, Expect("ace-missing", "book.epub")
+
+
 # --- the test ----------------------------------------------------------------------------------
 
 
@@ -1257,7 +1388,13 @@ def _matches(info: CodeInfo, code: str, wanted: str) -> bool:
     return code == wanted and (info.matches(code) if info.code else True)
 
 
-@pytest.mark.parametrize("info", CODES, ids=[info.shown for info in CODES])
+# Ace drives Chromium (about 20 s for the EPUB families): left out of ``make test-fast``.
+SLOW = {"<EPUBCheck id>", "ace:<rule>"}
+
+
+@pytest.mark.parametrize("info", [
+    pytest.param(info, id=info.shown, marks=[pytest.mark.slow] if info.shown in SLOW else [])
+    for info in CODES])
 def test_code_is_reported(info: CodeInfo, tmp_path: Path) -> None:
     if info.shown in CANNOT:
         pytest.skip(CANNOT[info.shown])
