@@ -84,6 +84,37 @@ def test_literal_severities_are_catalogued(scanned):
     assert not wrong
 
 
+# The stages a module's codes may be catalogued under (check.py and editions.py also run the
+# EPUB's validators).
+MODULE_STAGES = {
+    "check.py": {"check", "epub-check"}, "manifest.py": {"manifest"}, "inputs.py": {"manifest"},
+    "contents.py": {"contents"}, "structure.py": {"contents"}, "sources.py": {"chapters"},
+    "guard.py": {"chapters"}, "includes.py": {"chapters"}, "markdown_fix.py": {"chapters"},
+    "markdown_inert.py": {"chapters"}, "site_junk.py": {"chapters"}, "citations.py": {"chapters"},
+    "xrefs.py": {"chapters"}, "images.py": {"images"}, "links.py": {"links"},
+    "lint_rules.py": {"lint"}, "htmlbook.py": {"html"}, "html_ids.py": {"html"},
+    "math_html.py": {"html"}, "output_guard.py": {"output"},
+    "editions.py": {"editions", "epub-check"}, "paged_limits.py": {"editions"},
+    "pdfcheck.py": {"pdf-check"}, "typeset_check.py": {"pdf-check"},
+}
+
+
+def test_each_code_is_catalogued_under_the_stages_that_emit_it(scanned):
+    sites, _ = scanned
+    wrong = []
+    for site in sites:
+        info = find(site.code) if site.code else None
+        if info is None:
+            continue
+        allowed = ({"ecosystem"} if site.module.startswith("ecosystems/")
+                   else MODULE_STAGES.get(site.module))
+        assert allowed is not None, f"{site.module} emits codes: give it a stage here"
+        if not allowed & set(info.stages):
+            wrong.append(f"{site.module}:{site.line} {site.code}: {sorted(allowed)} not in "
+                         f"{info.stages}")
+    assert not wrong
+
+
 def test_catalogue_is_well_formed():
     counts = Counter((c.code, c.pattern) for c in CODES)
     assert [key for key, n in counts.items() if n > 1] == []
@@ -106,3 +137,14 @@ def test_docs_page_is_rendered_from_the_catalogue():
     committed = (ROOT / "docs" / "diagnostics.md").read_text("utf-8")
     assert committed == diagnostic_codes.render_markdown(), (
         "docs/diagnostics.md is stale: run make diagnostics-doc")
+
+
+def test_one_code_is_explained_from_the_command_line(capsys):
+    assert diagnostic_codes.main(["ace:heading-order"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ace:heading-order: error or warning (family ace:<rule>)\n")
+    assert "kb.daisy.org" in out
+    assert diagnostic_codes.main(["glued-heading"]) == 0
+    assert "  fix:     put the heading on a line of its own" in capsys.readouterr().out
+    assert diagnostic_codes.main(["no-such-code"]) == 2
+    assert "no such diagnostic code" in capsys.readouterr().err

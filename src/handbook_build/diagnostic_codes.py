@@ -2,10 +2,12 @@
 
 Each entry names the code (or, for a family whose codes carry a dynamic suffix, its prefix and
 pattern), the severities it is emitted at, the stage that emits it, what it means and how to fix
-it. ``tests/test_diagnostic_codes.py`` reads the source and fails when a code is emitted that is
-not listed here, or listed here and emitted nowhere; it also checks that ``docs/diagnostics.md``
-is what :func:`render_markdown` gives. Regenerate that page with ``make diagnostics-doc``
-(``python -m handbook_build.diagnostic_codes > docs/diagnostics.md``).
+it. ``tests/test_diagnostic_catalogue.py`` reads the source and fails when a code is emitted that
+is not listed here, or listed here and emitted nowhere; it also checks that
+``docs/diagnostics.md`` is what :func:`render_markdown` gives, and
+``tests/test_diagnostic_codes.py`` triggers every entry. Regenerate the page with ``make
+diagnostics-doc`` (``python -m handbook_build.diagnostic_codes > docs/diagnostics.md``);
+``python -m handbook_build.diagnostic_codes CODE`` explains one code.
 
 Nothing here changes what a stage emits: the messages and hints the stages write stay theirs;
 ``hint`` here is the catalogue's own one-line summary of the fix.
@@ -498,7 +500,35 @@ def render_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def explain(code: str) -> str | None:
+    """``code``'s entry as a few lines for a terminal, or None when it is not catalogued."""
+    info = find(code)
+    if info is None:
+        return None
+    titles = dict(STAGES)
+    lines = [f"{code}: {' or '.join(info.severities)}" + (f" (family {info.pattern})"
+                                                          if info.family else ""),
+             f"  meaning: {info.meaning}", f"  fix:     {info.hint}",
+             "  stage:   " + "; ".join(titles[stage] for stage in info.stages)]
+    return "\n".join(lines) + "\n"
+
+
+def main(arguments: list[str]) -> int:
+    """No argument: docs/diagnostics.md on stdout. ``CODE``: what that code means."""
+    import sys
+
+    if not arguments:
+        sys.stdout.write(render_markdown())
+        return 0
+    text = explain(arguments[0])
+    if text is None:
+        sys.stderr.write(f"{arguments[0]}: no such diagnostic code; see docs/diagnostics.md\n")
+        return 2
+    sys.stdout.write(text)
+    return 0
+
+
 if __name__ == "__main__":
     import sys
 
-    sys.stdout.write(render_markdown())
+    raise SystemExit(main(sys.argv[1:]))
