@@ -117,7 +117,9 @@ CODES: tuple[CodeInfo, ...] = (
        "a key's value is not allowed (a choice, language tag, URL, file name, trim, font "
        "size, margin, bibliography type)",
        "use one of the values the hint lists"),
-    _c("error", _E, "manifest", "epub.nav_depth is not a whole number from 1 to 6",
+    _c("error", _E, "manifest",
+       "epub.nav_depth is not a whole number from 1 to 6 (the manifest reader's default "
+       "code, which only this check leaves as it is)",
        "set nav_depth between 1 and 6 (2 is the default)"),
     _c("missing-key", _E, "manifest", "book.title is missing or empty",
        'add title = "..." under [book]'),
@@ -226,7 +228,8 @@ CODES: tuple[CodeInfo, ...] = (
        "check that the contents list names a Markdown file"),
     _c("empty-chapter", _W, "chapters", "the chapter file is empty",
        "write it or take it out of the contents list"),
-    _c("bad-cover", _E, "chapters", "the cover image is not a sound PNG or JPEG",
+    _c("bad-cover", _E, "chapters", "book.cover is not a sound PNG or JPEG (damaged, too "
+       "large, another format)",
        "set book.cover to a sound PNG or JPEG file"),
     _c("chapter-too-large", _E, "chapters", "the chapter is larger than a chapter may be (1 MB)",
        "split it into several chapters (or check it is the right file)"),
@@ -297,12 +300,12 @@ CODES: tuple[CodeInfo, ...] = (
     _c("math-unparsed", _W, "html", "a TeX formula cannot be read; shown as code",
        "check its braces and commands"),
     # --- images -----------------------------------------------------------------------------
-    _c("missing-image", _E, "images", "a local image file does not exist",
-       "fix the path or add the file"),
+    _c("missing-image", _E, "images", "a local image file does not exist (a typo, most often)",
+       "fix the file name (the hint suggests the closest one) or add the file"),
     _c("unresolved-image", _W, "images",
-       "an image (a web picture with no local copy, an unsupported format) cannot be used; "
-       "a placeholder is shown",
-       "add a local copy of the image, or a supported format; --strict fails on it"),
+       "an image is refused (unsafe, damaged, an unsupported format) or is a web picture "
+       "with no local copy: a placeholder is shown",
+       "put a sound copy in an image folder, named like the URL's file; --strict fails on it"),
     _c("missing-alt", _W, "images", "an image has no alt text",
        "describe the image in ![...] or alt=\"...\""),
     _c("meaningless-alt", _W, "images", "an image's alt text says nothing ('image', a file name)",
@@ -341,12 +344,16 @@ CODES: tuple[CodeInfo, ...] = (
     _c("too-many-footnotes", _E, "editions",
        "a chapter has more footnotes than the PDFs lay out (5,000)",
        "split the chapter, or build the other editions only"),
-    _c("render-warning", _W, "editions", "the renderer warned while making an edition",
+    _c("render-warning", _W, "editions",
+       "the renderer warned while making an edition: a font family the styles name is not "
+       "installed, a footnote off its call's page, an EPUB reference it could not resolve",
        "read the message; it names what the renderer could not do"),
     _c("typesetting", _W, "editions",
        "the typesetting check of a built PDF found errors or warnings",
        "run handbook-build check on the PDF for the pages"),
-    _c("preflight", _W, "editions", "a print preflight rule failed",
+    _c("preflight", _W, "editions",
+       "a print preflight rule with no findings of its own failed (trim, page count, gutter, "
+       "outside margins, fonts, transparency, colour space, annotations, PDF variant)",
        "read <stem>-print-preflight.json for the rule and what to change"),
     CodeInfo("preflight-", _EW, ("editions",),
              "one finding of a print preflight rule (rules with findings: image-data, "
@@ -435,7 +442,7 @@ CODES: tuple[CodeInfo, ...] = (
        "set @color-profile and the PDF/X variant, or convert the image"),
     # --- epub-check ---------------------------------------------------------------------------
     _c("epubcheck", _EW, "epub-check",
-       "EPUBCheck gave no report, or a message without an id",
+       "EPUBCheck ran but gave no report (a crash, a timeout), or gave a message without an id",
        "run EPUBCheck by hand to see why"),
     CodeInfo("", _EW, ("epub-check",),
              "an EPUBCheck message (FATAL and ERROR are errors, WARNING a warning); the code "
@@ -480,7 +487,8 @@ def render_markdown() -> str:
         "lists every code,",
         "by the stage that emits it. Generated from `src/handbook_build/diagnostic_codes.py` "
         "by `make diagnostics-doc`;",
-        "do not edit it by hand (a test compares the two).",
+        "do not edit it by hand (a test compares the two). One code in a terminal:",
+        "`python -m handbook_build.diagnostic_codes CODE`.",
         "",
         f"{sum(1 for c in CODES if not c.family)} codes and "
         f"{sum(1 for c in CODES if c.family)} families. A code listed under several stages "
