@@ -93,6 +93,8 @@ def _manifest(tmp: Path) -> Found:
 def _source(tmp: Path) -> Found:
     # No book makes read_book raise a SourceError without diagnostics today (its errors all
     # carry them); check's wrapper for one is called with such an error, as read_book would.
+    from unittest import mock
+
     from handbook_build import check as check_module
     from handbook_build import sources
     from handbook_build.errors import SourceError
@@ -100,16 +102,9 @@ def _source(tmp: Path) -> Found:
     make_book(Path("."))
     manifest, _ = check_module._load_manifest(Path("book.toml"), None)
     assert manifest is not None
-    saved = sources.read_book
-
-    def failing(*args: object, **kwargs: object) -> None:
-        raise SourceError("chapters/intro.md:3: the chapter cannot be used; fix it")
-
-    sources.read_book = failing  # type: ignore[assignment]
-    try:
+    failure = SourceError("chapters/intro.md:3: the chapter cannot be used; fix it")
+    with mock.patch.object(sources, "read_book", side_effect=failure):
         _, found = check_module._read_book(manifest)
-    finally:
-        sources.read_book = saved
     return found, Expect("source", INTRO, 3)
 
 
@@ -538,9 +533,10 @@ def _include_cycle(tmp: Path) -> Found:
 
 @trigger("include-outside-root")
 def _include_outside_root(tmp: Path) -> Found:
-    Path("../outside-hb-test.txt").resolve().write_text("x\n", encoding="utf-8")
-    return _include("{{#include ../../outside-hb-test.txt}}"), \
-        Expect("include-outside-root", INTRO, 3)
+    Path("outside.txt").write_text("x\n", encoding="utf-8")
+    Path("inner").mkdir()
+    make_book(Path("inner"), {"intro.md": "# Intro\n\n{{#include ../../outside.txt}}\n"})
+    return check("inner/book.toml"), Expect("include-outside-root", INTRO, 3)
 
 
 @trigger("include-too-deep")
@@ -1050,9 +1046,14 @@ _RENDERED: dict[str, tuple[Path, tuple[Diagnostic, ...]]] = {}
 
 
 def _scratch() -> Path:
+    """A folder for what is made once per test run and shared by cases; removed at exit."""
+    import atexit
+    import shutil
     import tempfile
 
-    return Path(tempfile.mkdtemp(prefix="hb-diagnostic-codes-"))
+    folder = Path(tempfile.mkdtemp(prefix="hb-diagnostic-codes-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def defects() -> tuple[Path, tuple[Diagnostic, ...]]:
