@@ -181,7 +181,8 @@ def _missing_date(tmp: Path) -> Found:
 @trigger("conflict")
 def _conflict(tmp: Path) -> Found:
     toml = DEFAULT_TOML.replace('stem = "book"', 'stem = "book"\nsite_url = "https://a.org"')
-    return book(toml=toml + '\n[site]\nurl = "https://b.org"\n'), Expect("conflict", "book.toml")
+    return book(toml=toml + '\n[site]\nurl = "https://b.org"\n'), \
+        Expect("conflict", "book.toml", 13)
 
 
 @trigger("bad-identifier")
@@ -194,13 +195,13 @@ def _bad_identifier(tmp: Path) -> Found:
 def _identifier_collision(tmp: Path) -> Found:
     uuid = "urn:uuid:12345678-1234-5678-1234-567812345678"
     return book(toml_extra=f'\n[identifiers]\nepub = "{uuid}"\nprint = "{uuid}"\n'), \
-        Expect("identifier-collision", "book.toml")
+        Expect("identifier-collision", "book.toml", 13)
 
 
 @trigger("bad-alias")
 def _bad_alias(tmp: Path) -> Found:
     toml = DEFAULT_TOML + '\n[site]\nurl = "https://a.org"\naliases = { old = "nope.md" }\n'
-    return book(toml=toml), Expect("bad-alias", "book.toml")
+    return book(toml=toml), Expect("bad-alias", "book.toml", 13)
 
 
 @trigger("missing-folder")
@@ -213,7 +214,7 @@ def _missing_folder(tmp: Path) -> Found:
 def _missing_variable(tmp: Path) -> Found:
     os.environ.pop("HB_TEST_NOT_SET", None)
     return book(toml=DEFAULT_TOML + 'source = "${HB_TEST_NOT_SET}/x"\n'), \
-        Expect("missing-variable", "book.toml")
+        Expect("missing-variable", "book.toml", 10)
 
 
 @trigger("outside-root")
@@ -235,7 +236,7 @@ def _symlink_loop(tmp: Path) -> Found:
 
 @trigger("system-folder")
 def _system_folder(tmp: Path) -> Found:
-    return book(toml=DEFAULT_TOML + 'source = "/etc"\n'), Expect("system-folder", "book.toml")
+    return book(toml=DEFAULT_TOML + 'source = "/etc"\n'), Expect("system-folder", "book.toml", 10)
 
 
 @trigger("missing-chapter")
@@ -246,13 +247,13 @@ def _missing_chapter(tmp: Path) -> Found:
 
 @trigger("empty-contents")
 def _empty_contents(tmp: Path) -> Found:
-    return book(contents="# Nothing listed\n"), Expect("empty-contents", "contents.md")
+    return book(contents="# Nothing listed\n"), Expect("empty-contents", "contents.md", 1)
 
 
 @trigger("pod-profile")
 def _pod_profile(tmp: Path) -> Found:
     extra = '\n[print]\nprofile = "kdp"\nmargins = { inner = "0.2in" }\n'
-    return book(toml_extra=extra), Expect("pod-profile", "book.toml")
+    return book(toml_extra=extra), Expect("pod-profile", "book.toml", 13)
 
 
 @trigger("no-manifest")
@@ -307,13 +308,13 @@ def _yaml_syntax(tmp: Path) -> Found:
 @trigger("yaml-shape")
 def _yaml_shape(tmp: Path) -> Found:
     write({**JB, "_toc.yml": "- intro\n- one\n"})
-    return check("_toc.yml"), Expect("yaml-shape", "_toc.yml")
+    return check("_toc.yml"), Expect("yaml-shape", "_toc.yml", 1)
 
 
 @trigger("yaml-size")
 def _yaml_size(tmp: Path) -> Found:
     write({**JB, "_toc.yml": "format: jb-book\nroot: intro\nchapters: &loop [*loop]\n"})
-    return check("_toc.yml"), Expect("yaml-size", "_toc.yml")
+    return check("_toc.yml"), Expect("yaml-size", "_toc.yml", 1)
 
 
 GITBOOK = {"SUMMARY.md": "# Summary\n\n* [Introduction](README.md)\n", "README.md": "# Intro\n"}
@@ -328,7 +329,7 @@ def _json_syntax(tmp: Path) -> Found:
 @trigger("json-shape")
 def _json_shape(tmp: Path) -> Found:
     write({**GITBOOK, "book.json": "[1, 2]\n"})
-    return check("."), Expect("json-shape", "book.json")
+    return check("."), Expect("json-shape", "book.json", 1)
 
 
 @trigger("toc-shape")
@@ -402,7 +403,7 @@ def _url_entry(tmp: Path) -> Found:
 def _part_text(tmp: Path) -> Found:
     chapters = "    - index.qmd\n    - part: part.qmd\n      chapters:\n        - one.qmd\n"
     return quarto(chapters=chapters, files={"part.qmd": "# The Part\n\nMore text here.\n"}), \
-        Expect("part-text", "_quarto.yml")
+        Expect("part-text", "_quarto.yml", 7)
 
 
 @trigger("unnumbered")
@@ -464,7 +465,7 @@ def _capital_title(tmp: Path) -> Found:
 
 @trigger("binary-file")
 def _binary_file(tmp: Path) -> Found:
-    return chapter("# Intro\n\x00\n"), Expect("binary-file", INTRO)
+    return chapter("# Intro\n\x00\n"), Expect("binary-file", INTRO, 2)
 
 
 @trigger("empty-chapter")
@@ -481,12 +482,12 @@ def _bad_cover(tmp: Path) -> Found:
 
 @trigger("chapter-too-large")
 def _chapter_too_large(tmp: Path) -> Found:
-    return chapter("# Big\n\n" + "word " * 220_000), Expect("chapter-too-large", INTRO)
+    return chapter("# Big\n\n" + "word " * 220_000), Expect("chapter-too-large", INTRO, 1)
 
 
 @trigger("nesting-too-deep")
 def _nesting_too_deep(tmp: Path) -> Found:
-    return chapter("# Deep\n\n" + ">" * 200 + " quoted\n"), Expect("nesting-too-deep", INTRO)
+    return chapter("# Deep\n\n" + ">" * 200 + " quoted\n"), Expect("nesting-too-deep", INTRO, 3)
 
 
 @trigger("raw-html-dropped")
@@ -498,7 +499,7 @@ def _raw_html_dropped(tmp: Path) -> Found:
     manifest, _ = check_module._load_manifest(Path("book.toml"), None)
     assert manifest is not None
     _, found = check_module._read_book(manifest)
-    return found, Expect("raw-html-dropped", INTRO)
+    return found, Expect("raw-html-dropped", INTRO, 3)
 
 
 def _include(text: str, files: dict[str, str | bytes] | None = None) -> list[Diagnostic]:
