@@ -71,7 +71,18 @@ def _modules() -> Iterator[tuple[str, ast.Module]]:
     for path in sorted(SOURCE.rglob("*.py")):
         module = path.relative_to(SOURCE).as_posix()
         if module not in NOT_SCANNED:
-            yield module, ast.parse(path.read_text("utf-8"))
+            yield module, _parsed(path)
+
+
+_PARSED: dict[tuple[Path, float], ast.Module] = {}
+
+
+def _parsed(path: Path) -> ast.Module:
+    """The module's tree, parsed once per run (the scan reads every module three times)."""
+    key = (path, path.stat().st_mtime)
+    if key not in _PARSED:
+        _PARSED[key] = ast.parse(path.read_text("utf-8"))
+    return _PARSED[key]
 
 
 def _function_emitter(module: str, name: str, function: ast.FunctionDef, method: bool
