@@ -192,6 +192,11 @@ class _Scanner(ast.NodeVisitor):
         func = node.func
         name = func.id if isinstance(func, ast.Name) else (
             func.attr if isinstance(func, ast.Attribute) else None)
+        if name == "replace":  # dataclasses.replace(diagnostic, code=...)
+            for keyword_arg in node.keywords:
+                if keyword_arg.arg == "code":
+                    self.texts = ("replace", "", "")
+                    self._read(keyword_arg.value, node.lineno, None)
         candidates = self.table.get(name or "", [])
         local = [e for e in candidates if e.module == self.module]
         package = [e for e in candidates
@@ -325,6 +330,25 @@ def _text(expression: ast.expr | None) -> str:
 def _returns(function: ast.FunctionDef) -> list[ast.expr]:
     return [node.value for node in ast.walk(function)
             if isinstance(node, ast.Return) and node.value is not None]
+
+
+def logged_warning_modules() -> set[str]:
+    """The last name of every module that logs a plain warning or error through its own
+    ``logging.getLogger(__name__)`` logger: ``check`` reports each under that name as its code.
+    (A logged ``Diagnostic`` keeps its own code.)"""
+    found: set[str] = set()
+    for module, tree in _modules():
+        loggers = {target.id for node in tree.body if isinstance(node, ast.Assign)
+                   for target in node.targets if isinstance(target, ast.Name)
+                   and isinstance(node.value, ast.Call) and ast.unparse(node.value)
+                   == "logging.getLogger(__name__)"}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id in loggers
+                    and node.func.attr in ("warning", "error", "exception", "critical")
+                    and node.args and isinstance(node.args[0], ast.Constant | ast.JoinedStr)):
+                found.add(module.removesuffix(".py").rsplit("/", 1)[-1])
+    return found
 
 
 def scan() -> tuple[list[Site], list[Opaque]]:

@@ -66,6 +66,16 @@ def test_no_unreviewed_dynamic_code(scanned):
     assert not gone, f"accepted dynamic sites no longer in the source: {gone}"
 
 
+def test_the_logged_warning_family_names_its_modules():
+    """check turns a plain logged warning into a diagnostic coded by the module's name: the
+    catalogue's ``<module>`` entry names every module that logs one."""
+    modules = code_scan.logged_warning_modules()
+    assert modules, "no module logs a plain warning: drop the <module> family"
+    entry = next(c for c in CODES if c.pattern == "<module>")
+    named = set(entry.meaning.split("(")[-1].rstrip(")").split(", "))
+    assert named == modules
+
+
 def test_empty_code_only_where_it_means_none(scanned):
     sites, _ = scanned
     assert {s.module for s in sites if not s.code} <= EMPTY_CODE_MODULES
