@@ -15,7 +15,9 @@ Nothing here changes what a stage emits: the messages and hints the stages write
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from handbook_build.model import Severity
@@ -74,7 +76,7 @@ _W: tuple[Severity, ...] = ("warning",)
 _EW: tuple[Severity, ...] = ("error", "warning")
 
 
-_STAGE_NAMES: dict[str, Stage] = {stage: stage for stage, _ in STAGES}
+_STAGE_NAMES: Mapping[str, Stage] = MappingProxyType({stage: stage for stage, _ in STAGES})
 
 
 def _c(code: str, severities: tuple[Severity, ...], stages: str, meaning: str, hint: str
