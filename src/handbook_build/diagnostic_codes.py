@@ -120,8 +120,8 @@ CODES: tuple[CodeInfo, ...] = (
        "size, margin, bibliography type)",
        "use one of the values the hint lists"),
     _c("error", _E, "manifest",
-       "epub.nav_depth is not a whole number from 1 to 6 (the manifest reader's default "
-       "code, which only this check leaves as it is)",
+       "epub.nav_depth is not a whole number from 1 to 6 (this check is coded with the "
+       "manifest reader's default code, error)",
        "set nav_depth between 1 and 6 (2 is the default)"),
     _c("missing-key", _E, "manifest", "book.title is missing or empty",
        'add title = "..." under [book]'),
@@ -230,8 +230,8 @@ CODES: tuple[CodeInfo, ...] = (
        "check that the contents list names a Markdown file"),
     _c("empty-chapter", _W, "chapters", "the chapter file is empty",
        "write it or take it out of the contents list"),
-    _c("bad-cover", _E, "chapters", "book.cover is not a sound PNG or JPEG (damaged, too "
-       "large, another format)",
+    _c("bad-cover", _E, "chapters", "book.cover is not a sound PNG or JPEG (damaged, or "
+       "an image it cannot use)",
        "set book.cover to a sound PNG or JPEG file"),
     _c("chapter-too-large", _E, "chapters", "the chapter is larger than a chapter may be (1 MB)",
        "split it into several chapters (or check it is the right file)"),
@@ -282,7 +282,7 @@ CODES: tuple[CodeInfo, ...] = (
     _c("duplicate-id", _W, "chapters", "an {#id} is used twice in a chapter; the second numbered",
        "give each heading its own {#id}"),
     _c("unclosed-block", _W, "chapters",
-       "a code fence or fenced div is never closed; closed at the chapter's end",
+       "a ::: div fence or a <div> is never closed; closed at the chapter's end",
        "close it where it should end"),
     _c("raw-block-escaped", _W, "chapters",
        "a raw block or raw attribute is shown as code in the .md edition, never passed through",
@@ -453,8 +453,10 @@ CODES: tuple[CodeInfo, ...] = (
              pattern="<EPUBCheck id>"),
     _c("ace", _E, "epub-check", "Ace by DAISY ran but gave no report",
        "run ace-cli by hand to see why"),
-    _c("ace-missing", _W, "epub-check", "Ace by DAISY is not installed: accessibility not checked",
-       "make ace (needs npm), or set HANDBOOK_ACE"),
+    _c("ace-missing", _W, "epub-check",
+       "Ace by DAISY cannot run (not installed, or Node.js or Chromium missing): the build's "
+       "accessibility check is skipped",
+       "make ace (needs npm and chromium), or set HANDBOOK_ACE"),
     CodeInfo("ace:", _EW, ("epub-check",),
              "an Ace by DAISY violation (serious and critical are errors), e.g. "
              "ace:heading-order",
