@@ -10,7 +10,7 @@ ACE_STAMP := .tools/ace/.installed
 HANDBOOK_SOURCE ?= $(abspath ../shared/corpus/peeragogy-handbook-v3)
 export HANDBOOK_SOURCE
 
-.PHONY: all book handbook test test-fast test-fresh lint typecheck check bench clean system-deps distclean golden ace
+.PHONY: all book handbook test test-fast test-fresh lint typecheck check bench clean system-deps distclean golden ace diagnostics-doc
 
 all: book
 
@@ -63,6 +63,10 @@ typecheck: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/handbook-build check manuscript/book.toml
+
+# docs/diagnostics.md is generated from the catalogue of codes (a test compares the two).
+diagnostics-doc: $(STAMP)
+	$(BIN)/python -m handbook_build.diagnostic_codes > docs/diagnostics.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
