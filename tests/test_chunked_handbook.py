@@ -13,7 +13,8 @@ from chunked_support import (
     edited,
     html_book_of,
 )
-from handbook_build.render import chunked
+from handbook_build.render.paged.print_edition import render_print_edition
+from handbook_build.render.paged.reading import render_reading_pdf
 from handbook_build.render.pdf import render_pdf
 
 
@@ -25,14 +26,14 @@ def test_real_handbook_chunked_is_the_single_pass_book(corpus_dir: Path,
 
     book = html_book_of(HANDBOOK, tmp_path / "out", corpus_dir)
     cache = tmp_path / "out" / ".cache"
-    reading = chunked.render_reading_pdf(book, cache)
+    reading = render_reading_pdf(book, cache)
     assert reading is not None
     assert_same_book(render_pdf(book).data, reading.data)
-    printed = chunked.render_print_edition(book, cache)
+    printed = render_print_edition(book, cache)
     assert printed is not None
     assert_same_book(render_print(book).pdf, printed.pdf)
     # One chapter edited: one chunk per edition laid out again, the bytes of a clean build.
     changed = edited(book, "play", "<p>One more sentence.</p>")
-    rebuilt = chunked.render_reading_pdf(changed, cache)
-    clean = chunked.render_reading_pdf(changed, tmp_path / "clean")
+    rebuilt = render_reading_pdf(changed, cache)
+    clean = render_reading_pdf(changed, tmp_path / "clean")
     assert rebuilt is not None and clean is not None and rebuilt.data == clean.data
