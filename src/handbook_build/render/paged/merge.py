@@ -4,18 +4,20 @@ warnings and the font files; ``merge`` joins them with ``pdf_merge`` into one PD
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from handbook_build.render import pdf_merge
 from handbook_build.render.paged.chunk_cache import GroupChunk
 from handbook_build.render.pdf_merge import Blank, Chunk
 
-__all__ = ["BookLayout", "ChunkStats"]
+__all__ = ["BookLayout", "ChunkStats", "book_parts"]
 
 
 @dataclass(frozen=True, slots=True)
 class ChunkStats:
+    """What a layout took from the cache and what it laid out."""
+
     groups: int
     reused: int  # chunks taken from the cache
     laid_out: int  # groups laid out in this build
@@ -40,3 +42,17 @@ class BookLayout:
     def merge(self, *, links: bool = True, seed: bytes = b"") -> bytes:
         return pdf_merge.merge(self.parts, links=links, seed=seed,
                                font_programs=self.programs)
+
+
+def book_parts(front: GroupChunk, body: Sequence[GroupChunk], blank: GroupChunk,
+               recto: bool) -> list[Chunk | Blank]:
+    """The front matter and the body's chunks in page order; in the book layout (``recto``),
+    the edition's blank verso after each of them but the last that ends on a right-hand page."""
+    parts: list[Chunk | Blank] = []
+    blank_chunk = blank.part()
+    sequence = [front, *body]
+    for position, chunk in enumerate(sequence):
+        parts.append(chunk.part())
+        if position < len(sequence) - 1 and len(chunk.pages) % 2 and recto:
+            parts.append(blank_chunk)
+    return parts
