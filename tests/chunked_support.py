@@ -15,8 +15,10 @@ from handbook_build.assemble import assemble
 from handbook_build.htmlbook import to_html
 from handbook_build.manifest import load_manifest
 from handbook_build.model import HtmlBook, HtmlSection
-from handbook_build.render import chunked
-from handbook_build.render.chunked import BookLayout, ChunkCache, Paged
+from handbook_build.render.paged.chunk_cache import ChunkCache
+from handbook_build.render.paged.edition import Paged, paged_for
+from handbook_build.render.paged.layout import layout_book
+from handbook_build.render.paged.merge import BookLayout
 from handbook_build.render.pdf import pdf_edition
 from handbook_build.sources import read_book
 
@@ -96,8 +98,8 @@ def differing_pixels(first: bytes, second: bytes, scale: float = 1.0) -> list[in
 
 
 def reading_paged(html_book: HtmlBook, group_chars: int | None = None) -> Paged:
-    paged = chunked.paged_for(html_book, pdf_edition(html_book.manifest), "pdf",
-                              repair_notes=True)
+    paged = paged_for(html_book, pdf_edition(html_book.manifest), "pdf",
+                      repair_notes=True)
     return dataclasses.replace(paged, group_chars=group_chars) if group_chars else paged
 
 
@@ -105,7 +107,7 @@ def layout(html_book: HtmlBook, cache_dir: Path | None, group_chars: int | None 
            jobs: int = 1) -> BookLayout:
     kinds = [section.node.kind for section in html_book.sections]
     paged = reading_paged(html_book, group_chars)
-    return chunked.layout_book(paged, kinds, ChunkCache.for_edition(cache_dir, "pdf"), jobs)
+    return layout_book(paged, kinds, ChunkCache.for_edition(cache_dir, "pdf"), jobs)
 
 
 def edited(html_book: HtmlBook, slug: str, extra_html: str) -> HtmlBook:

@@ -12,7 +12,8 @@ import pytest
 
 from bookmaker import CLI, cli_env, edition_hashes
 from handbook_build import cache, cache_entry, html_cache, output_guard
-from handbook_build.render import chunked, print_images
+from handbook_build.render import print_images
+from handbook_build.render.paged.chunk_cache import ChunkCache, GroupChunk
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -80,9 +81,9 @@ def test_the_build_state_is_checked_too(tmp_path: Path) -> None:
 def test_the_chunk_cache_refuses_torn_and_mismatched_entries(tmp_path: Path) -> None:
     from handbook_build.render.pdf_merge import PageInfo
 
-    store = chunked.ChunkCache(tmp_path / "pdf")
-    chunk = chunked.GroupChunk(b"%PDF-1.7 one", (PageInfo(),), 3, (("a", "7"),))
-    other = chunked.GroupChunk(b"%PDF-1.7 two", (PageInfo(),), 3, (("a", "7"),))
+    store = ChunkCache(tmp_path / "pdf")
+    chunk = GroupChunk(b"%PDF-1.7 one", (PageInfo(),), 3, (("a", "7"),))
+    other = GroupChunk(b"%PDF-1.7 two", (PageInfo(),), 3, (("a", "7"),))
     store.store("k1", chunk, "content1")
     store.store("k2", other)
     assert store.load("k1") == chunk and store.info("content1") == (1, [])

@@ -27,7 +27,20 @@ from chunked_support import (
     reading_paged,
 )
 from handbook_build.model import HtmlBook
-from handbook_build.render import chunked
+from handbook_build.render.paged.chunk_document import whole_document
+from handbook_build.render.paged.groups import (
+    Group,
+    RunJob,
+    book_groups,
+    deferred_runs,
+    plan_groups,
+    run_stop,
+)
+from handbook_build.render.paged.page_links import format_counter
+from handbook_build.render.paged.print_edition import render_print_edition
+from handbook_build.render.paged.reading import render_reading_pdf
+from handbook_build.render.paged.runs import layout_run
+from handbook_build.render.paged.styles import analyse_styles
 from handbook_build.render.pdf import pdf_edition, render_pdf
 
 
@@ -47,13 +60,13 @@ def test_pieces_join_into_the_single_pass_document(sample: HtmlBook) -> None:
     from handbook_build.render.document import build_document
 
     paged = reading_paged(sample)
-    assert chunked.whole_document(paged) == build_document(sample, pdf_edition(sample.manifest))
+    assert whole_document(paged) == build_document(sample, pdf_edition(sample.manifest))
     assert paged.support.supported, paged.support.reason
 
 
 def test_chunked_reading_pdf_is_the_single_pass_book(sample: HtmlBook, sample_single: bytes,
                                                       tmp_path: Path) -> None:
-    rendered = chunked.render_reading_pdf(sample, tmp_path / ".cache")
+    rendered = render_reading_pdf(sample, tmp_path / ".cache")
     assert rendered is not None
     assert_same_book(sample_single, rendered.data, pixels=True)
     assert rendered.page_count == len(PdfReader(io.BytesIO(sample_single)).pages)
@@ -72,10 +85,10 @@ def test_any_grouping_gives_the_same_book(sample: HtmlBook, sample_single: bytes
 
 def test_a_group_laid_out_alone_is_its_slice_of_the_whole(sample: HtmlBook) -> None:
     paged = reading_paged(sample, group_chars=1)
-    groups = chunked._groups(paged, [s.node.kind for s in sample.sections])
-    whole = chunked.layout_run(paged, chunked.RunJob(tuple(groups), 1, ()))
+    groups = book_groups(paged, [s.node.kind for s in sample.sections])
+    whole = layout_run(paged, RunJob(tuple(groups), 1, ()))
     for group, chunk in zip(groups, whole.chunks, strict=True):
-        alone = chunked.layout_run(paged, chunked.RunJob((group,), chunk.start, ()))
+        alone = layout_run(paged, RunJob((group,), chunk.start, ()))
         (single,) = alone.chunks
         assert single.data == chunk.data, group.slug
         assert single.pages == chunk.pages, group.slug
@@ -92,12 +105,12 @@ def test_a_group_laid_out_alone_is_its_slice_of_the_whole(sample: HtmlBook) -> N
     "@page :nth(5) { margin-top: 2in }",
 ])
 def test_styles_that_need_the_whole_book_are_refused(css: str) -> None:
-    support = chunked.analyse_styles(["p { margin: 0 }", css])
+    support = analyse_styles(["p { margin: 0 }", css])
     assert not support.supported
 
 
 def test_page_number_rules_are_rewritten_for_marked_links() -> None:
-    support = chunked.analyse_styles(
+    support = analyse_styles(
         ['.toc a::after { content: leader(". ") target-counter(attr(href url), page); }'])
     assert support.supported
     assert support.link_selectors == (".toc a",)
@@ -112,29 +125,29 @@ def test_unsupported_styles_fall_back_to_one_pass(sample: HtmlBook, tmp_path: Pa
         css.write("\n@page { @bottom-center { content: counter(pages) } }\n")
     book = dataclasses.replace(
         sample, manifest=dataclasses.replace(sample.manifest, styles_dir=styles))
-    assert chunked.render_reading_pdf(book, tmp_path / ".cache") is None
+    assert render_reading_pdf(book, tmp_path / ".cache") is None
 
 
 def test_group_plan_breaks_at_parts_and_size() -> None:
     kinds = ["chapter", "chapter", "part", "chapter", "chapter", "chapter"]
     sizes = [10, 10, 1, 30, 30, 30]
-    assert chunked.plan_groups(sizes, kinds, 25) == [range(0, 2), range(2, 4), range(4, 5),
-                                                     range(5, 6)]
-    assert chunked.plan_groups(sizes, kinds, 1000) == [range(0, 2), range(2, 6)]
+    assert plan_groups(sizes, kinds, 25) == [range(0, 2), range(2, 4), range(4, 5),
+                                             range(5, 6)]
+    assert plan_groups(sizes, kinds, 1000) == [range(0, 2), range(2, 6)]
 
 
 def test_roman_and_decimal_page_numbers() -> None:
-    assert [chunked.format_counter(n, "lower-roman") for n in (1, 4, 9, 14, 40)] == [
+    assert [format_counter(n, "lower-roman") for n in (1, 4, 9, 14, 40)] == [
         "i", "iv", "ix", "xiv", "xl"]
-    assert chunked.format_counter(12, "decimal") == "12"
-    assert chunked.format_counter(1990, "upper-roman") == "MCMXC"
+    assert format_counter(12, "decimal") == "12"
+    assert format_counter(1990, "upper-roman") == "MCMXC"
 
 
 # --- the real handbook --------------------------------------------------------------------------
 
 def _group(index: int, size: int, ids: tuple[str, ...] = (), targets: tuple[str, ...] = ()
-           ) -> chunked.Group:
-    return chunked.Group(index, index, "x" * size, f"g{index}", frozenset(ids), targets, str(index))
+           ) -> Group:
+    return Group(index, index, "x" * size, f"g{index}", frozenset(ids), targets, str(index))
 
 
 def test_runs_are_cut_where_fewest_groups_point_across() -> None:
@@ -142,20 +155,20 @@ def test_runs_are_cut_where_fewest_groups_point_across() -> None:
     groups = [_group(0, 10, ("a",), ("d",)), _group(1, 10, ("b",), ("d",)), _group(2, 10, ("c",)),
               _group(3, 10, ("d",)), _group(4, 10, ("e",)), _group(5, 10, ("f",))]
     owners = {anchor: g.index for g in groups for anchor in g.ids}
-    assert chunked._run_stop(groups, 0, 45, owners, lambda g: True) == 5
-    assert chunked._run_stop(groups, 0, 30, owners, lambda g: True) == 3  # 2 across either way
-    assert chunked._run_stop(groups, 0, 1000, owners, lambda g: True) == 6  # the whole book
-    assert chunked._run_stop(groups, 0, 1000, owners, lambda g: g.index < 2) == 2
+    assert run_stop(groups, 0, 45, owners, lambda g: True) == 5
+    assert run_stop(groups, 0, 30, owners, lambda g: True) == 3  # 2 across either way
+    assert run_stop(groups, 0, 1000, owners, lambda g: True) == 6  # the whole book
+    assert run_stop(groups, 0, 1000, owners, lambda g: g.index < 2) == 2
 
 
 def test_groups_laid_out_again_share_documents() -> None:
     groups = [_group(i, 10) for i in range(8)]
     deferred = [(1, 3), (2, 5), (3, 7), (4, 9), (6, 13)]
-    runs = chunked._deferred_runs(deferred, groups, jobs=2, limit=1000)
+    runs = deferred_runs(deferred, groups, jobs=2, limit=1000)
     assert [[i for i, _ in run] for run in runs] == [[1, 2, 3, 4], [6]]
-    runs = chunked._deferred_runs(deferred[:4], groups, jobs=2, limit=1000)
+    runs = deferred_runs(deferred[:4], groups, jobs=2, limit=1000)
     assert [[i for i, _ in run] for run in runs] == [[1, 2], [3, 4]]
-    runs = chunked._deferred_runs(deferred[:4], groups, jobs=1, limit=15)
+    runs = deferred_runs(deferred[:4], groups, jobs=1, limit=15)
     assert all(len(run) == 1 for run in runs)
 
 
@@ -164,7 +177,7 @@ def test_see_page_numbers_of_the_front_matter(sample: HtmlBook, tmp_path: Path) 
     from handbook_build.render.print_pdf import render_print
 
     book = edited(sample, "writing", '<p>Back to the <a href="#contents">contents</a>.</p>')
-    chunks = chunked.render_print_edition(book, tmp_path / ".cache")
+    chunks = render_print_edition(book, tmp_path / ".cache")
     assert chunks is not None
     single = render_print(book)
     assert_same_book(single.pdf, chunks.pdf)

@@ -19,7 +19,9 @@ from chunked_support import (
     paragraph,
 )
 from handbook_build.model import HtmlBook
-from handbook_build.render import chunked
+from handbook_build.render.paged.chunk_cache import CHUNK_DIR
+from handbook_build.render.paged.print_edition import render_print_edition
+from handbook_build.render.paged.reading import render_reading_pdf
 from handbook_build.render.pdf import render_pdf
 
 
@@ -33,8 +35,8 @@ def test_a_rebuild_from_the_cache_gives_the_same_bytes(sample: HtmlBook, tmp_pat
     again = layout(sample, tmp_path / "cache", group_chars=1)
     assert again.stats.laid_out == 0 and again.stats.reused == again.stats.groups
     assert again.merge() == first.merge()
-    clean = chunked.render_reading_pdf(sample, tmp_path / "c2")
-    warm = chunked.render_reading_pdf(sample, tmp_path / "c2")
+    clean = render_reading_pdf(sample, tmp_path / "c2")
+    warm = render_reading_pdf(sample, tmp_path / "c2")
     assert clean is not None and warm is not None and clean.data == warm.data
 
 
@@ -96,7 +98,7 @@ def test_a_font_change_lays_out_every_chunk_again(sample: HtmlBook, tmp_path: Pa
 def test_a_damaged_cache_entry_is_laid_out_again(sample: HtmlBook, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = layout(sample, cache)
-    for pdf in (cache / chunked.CHUNK_DIR / "pdf").glob("*.pdf"):
+    for pdf in (cache / CHUNK_DIR / "pdf").glob("*.pdf"):
         pdf.write_bytes(pdf.read_bytes()[:-100])
     again = layout(sample, cache)
     assert again.stats.reused == 0
@@ -117,13 +119,13 @@ def test_chunked_print_edition_is_the_single_pass_one(sample: HtmlBook, tmp_path
     from handbook_build.render.print_pdf import render_print
 
     single = render_print(sample)
-    first = chunked.render_print_edition(sample, tmp_path / ".cache")
+    first = render_print_edition(sample, tmp_path / ".cache")
     assert first is not None
     assert (first.page_count, first.padding_pages, first.gutter_in) == (
         single.page_count, single.padding_pages, single.gutter_in)
     assert_same_book(single.pdf, first.pdf, pixels=True)
     assert first.preflight.passed == single.preflight.passed
-    again = chunked.render_print_edition(sample, tmp_path / ".cache")
+    again = render_print_edition(sample, tmp_path / ".cache")
     assert again is not None
     assert (again.pdf, again.cover_pdf, again.proof_png) == (first.pdf, first.cover_pdf,
                                                               first.proof_png)
@@ -135,10 +137,10 @@ def test_see_page_numbers_follow_their_targets(sample: HtmlBook, tmp_path: Path)
     from handbook_build.render.print_pdf import render_print
 
     cache = tmp_path / ".cache"
-    chunked.render_print_edition(sample, cache)
+    render_print_edition(sample, cache)
     changed = edited(sample, "writing", paragraph(900))
-    rebuilt = chunked.render_print_edition(changed, cache)
+    rebuilt = render_print_edition(changed, cache)
     assert rebuilt is not None
     assert_same_book(render_print(changed).pdf, rebuilt.pdf)
-    clean = chunked.render_print_edition(changed, tmp_path / "clean")
+    clean = render_print_edition(changed, tmp_path / "clean")
     assert clean is not None and clean.pdf == rebuilt.pdf

@@ -16,7 +16,7 @@ from chunked_support import (
     html_book_of,
 )
 from handbook_build.cache import cache_dir
-from handbook_build.render import chunked
+from handbook_build.render.paged.reading import render_reading_pdf
 from handbook_build.render.pdf import render_pdf
 from shared_builds import SharedHandbook
 
@@ -37,6 +37,6 @@ def test_real_handbook_chunked_is_the_single_pass_book(handbook_build: SharedHan
     cache = tmp_path / "cache"
     shutil.copytree(cache_dir(handbook_build.out), cache)
     changed = edited(book, "play", "<p>One more sentence.</p>")
-    rebuilt = chunked.render_reading_pdf(changed, cache)
-    clean = chunked.render_reading_pdf(changed, tmp_path / "clean")
+    rebuilt = render_reading_pdf(changed, cache)
+    clean = render_reading_pdf(changed, tmp_path / "clean")
     assert rebuilt is not None and clean is not None and rebuilt.data == clean.data

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from handbook_build.render import pdf_merge
-from handbook_build.render.chunked import font_refs, page_info
+from handbook_build.render.paged.renderer import font_refs, page_info
 from handbook_build.render.pdf_merge import Blank, Bookmark, Chunk, Link, PageInfo
 
 weasyprint = pytest.importorskip("weasyprint")

@@ -120,7 +120,7 @@ def _typesetting(data: bytes, name: str, profile: Literal["print", "screen"], va
 def _render_pdf(html_book: HtmlBook, stem: str, validate: bool = False,
                 jobs: int = 2) -> EditionResult:
     from handbook_build.cache import cache_dir
-    from handbook_build.render.chunked import render_reading_pdf
+    from handbook_build.render.paged import render_reading_pdf
     from handbook_build.render.pdf import render_pdf
 
     # In cached chunks under <output>/.cache; in one pass if the styles do not allow cutting.
@@ -145,7 +145,7 @@ def _labelled(pdf: bytes, html_book: HtmlBook) -> bytes:
 def _render_print(html_book: HtmlBook, stem: str, print_ready: bool,
                   fillable: bool, validate: bool = False, jobs: int = 2) -> EditionResult:
     from handbook_build.cache import cache_dir
-    from handbook_build.render.chunked import render_print_edition
+    from handbook_build.render.paged import render_print_edition
     from handbook_build.render.print_pdf import render_print
 
     # In cached chunks like the reading PDF; with the fillable variant, in one pass.
@@ -193,8 +193,8 @@ def print_page_texts(html_book: HtmlBook, print_pdf: bytes | None = None,
     when this build just made it (its page labels do not change the text), else its layout
     comes from the chunk cache (an earlier build), or is laid out here first."""
     from handbook_build.cache import cache_dir
-    from handbook_build.render.chunked import render_print_edition
     from handbook_build.render.epub_pages import pdf_page_lines
+    from handbook_build.render.paged import render_print_edition
     from handbook_build.render.print_pdf import render_print
 
     if print_pdf is not None:

@@ -29,12 +29,14 @@ from handbook_build.render.document import (
 
 __all__ = [
     "PDF_STYLESHEETS",
+    "CapturedWarnings",
     "LayoutResult",
     "RenderedPdf",
     "font_warnings",
     "layout_and_write",
     "load_weasyprint",
     "misplaced_footnotes",
+    "note_label",
     "pdf_edition",
     "push_closing_blocks",
     "render_pdf",
@@ -124,14 +126,14 @@ def layout_and_write(document_html: str, base_url: str, roots: tuple[str, ...],
     from handbook_build.fetch import ConfinedFetcher  # imports WeasyPrint: only after the check
 
     fetcher = ConfinedFetcher(roots=[Path(root) for root in roots])
-    with _CapturedWarnings() as captured:
+    with CapturedWarnings() as captured:
         try:
             html = weasyprint.HTML(string=document_html, base_url=base_url, url_fetcher=fetcher)
             document = _layout_keeping_notes_with_calls(html)
             data = document.write_pdf(pdf_tags=tagged)
         except Exception as error:  # WeasyPrint raises anything from deep in layout
             raise RenderError(f"WeasyPrint failed: {type(error).__name__}: {error}") from error
-    notes = [f"footnote {_note_label(element)} is not on the page of its call (page {page + 1})"
+    notes = [f"footnote {note_label(element)} is not on the page of its call (page {page + 1})"
              for page, element in misplaced_footnotes(document)]  # fmt: skip
     return LayoutResult(
         data=bytes(data),
@@ -233,7 +235,8 @@ def _previous_sibling(element: Any, parents: dict[Any, tuple[Any, int]]) -> Any:
     return parent[index - 1] if parent is not None and index > 0 else None
 
 
-def _note_label(element: Any) -> str:
+def note_label(element: Any) -> str:
+    """How a warning names a footnote: its id, else its number, else "?"."""
     return str(element.get("id") or element.get("data-n") or "?")
 
 
@@ -262,7 +265,7 @@ def _directory_url(directory: Path) -> str:
     return directory.resolve().as_uri().rstrip("/") + "/"
 
 
-class _CapturedWarnings(logging.Handler):
+class CapturedWarnings(logging.Handler):
     """Collects WeasyPrint's warnings and errors during one render, in order, once each."""
 
     def __init__(self) -> None:
@@ -277,7 +280,7 @@ class _CapturedWarnings(logging.Handler):
     def messages(self) -> tuple[str, ...]:
         return tuple(self._messages)
 
-    def __enter__(self) -> _CapturedWarnings:
+    def __enter__(self) -> CapturedWarnings:
         # The CLI may have raised the root level; warnings must still reach this handler.
         self._saved_level = self._logger.level
         if self._logger.getEffectiveLevel() > logging.WARNING:

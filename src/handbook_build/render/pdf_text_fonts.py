@@ -16,6 +16,8 @@ from typing import Any
 
 @contextmanager
 def fonts_parsed_once() -> Iterator[None]:
+    # pypdf's own private module (third-party): Font.from_font_resource lives there and has no
+    # public name to patch; nothing of this project is imported privately here.
     from pypdf.generic import _font
 
     original = _font.Font.__dict__["from_font_resource"]

@@ -95,15 +95,15 @@ def render_print(
                  "again", final_count, required, gutter, len(wanted - extra))  # fmt: skip
         gutter, extra = max(gutter, required), wanted
     padding = final_count - len(document.pages)
-    pages = [*document.pages, *_blank_pages(geometry, profile, len(document.pages), padding)]
-    seed = _seed(manifest)
+    pages = [*document.pages, *blank_pages(geometry, profile, len(document.pages), padding)]
+    seed = print_seed(manifest)
     pdf = _write(document, [_without_links(page) for page in pages], profile, seed)
     trim = (geometry.width_in, geometry.height_in)
     preflight = run_preflight(pdf, profile, Layout(trim, final_count, padding, gutter),
                               print_images(html_book).image_sources())
     cover = render_cover(
         manifest.metadata, profile, settings.paper, trim, final_count, manifest.styles_dir,
-        _roots(manifest),
+        fetch_roots(manifest),
     )
     fillable_pdf = None
     if fillable:
@@ -315,7 +315,7 @@ def _layout(html_book: HtmlBook, geometry: PageGeometry, profile: PodProfile,
                         text_leading_pt(geometry, manifest.styles_dir))
     document_html = document_html.replace("</head>", f"<style>\n{css}</style>\n</head>", 1)
     base_url = html_book.output_dir.resolve().as_uri().rstrip("/") + "/"
-    return _render(document_html, base_url, _roots(manifest), pictures.copies())
+    return _render(document_html, base_url, fetch_roots(manifest), pictures.copies())
 
 
 def _render(document_html: str, base_url: str, roots: tuple[Path, ...],
@@ -339,7 +339,7 @@ def _plain_fetcher(roots: tuple[Path, ...]) -> Any:
     return ConfinedFetcher(roots)
 
 
-def _blank_pages(geometry: PageGeometry, profile: PodProfile, after: int, count: int) -> list[Any]:
+def blank_pages(geometry: PageGeometry, profile: PodProfile, after: int, count: int) -> list[Any]:
     """``count`` truly blank pages (same size and boxes) to follow page ``after``."""
     if count <= 0:
         return []
@@ -369,16 +369,19 @@ def _write(document: Any, pages: list[Any], profile: PodProfile, seed: str) -> b
     return data
 
 
-def _seed(manifest: Manifest) -> str:
+def print_seed(manifest: Manifest) -> str:
+    """The seed of the print file's fixed XMP document id (``pod.fixed_document_id``)."""
     return manifest.metadata.identifiers.get("print") or manifest.metadata.title
 
 
-def _roots(manifest: Manifest) -> tuple[Path, ...]:
+def fetch_roots(manifest: Manifest) -> tuple[Path, ...]:
+    """The folders WeasyPrint may read for the print edition: the book's and the styles."""
     return (*manifest.allowed_roots, manifest.styles_dir)
 
 
 class _Warnings(logging.Handler):
-    """WeasyPrint's warnings during one layout (render/pdf.py keeps its own collector private)."""
+    """WeasyPrint's warnings during one layout (pdf.CapturedWarnings also lowers the logger's
+    level when the CLI raised it; this one leaves it alone)."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)

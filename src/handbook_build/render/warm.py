@@ -1,7 +1,7 @@
 """Start forked workers warm: WeasyPrint imported, fontconfig loaded, cffi's C types parsed and
 the PDF writer's code paths run once, in the process that forks them.
 
-Every edition's layouts run in forked children (chunked.py isolates each run in its own
+Every edition's layouts run in forked children (paged/workers.py isolates each run in its own
 process), and each child used to pay the same start: ``import weasyprint`` (about half a
 second), fontconfig's configuration, and a C-declaration parse (pycparser) per cffi type the
 first time it is used. Done once before the fork, the children inherit it all.
