@@ -30,6 +30,7 @@ __all__ = [
     "Segment",
     "column_of",
     "find_inline_links",
+    "is_escaped",
     "line_of",
     "mask_code",
     "matching_bracket",
@@ -168,7 +169,7 @@ def _inline_code_spans(text: str, base: int) -> list[tuple[int, int]]:
         if opener is None:
             return spans
         start = opener.start()
-        if _is_escaped(text, start):
+        if is_escaped(text, start):
             # "\`" is a literal backtick; the rest of the run may still open a span.
             pos = start + 1
             continue
@@ -191,7 +192,7 @@ def _matching_run(text: str, pos: int, limit: int, length: int) -> int | None:
     return None
 
 
-def _is_escaped(text: str, index: int) -> bool:
+def is_escaped(text: str, index: int) -> bool:
     backslashes = 0
     while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
         backslashes += 1
@@ -316,7 +317,7 @@ def _link_at(text: str, masked: str, open_at: int, lo: int, hi: int) -> InlineLi
     if parsed is None:
         return None
     dest_start, dest_end, destination, title, end = parsed
-    is_image = open_at > lo and masked[open_at - 1] == "!" and not _is_escaped(masked, open_at - 1)
+    is_image = open_at > lo and masked[open_at - 1] == "!" and not is_escaped(masked, open_at - 1)
     return InlineLink(
         start=open_at - 1 if is_image else open_at,
         end=end,
@@ -475,6 +476,6 @@ def _title_end(masked: str, index: int, hi: int) -> int | None:
     breaks = _paragraph_breaks(masked)
     limit = min(hi, breaks[bisect.bisect_left(breaks, index)])
     position = masked.find(closer, index + 1, limit)  # str.find: C speed on long paragraphs
-    while position != -1 and _is_escaped(masked, position):
+    while position != -1 and is_escaped(masked, position):
         position = masked.find(closer, position + 1, limit)
     return None if position == -1 else position + 1
