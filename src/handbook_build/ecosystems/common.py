@@ -1,6 +1,6 @@
 """What every convention's reader shares: YAML with line numbers, metadata values, the Manifest.
 
-Each reader (mdbook.py, jupyterbook.py, ...) turns its entry file into contents ``_Item``s and
+Each reader (mdbook.py, jupyterbook.py, ...) turns its entry file into ``ContentsItem``s and
 metadata; ``finish`` checks every chapter as ``book.toml`` books are checked (confined to the
 book's folder, existing, UTF-8) and builds the same frozen ``Manifest``. Problems are collected
 in the manifest's report, so they read ``file:line: what; how to fix`` like every other message.
@@ -18,12 +18,12 @@ from pathlib import Path
 import yaml
 
 from handbook_build.contents import (
-    _Item,
-    _unique,
+    ContentsItem,
     chapter_slug,
     display_path,
     part_slug,
     slugify,
+    unique_slug,
 )
 from handbook_build.display import bases_for, use_book
 from handbook_build.front_matter import split_front_matter
@@ -426,20 +426,20 @@ def has_body(text: str) -> bool:
 
 
 def item(line: int, depth: int, title: str, target: str | None, shown: str,
-         report: Report) -> _Item:
+         report: Report) -> ContentsItem:
     """A contents item; deeper than three levels is kept at the third, with a warning."""
     if depth > MAX_DEPTH:
         report.add(shown, line, f"{title!r} is nested {depth} levels deep; it is kept at level "
                    f"{MAX_DEPTH} (the deepest the editions lay out)", "nest it less deeply to "
                    "silence this", code="contents-depth", severity="warning")
         depth = MAX_DEPTH
-    return _Item(line, depth, title, target)
+    return ContentsItem(line, depth, title, target)
 
 
 # --- the manifest ----------------------------------------------------------------------------
 
 
-def build_nodes(items: Iterable[_Item], base_dir: Path, shown: str,
+def build_nodes(items: Iterable[ContentsItem], base_dir: Path, shown: str,
                 report: Report) -> list[TocNode]:
     """Nodes in book order, matched by position (several items may share a line: a glob, a
     pandoc folder). A chapter's id is its file stem as in contents.py; where two files share a
@@ -471,13 +471,13 @@ def build_nodes(items: Iterable[_Item], base_dir: Path, shown: str,
         slug = chapter_slug(entry.target)
         if len(stems[slug]) > 1:
             slug = chapter_slug(Path(entry.target).with_suffix("").as_posix().replace("/", "-"))
-        chapters[index] = TocNode("chapter", entry.title, entry.depth, _unique(slug, taken),
+        chapters[index] = TocNode("chapter", entry.title, entry.depth, unique_slug(slug, taken),
                                   entry.line, path)
     nodes: list[TocNode] = []
     for index, entry in enumerate(listed):
         if entry.target is None:
             nodes.append(TocNode("part", entry.title, entry.depth,
-                                 _unique(part_slug(entry.title), taken), entry.line))
+                                 unique_slug(part_slug(entry.title), taken), entry.line))
         elif index in chapters:
             nodes.append(chapters[index])
     return nodes
@@ -491,7 +491,7 @@ class BookInfo:
     root_dir: Path  # the book's folder: nothing outside it is read
     contents_path: Path  # the file the contents lines refer to
     chapters_dir: Path  # what the items' targets are relative to
-    items: tuple[_Item, ...]
+    items: tuple[ContentsItem, ...]
     metadata: Metadata
 
 

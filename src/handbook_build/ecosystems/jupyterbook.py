@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from handbook_build.contents import _Item, display_path
+from handbook_build.contents import ContentsItem, display_path
 from handbook_build.ecosystems.common import (
     BookInfo,
     Values,
@@ -78,7 +78,7 @@ class _Walker:
 
     def __init__(self, root_dir: Path, shown: str, report: Report) -> None:
         self.root_dir, self.shown, self.report = root_dir, shown, report
-        self.items: list[_Item] = []
+        self.items: list[ContentsItem] = []
 
     def error(self, line: int, message: str, hint: str, code: str = "toc-shape") -> None:
         self.report.add(self.shown, line, message, hint, code)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from handbook_build.contents import _Item
+from handbook_build.contents import ContentsItem
 from handbook_build.ecosystems.common import (
     BookInfo,
     Values,
@@ -61,7 +61,7 @@ def read(metadata_path: Path) -> tuple[Manifest | None, Report]:
     if data is None:
         return None, report
     values = Values(data, report.shown, report)
-    items: list[_Item] = []
+    items: list[ContentsItem] = []
     chapters = numbered_chapters(root_dir)
     for path in chapters:
         target = path.relative_to(root_dir).as_posix()

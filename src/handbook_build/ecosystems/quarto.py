@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handbook_build.contents import _Item
+from handbook_build.contents import ContentsItem
 from handbook_build.ecosystems.common import (
     BookInfo,
     Values,
@@ -51,7 +51,7 @@ def read(quarto_path: Path) -> tuple[Manifest | None, Report]:
         return None, report
     book_map = top.table("book")
     book = Values(book_map, report.shown, report, "book.")
-    items: list[_Item] = []
+    items: list[ContentsItem] = []
     walker = _Chapters(root_dir, report, items)
     chapters = book_map.get("chapters")
     if not isinstance(chapters, YamlList):
@@ -81,7 +81,7 @@ def read(quarto_path: Path) -> tuple[Manifest | None, Report]:
 
 
 class _Chapters:
-    def __init__(self, root_dir: Path, report: Report, items: list[_Item]) -> None:
+    def __init__(self, root_dir: Path, report: Report, items: list[ContentsItem]) -> None:
         self.root_dir, self.report, self.items = root_dir, report, items
         self.shown = report.shown
 
