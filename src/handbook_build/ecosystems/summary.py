@@ -27,7 +27,7 @@ from handbook_build.contents import (
     source_lines,
     unwrap_title,
 )
-from handbook_build.ecosystems.common import item
+from handbook_build.ecosystems.chapter_files import item
 from handbook_build.manifest import Report
 from handbook_build.model import Diagnostic
 
