@@ -1,7 +1,7 @@
 """The editor's commands beyond build/check/watch: ``init``, ``serve`` and ``release``.
 
-Kept apart from cli.py so each stays one screen of option parsing; the work is in scaffold.py,
-serve.py and release.py. cli.py registers these commands on its group.
+Kept apart from commands.py so each stays one screen of option parsing; the work is in
+scaffold.py, serve.py and release.py. commands.py registers these commands on its group.
 """
 
 from __future__ import annotations
@@ -10,6 +10,11 @@ import os
 from pathlib import Path
 
 import click
+
+from handbook_build.cli.book import first_manifest, load_book, reload_manifest
+from handbook_build.cli.exits import run_or_exit
+from handbook_build.cli.options import book_options, verbosity
+from handbook_build.cli.output import setup_logging
 
 INIT_EPILOG = """\b
 Examples:
@@ -39,10 +44,9 @@ def init(folder: Path, title: str, force: bool) -> None:
     """Start a new book in FOLDER (default: the current folder): book.toml with every key
     explained, contents.md, two chapters (a footnote, an image, a table) and images/. The
     styles are the defaults. Refuses a folder that is not empty unless --force."""
-    from handbook_build.cli import _run
     from handbook_build.scaffold import create_book
 
-    book = _run(lambda: create_book(folder, title, force))
+    book = run_or_exit(lambda: create_book(folder, title, force))
     for name in book.files:
         click.echo(f"wrote {(folder / name).as_posix()}")
     where = "" if folder.resolve() == Path.cwd() else f"cd {_quoted(folder)} && "
@@ -56,12 +60,10 @@ def _quoted(path: Path) -> str:
 
 
 def _serve_options(function: click.decorators.FC) -> click.decorators.FC:
-    from handbook_build.cli import _book_options
-
     function = click.option("--port", type=click.IntRange(0, 65535), default=8000,
                             show_default=True, help="Port on 127.0.0.1; 0 takes a free one.")(
         function)
-    return _book_options(function)
+    return book_options(function)
 
 
 @click.command(epilog=SERVE_EPILOG, short_help="Preview the book in a browser; it reloads "
@@ -73,19 +75,18 @@ def serve(book_path: Path | None, output_dir: Path | None, formats: tuple[str, .
     """Build BOOK, serve its HTML edition on http://127.0.0.1:PORT/ and rebuild on every save,
     as watch does. The page shows links to the editions just built and the current warnings
     at the top, and reloads itself after each rebuild. Ctrl-C stops it."""
-    from handbook_build.cli import _first_manifest, _reload, _setup_logging, _verbosity
     from handbook_build.locate import default_output, find_book
     from handbook_build.pipeline import ALL_FORMATS, BuildRequest
     from handbook_build.serve import PreviewState, start_server
     from handbook_build.watch import describe, rebuild, watch
 
-    _setup_logging(_verbosity(verbose, quiet))
+    setup_logging(verbosity(verbose, quiet))
     path = find_book(book_path)
     output = output_dir if output_dir is not None else default_output(path)
     wanted = tuple(dict.fromkeys(formats)) or ALL_FORMATS
     if "html" not in wanted:
         wanted = ("html", *wanted)  # the preview is the HTML edition
-    manifest = _first_manifest(path, source_dir, output)
+    manifest = first_manifest(path, source_dir, output)
     request = BuildRequest(manifest, output, wanted, strict, False, jobs)
     state = PreviewState(output, manifest.stem, wanted)
     try:
@@ -94,7 +95,7 @@ def serve(book_path: Path | None, output_dir: Path | None, formats: tuple[str, .
         raise click.UsageError(f"port {port}: {error.strerror}; give another with --port "
                                "(0 takes a free one)") from error
     click.echo(f"serving http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
-    reload = lambda: _reload(path, source_dir)  # noqa: E731
+    reload = lambda: reload_manifest(path, source_dir)  # noqa: E731
     first = rebuild(request, reload, ())
     click.echo(describe(first, quiet).replace("changed : ", "first build: ", 1), err=True)
     state.finished(first.warnings, first.error or "")
@@ -128,13 +129,12 @@ def release(book_path: Path | None, release_dir: Path | None, build_dir: Path | 
     edition, index.html (cover thumbnail, format, pages, size and SHA-256 of each), SHA256SUMS
     and a zip of it all. Any warning, error, EPUBCheck finding or failed print preflight
     refuses the release (exit 1) and writes nothing of it."""
-    from handbook_build.cli import _load, _run, _setup_logging
     from handbook_build.locate import DEFAULT_OUTPUT, find_book
     from handbook_build.release import make_release
 
-    _setup_logging(-1 if quiet else 0)
+    setup_logging(-1 if quiet else 0)
     path = find_book(book_path)
-    manifest = _load(path, source_dir)
+    manifest = load_book(path, source_dir)
     folder = path if path.is_dir() else path.parent
     built = build_dir if build_dir is not None else folder / DEFAULT_OUTPUT
     target = release_dir if release_dir is not None else folder / "release"
@@ -143,7 +143,7 @@ def release(book_path: Path | None, release_dir: Path | None, build_dir: Path | 
         if not quiet:
             click.echo(f"· {message}", err=True)
 
-    made = _run(lambda: make_release(manifest, built, target, jobs, progress))
+    made = run_or_exit(lambda: make_release(manifest, built, target, jobs, progress))
     for file in made.files:
         pages = f", {file.pages} pages" if file.pages else ""
         click.echo(f"wrote {(target / file.name).as_posix()} ({file.size} bytes{pages})")
