@@ -1,4 +1,4 @@
-"""Tests for manifest.py: book.toml + contents list -> Manifest, every problem at once."""
+"""Tests for manifest/: book.toml + contents list -> Manifest, every problem at once."""
 
 from __future__ import annotations
 

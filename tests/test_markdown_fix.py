@@ -1,4 +1,4 @@
-"""Tests of the chapter text transforms (markdown_fix.py), line numbers and pandoc agreement."""
+"""Tests of the chapter text transforms (markdown_fix/), line numbers and pandoc agreement."""
 
 from __future__ import annotations
 

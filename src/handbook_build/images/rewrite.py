@@ -30,7 +30,7 @@ class ImageResult:
 
 
 def rewrite_images(markdown: str, ctx: ImageContext) -> ImageResult:
-    """Rewrite every image of one chapter's prose (see the module docstring)."""
+    """Rewrite every image of one chapter's prose (see the images package docstring)."""
     walk = ImageWalk(markdown, mask_code(markdown), ctx)
     edits: list[tuple[int, int, str]] = []
     pos = 0

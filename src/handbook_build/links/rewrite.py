@@ -59,7 +59,7 @@ def display_path(chapter: TocNode, contents_path: Path | None) -> str:
 
 
 def rewrite_links(markdown: str, ctx: LinkContext) -> LinkResult:
-    """Rewrite every link in the prose of one chapter (see the module docstring for the rules)."""
+    """Rewrite every link in the prose of one chapter (the rules: the links package docstring)."""
     walk = _Walk(markdown, mask_code(markdown), ctx)
     rewritten = _rewrite_range(walk, 0, len(markdown))
     return LinkResult(
@@ -83,7 +83,7 @@ def _rewrite_range(walk: _Walk, start: int, end: int, in_link: bool = False) -> 
     for link in links:
         edits += _raw_edits(walk, covered, link.start)
         if link.is_image:
-            # Images belong to images.py, but an image's alt may hold a link (a figure caption).
+            # Images belong to images/, but an image's alt may hold a link (a figure caption).
             inner = _rewrite_range(walk, link.text_start, link.text_end)
             edits.append((link.text_start, link.text_end, inner))
         elif not in_link:

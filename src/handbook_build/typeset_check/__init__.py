@@ -1,7 +1,7 @@
 """The typesetting check: takes a built PDF, gives what a book designer sees on its pages, as
 diagnostics.
 
-``pdfcheck`` reads structure (fonts embedded, outline, links); this module reads the pages:
+``pdfcheck`` reads structure (fonts embedded, outline, links); this package reads the pages:
 images (garbled, too coarse, misplaced), hyphenation (share, ladders, lone fragments, headings),
 overflow (lines past the text block or the page), glyphs and faces (missing glyphs, fallback
 faces, a script in a face that lacks it), notes (astray from their call, printed twice), pages
@@ -9,9 +9,9 @@ faces, a script in a face that lacks it), notes (astray from their call, printed
 for print, the trim, bleed and PDF/X boxes. Each finding names its physical page and printed
 folio: ``book.pdf: p. 34 (folio 24): error: ...; hint [code]``.
 
-Every threshold is in ``THRESHOLDS`` below and in docs/typesetting-check.md. The text layer
-comes from poppler (``pdf_layout``), fonts from pikepdf and fontTools (``pdf_fonts``), images
-from ``pdf_images``. ``cheap=True`` runs only the checks that need no text layer (images,
+Every threshold is in ``THRESHOLDS`` (findings.py) and in docs/typesetting-check.md. The text
+layer comes from poppler (``pdf_layout``), fonts from pikepdf and fontTools (``pdf_fonts``),
+images from ``pdf_images``. ``cheap=True`` runs only the checks that need no text layer (images,
 glyphs and faces): the build runs those on every PDF it writes, and all of them with --validate.
 
 Modules, one job each:

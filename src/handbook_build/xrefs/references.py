@@ -26,7 +26,7 @@ def _escape(text: str) -> str:
 
 
 def resolve_xrefs(text: str, shown: str, slug: str, labels: Labels) -> Fixed:
-    """References become links to their targets (see the module docstring)."""
+    """References become links to their targets (see the xrefs package docstring)."""
     if "{ref}" not in text and "{numref}" not in text and "{doc}" not in text and (
             "@" not in text) and "](#" not in text:
         return Fixed(text)
