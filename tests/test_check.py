@@ -252,7 +252,7 @@ def test_raw_html_the_sanitizer_drops(tmp_path: Path) -> None:
     assert "<iframe>" in html[2][2]
     assert "attachment" in html[3][2]
     assert "<center>" in html[4][2] and "text is kept" in html[4][2]
-    # images.py refuses the javascript: image itself; it is not reported twice
+    # images/ refuses the javascript: image itself; it is not reported twice
     assert [d.code for d in report.diagnostics if (d.line, d.column) == (2, 25)] == [
         "missing-alt", "unresolved-image"]
 

@@ -1,4 +1,4 @@
-"""Tests of image resolution and rewriting (images.py)."""
+"""Tests of image resolution and rewriting (images/)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any attempt to open a socket fails the test: resolution is offline by design."""
 
     def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("images.py tried to open a network connection")
+        raise AssertionError("images/ tried to open a network connection")
 
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)

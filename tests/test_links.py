@@ -1,4 +1,4 @@
-"""Tests of link rewriting (links.py): URL repair, the own-site map and rewrite_links."""
+"""Tests of link rewriting (links/): URL repair, the own-site map and rewrite_links."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for manifest.py: book.toml + contents list -> Manifest, every problem at once."""
+"""Tests for manifest/: book.toml + contents list -> Manifest, every problem at once."""
 
 from __future__ import annotations
 
@@ -658,10 +658,11 @@ def test_validation_never_crashes(tmp_path: Path, data: dict[str, dict[str, obje
 
 
 def test_missing_styles_is_a_missing_tool(monkeypatch: pytest.MonkeyPatch) -> None:
-    from handbook_build import manifest as manifest_module
     from handbook_build.errors import MissingToolError
+    from handbook_build.manifest import styles_dir
 
-    monkeypatch.setattr(manifest_module, "__file__", "/nowhere/src/handbook_build/manifest.py")
+    monkeypatch.setattr(styles_dir, "__file__",
+                        "/nowhere/src/handbook_build/manifest/styles_dir.py")
     with pytest.raises(MissingToolError, match="the style sheets are missing") as raised:
-        manifest_module.find_styles_dir()
+        styles_dir.find_styles_dir()
     assert raised.value.exit_code == 3

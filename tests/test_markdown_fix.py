@@ -1,4 +1,4 @@
-"""Tests of the chapter text transforms (markdown_fix.py), line numbers and pandoc agreement."""
+"""Tests of the chapter text transforms (markdown_fix/), line numbers and pandoc agreement."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from handbook_build import markdown_fix as fix
 from handbook_build.assemble import PANDOC_MARKDOWN_FORMAT
-from handbook_build.markdown_scan import mask_code
+from handbook_build.markdown_scan import is_escaped, mask_code
 
 PATH = "ch.md"
 
@@ -345,7 +345,7 @@ def test_footnote_labels_never_collide_across_chapters(chapters: list[str]) -> N
         result = fix.relabel_footnotes(text, PATH, slug)
         masked = mask_code(result.text)
         for match in re.finditer(r"\[\^([^\]\s]+)\]", masked):
-            if fix._is_escaped(masked, match.start()):
+            if is_escaped(masked, match.start()):
                 continue
             label = result.text[match.start(1):match.end(1)]
             assert label.startswith(f"{slug}--")  # every live label is the chapter's own

@@ -19,11 +19,11 @@ from PIL import Image
 
 from handbook_build.pdf_images import (
     PlacedImage,
-    _jpeg_frame,
     iter_problems,
     mislabelled,
     placed_images,
 )
+from handbook_build.pdf_images.jpeg import jpeg_frame
 
 
 def _jpeg(width: int, height: int, mode: str = "RGB") -> bytes:
@@ -226,9 +226,9 @@ def test_image_inside_a_scaled_form_is_placed_through_both_matrices(tmp_path: Pa
 
 
 def test_jpeg_frame_reads_the_sof_marker() -> None:
-    assert _jpeg_frame(_jpeg(33, 17)) == (33, 17, 3)
-    assert _jpeg_frame(_jpeg(33, 17, "L")) == (33, 17, 1)
-    assert _jpeg_frame(b"not a jpeg") is None
+    assert jpeg_frame(_jpeg(33, 17)) == (33, 17, 3)
+    assert jpeg_frame(_jpeg(33, 17, "L")) == (33, 17, 1)
+    assert jpeg_frame(b"not a jpeg") is None
 
 
 @pytest.mark.skipif(shutil.which("pdfimages") is None, reason="poppler's pdfimages not installed")

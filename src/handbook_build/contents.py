@@ -20,11 +20,12 @@ from handbook_build.model import Diagnostic, TocNode
 MAX_DEPTH = 3
 TAB_WIDTH = 4
 
+# The list syntax below is shared with ecosystems/summary.py (mdBook's and GitBook's SUMMARY.md).
 # A bullet (-, *, + or "1." / "1)") followed by whitespace or the end of the line.
-_ITEM_RE = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(?P<text>.*))?$")
+ITEM_RE = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+(?P<text>.*))?$")
 # "---", "* * *" and friends are thematic breaks, not items (CommonMark gives them priority).
-_BREAK_RE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+BREAK_RE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 # [text](target): text may hold one level of brackets, target one level of parentheses. The
 # target is deliberately allowed to contain spaces: the real handbook has a malformed one.
 _LINK_RE = re.compile(
@@ -45,7 +46,9 @@ class ContentsResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Item:
+class ContentsItem:
+    """One entry of a contents list (the readers in ecosystems/ make them too)."""
+
     line: int
     depth: int
     title: str
@@ -113,26 +116,26 @@ def _empty_list_diagnostic(shown: str, message: str) -> Diagnostic:
     )
 
 
-def _lines(text: str) -> list[str]:
+def source_lines(text: str) -> list[str]:
     # str.splitlines also splits on \f, \v, U+2028...: editors do not, so line numbers would drift.
     return [line.rstrip("\r") for line in text.removeprefix("\ufeff").split("\n")]
 
 
 def _first_heading(text: str) -> str:
-    for line in _lines(text):
+    for line in source_lines(text):
         match = _HEADING_RE.match(line)
         if match:
-            return _unwrap(match.group("title"))
+            return unwrap_title(match.group("title"))
     return ""
 
 
-def _scan_items(text: str, shown: str, diagnostics: list[Diagnostic]) -> list[_Item]:
+def _scan_items(text: str, shown: str, diagnostics: list[Diagnostic]) -> list[ContentsItem]:
     """The list items of ``text`` with their depth from indentation; fenced code is skipped."""
-    items: list[_Item] = []
+    items: list[ContentsItem] = []
     indents: list[int] = []  # indentation of the open levels, outermost first
     fence = ""
-    for number, line in enumerate(_lines(text), start=1):
-        fence_match = _FENCE_RE.match(line)
+    for number, line in enumerate(source_lines(text), start=1):
+        fence_match = FENCE_RE.match(line)
         if fence_match:
             marker = fence_match.group(1)
             if not fence:
@@ -140,17 +143,17 @@ def _scan_items(text: str, shown: str, diagnostics: list[Diagnostic]) -> list[_I
             elif marker[0] == fence[0] and len(marker) >= len(fence):
                 fence = ""
             continue
-        match = _ITEM_RE.match(line)
-        if fence or not match or _BREAK_RE.match(line):
+        match = ITEM_RE.match(line)
+        if fence or not match or BREAK_RE.match(line):
             continue
-        depth = _depth(indents, len(match.group("indent").expandtabs(TAB_WIDTH)))
-        item = _make_item(number, depth, (match.group("text") or "").strip(), shown, diagnostics)
+        depth = item_depth(indents, len(match.group("indent").expandtabs(TAB_WIDTH)))
+        item = make_item(number, depth, (match.group("text") or "").strip(), shown, diagnostics)
         if item is not None:
             items.append(item)
     return items
 
 
-def _depth(indents: list[int], width: int) -> int:
+def item_depth(indents: list[int], width: int) -> int:
     """Nesting level of an item indented ``width`` columns, updating the open levels."""
     while indents and indents[-1] > width:
         indents.pop()
@@ -159,9 +162,9 @@ def _depth(indents: list[int], width: int) -> int:
     return len(indents)
 
 
-def _make_item(
+def make_item(
     number: int, depth: int, text: str, shown: str, diagnostics: list[Diagnostic]
-) -> _Item | None:
+) -> ContentsItem | None:
     if not text:
         return None  # an empty bullet carries nothing to build
     if depth > MAX_DEPTH:
@@ -173,8 +176,8 @@ def _make_item(
         return None
     link = _LINK_RE.search(text)
     if link is None:
-        return _Item(number, depth, _unwrap(text), None)
-    title = _unwrap(link.group("text"))
+        return ContentsItem(number, depth, unwrap_title(text), None)
+    title = unwrap_title(link.group("text"))
     target = _chapter_target(link.group("target"), shown, number, diagnostics)
     if target is None:
         return None
@@ -184,15 +187,15 @@ def _make_item(
             f"write it as '[Chapter title]({target})'", code="empty-title",
         ))
         return None
-    return _Item(number, depth, title, target)
+    return ContentsItem(number, depth, title, target)
 
 
-def _unwrap(text: str) -> str:
+def unwrap_title(text: str) -> str:
     """``**Patterns**`` -> ``Patterns``: emphasis around a whole title is list styling."""
     text = text.strip()
     for marker in _WRAPPERS:
         if len(text) > 2 * len(marker) and text.startswith(marker) and text.endswith(marker):
-            return _unwrap(text[len(marker) : -len(marker)])
+            return unwrap_title(text[len(marker) : -len(marker)])
     return text
 
 
@@ -234,11 +237,11 @@ def _destination(raw: str) -> str:
 
 
 def _build_nodes(
-    items: list[_Item], base_dir: Path, shown: str, diagnostics: list[Diagnostic]
+    items: list[ContentsItem], base_dir: Path, shown: str, diagnostics: list[Diagnostic]
 ) -> list[TocNode]:
     """Chapters first (their slugs come from file names), then parts avoid every taken slug."""
     chapter_nodes: dict[int, TocNode] = {}
-    by_path: dict[Path, _Item] = {}
+    by_path: dict[Path, ContentsItem] = {}
     by_slug: dict[str, Path] = {}
     for item in items:
         if item.target is None:
@@ -250,7 +253,7 @@ def _build_nodes(
     nodes: list[TocNode] = []
     for item in items:
         if item.target is None:
-            slug = _unique(part_slug(item.title), taken)
+            slug = unique_slug(part_slug(item.title), taken)
             nodes.append(TocNode("part", item.title, item.depth, slug, item.line))
         elif item.line in chapter_nodes:
             nodes.append(chapter_nodes[item.line])
@@ -258,9 +261,9 @@ def _build_nodes(
 
 
 def _chapter_node(
-    item: _Item,
+    item: ContentsItem,
     base_dir: Path,
-    by_path: dict[Path, _Item],
+    by_path: dict[Path, ContentsItem],
     by_slug: dict[str, Path],
     shown: str,
     diagnostics: list[Diagnostic],
@@ -294,7 +297,7 @@ def _chapter_node(
     return TocNode("chapter", item.title, item.depth, slug, item.line, path)
 
 
-def _unique(slug: str, taken: set[str]) -> str:
+def unique_slug(slug: str, taken: set[str]) -> str:
     candidate, number = slug, 2
     while candidate in taken:
         candidate, number = f"{slug}-{number}", number + 1

@@ -186,7 +186,7 @@ def _check_destination(chapter: ChapterText, index: LinkIndex, destination: str
     if destination.startswith("#"):
         local = unquote(destination[1:])
         if any(local in ids for ids in index.anchors.values()):
-            return None  # a label of another chapter: xrefs.py links it there (MyST [](#label))
+            return None  # a label of another chapter: xrefs/ links it there (MyST [](#label))
         return _check_anchor(index, chapter.node.slug, local, destination)
     parts = _split(destination)
     if parts is None:
@@ -217,7 +217,7 @@ def _split(destination: str) -> tuple[str, str, str, str] | None:
     try:
         parts = urlsplit(destination)
     except ValueError:
-        return None  # malformed URLs are links.py's to report (malformed-url)
+        return None  # malformed URLs are for links/ to report (malformed-url)
     return parts.scheme, parts.netloc, parts.path, parts.fragment
 
 
@@ -265,7 +265,7 @@ def _html_problems(match: re.Match[str]) -> Iterator[tuple[int, str]]:
         yield base + event.start(1), f"event handler {event.group(1)}= will be dropped"
     for url in _SCRIPT_URL.finditer(attrs):
         if (tag, url.group("attr").lower()) in (("a", "href"), ("img", "src")):
-            continue  # links.py and images.py drop these and say so themselves
+            continue  # links/ and images/ drop these and say so themselves
         yield base + url.start("scheme"), f"{url.group('scheme').lower()}: URL will be dropped"
     for rel in _ATTACHMENT.finditer(attrs):
         yield base + rel.start(), 'rel="attachment" will be dropped'

@@ -23,7 +23,7 @@ from handbook_build.sanitize import (
 )
 
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
-# Link targets and image sources are checked next by links.py and images.py, which unlink or
+# Link targets and image sources are checked next by links/ and images/, which unlink or
 # replace them with a placeholder and say where: leave them to those, for one clear message.
 _CHECKED_LATER = frozenset({("a", "href"), ("img", "src")})
 # Markdown that looks like a tag to an HTML tokenizer: autolinks <http://x>, <me@example.org>.

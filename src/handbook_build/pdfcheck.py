@@ -4,7 +4,7 @@ This is the cheap sanity pass a release manager runs before uploading: the file 
 pages, embeds every font, has an outline, and every internal link lands on a page of the file.
 A ``-print.pdf`` is for a printer, so it must also hold no annotations (links, widgets) and no
 form, and have an even page count (a sheet has two sides). The full print-on-demand rules
-(trim, bleed, image resolution, colour) are ``preflight.py``'s job; they need the layout.
+(trim, bleed, image resolution, colour) are ``preflight/``'s job; they need the layout.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def rewrite_srcs(text: str, srcs: Mapping[str, str]) -> str:
     """``text`` with every image reference (Markdown destination or HTML attribute) replaced.
 
     Only whole references are replaced: the ``src`` must stand between ``(``, ``"``, ``'`` or
-    ``=`` and a closing ``)``, quote or space, as images.py writes them.
+    ``=`` and a closing ``)``, quote or space, as images/ writes them.
     """
     if not srcs:
         return text

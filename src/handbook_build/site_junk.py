@@ -2,7 +2,7 @@
 a line (``[wpgmza id="1"]``, ``[contact-form-7 ...]``, ``[gallery]``) and site-verification tokens
 (``googleacbac2db70ae2a56``, ``google-site-verification: ...``). A reader would see them as text
 in every edition; each is removed with a warning at its line, so the editor can delete it from
-the source. ``[caption]`` shortcodes carry a figure and are handled by images.py instead.
+the source. ``[caption]`` shortcodes carry a figure and are handled by images/captions.py instead.
 Lines inside code are never touched (markdown_scan.mask_code).
 """
 

@@ -4,7 +4,7 @@ Each chapter goes through, in order: includes (``includes``) -> control characte
 front matter (blanked, ``front_matter``) -> admonitions (``admonitions``) -> code fence info
 strings (``fences``) -> glued headings -> setext headings -> reference-link inlining -> images
 -> links -> footnote labels -> heading levels and ids -> closing divs left open (see
-``markdown_fix``; images and links are ``images.py`` and ``links.py``). Every warning carries
+``markdown_fix``; images and links are ``images/`` and ``links/``). Every warning carries
 the line of the file as written, however many lines the transforms before it added or removed.
 Errors from all chapters are collected first and raised together, so one build lists every
 problem at once.

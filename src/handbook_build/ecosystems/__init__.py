@@ -1,6 +1,8 @@
 """Books kept in other tools' conventions: mdBook, Jupyter Book, MyST, Quarto, GitBook/HonKit
 and a pandoc folder of numbered chapters. One small reader per convention turns its entry file
-into the same frozen ``Manifest`` as ``book.toml`` gives; detect.py chooses the reader.
+into the same frozen ``Manifest`` as ``book.toml`` gives; detect.py chooses the reader. What the
+readers share: yaml_lines.py (YAML with key lines), values.py (typed values), chapter_files.py
+(the chapters an entry names) and book_manifest.py (``finish``: the checked ``Manifest``).
 
 ``validate(path)`` returns the manifest (None on any error) and every diagnostic, for
 ``check``; ``load(path)`` raises ``ManifestError`` listing them, for ``build``.

@@ -13,23 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from handbook_build.contents import _Item, display_path
-from handbook_build.ecosystems.common import (
-    BookInfo,
-    Values,
-    YamlList,
-    YamlMap,
-    book_date,
+from handbook_build.contents import ContentsItem, display_path
+from handbook_build.ecosystems.book_manifest import BookInfo, book_date, finish, start
+from handbook_build.ecosystems.chapter_files import (
     chapter_file,
     chapter_title,
-    finish,
     glob_chapters,
     item,
-    load_yaml,
     refuse_other_formats,
-    shape,
-    start,
 )
+from handbook_build.ecosystems.values import Values, shape
+from handbook_build.ecosystems.yaml_lines import YamlList, YamlMap, load_yaml
 from handbook_build.manifest import Report
 from handbook_build.model import Manifest, Metadata, ReadOnlyMapping
 
@@ -78,7 +72,7 @@ class _Walker:
 
     def __init__(self, root_dir: Path, shown: str, report: Report) -> None:
         self.root_dir, self.shown, self.report = root_dir, shown, report
-        self.items: list[_Item] = []
+        self.items: list[ContentsItem] = []
 
     def error(self, line: int, message: str, hint: str, code: str = "toc-shape") -> None:
         self.report.add(self.shown, line, message, hint, code)

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from handbook_build.contents import display_path
-from handbook_build.ecosystems.common import BookInfo, Values, book_date, finish, start
+from handbook_build.ecosystems.book_manifest import BookInfo, book_date, finish, start
 from handbook_build.ecosystems.summary import read_summary
+from handbook_build.ecosystems.values import Values
 from handbook_build.manifest import Report, confined, outside_roots_hint, parse_toml, read_text
 from handbook_build.model import Manifest, Metadata, ReadOnlyMapping
 

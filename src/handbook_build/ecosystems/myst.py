@@ -12,23 +12,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handbook_build.contents import _Item, display_path
-from handbook_build.ecosystems.common import (
-    BookInfo,
-    Values,
-    YamlList,
-    YamlMap,
-    book_date,
+from handbook_build.contents import ContentsItem, display_path
+from handbook_build.ecosystems.book_manifest import BookInfo, book_date, finish, start
+from handbook_build.ecosystems.chapter_files import (
     chapter_file,
     chapter_title,
-    finish,
     glob_chapters,
     item,
-    load_yaml,
     refuse_other_formats,
-    shape,
-    start,
 )
+from handbook_build.ecosystems.values import Values, shape
+from handbook_build.ecosystems.yaml_lines import YamlList, YamlMap, load_yaml
 from handbook_build.manifest import Report, confined, outside_roots_hint
 from handbook_build.model import Manifest, Metadata, ReadOnlyMapping
 
@@ -45,7 +39,7 @@ def read(myst_path: Path) -> tuple[Manifest | None, Report]:
     top = Values(config, report.shown, report)
     project_map = top.table("project")
     project = Values(project_map, report.shown, report, "project.")
-    items: list[_Item] = []
+    items: list[ContentsItem] = []
     toc, toc_path = _find_toc(config, myst_path, report)
     if toc is None:
         if not any(d.severity == "error" for d in report.items):
@@ -103,7 +97,8 @@ def _license(project: Values) -> str:
 
 
 class _Toc:
-    def __init__(self, root_dir: Path, report: Report, items: list[_Item], shown: str) -> None:
+    def __init__(self, root_dir: Path, report: Report, items: list[ContentsItem],
+                 shown: str) -> None:
         self.root_dir, self.report, self.items = root_dir, report, items
         self.shown = shown  # the file the toc is in: myst.yml, or one it extends
 

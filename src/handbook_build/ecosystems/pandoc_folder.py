@@ -12,17 +12,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from handbook_build.contents import _Item
-from handbook_build.ecosystems.common import (
-    BookInfo,
-    Values,
-    book_date,
-    chapter_title,
-    finish,
-    item,
-    load_yaml,
-    start,
-)
+from handbook_build.contents import ContentsItem
+from handbook_build.ecosystems.book_manifest import BookInfo, book_date, finish, start
+from handbook_build.ecosystems.chapter_files import chapter_title, item
+from handbook_build.ecosystems.values import Values
+from handbook_build.ecosystems.yaml_lines import load_yaml
 from handbook_build.lint_rules import CONTENTS_NAMES
 from handbook_build.manifest import Report
 from handbook_build.model import Manifest, Metadata, ReadOnlyMapping
@@ -61,7 +55,7 @@ def read(metadata_path: Path) -> tuple[Manifest | None, Report]:
     if data is None:
         return None, report
     values = Values(data, report.shown, report)
-    items: list[_Item] = []
+    items: list[ContentsItem] = []
     chapters = numbered_chapters(root_dir)
     for path in chapters:
         target = path.relative_to(root_dir).as_posix()

@@ -11,24 +11,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handbook_build.contents import _Item
-from handbook_build.ecosystems.common import (
-    BookInfo,
-    Values,
-    YamlList,
-    YamlMap,
-    book_date,
+from handbook_build.contents import ContentsItem
+from handbook_build.ecosystems.book_manifest import BookInfo, book_date, finish, start
+from handbook_build.ecosystems.chapter_files import (
     chapter_file,
     chapter_text,
     chapter_title,
-    finish,
     has_body,
     item,
-    load_yaml,
     refuse_other_formats,
-    shape,
-    start,
 )
+from handbook_build.ecosystems.values import Values, shape
+from handbook_build.ecosystems.yaml_lines import YamlList, YamlMap, load_yaml
 from handbook_build.manifest import Report
 from handbook_build.model import Manifest, Metadata, ReadOnlyMapping
 
@@ -51,7 +45,7 @@ def read(quarto_path: Path) -> tuple[Manifest | None, Report]:
         return None, report
     book_map = top.table("book")
     book = Values(book_map, report.shown, report, "book.")
-    items: list[_Item] = []
+    items: list[ContentsItem] = []
     walker = _Chapters(root_dir, report, items)
     chapters = book_map.get("chapters")
     if not isinstance(chapters, YamlList):
@@ -81,7 +75,7 @@ def read(quarto_path: Path) -> tuple[Manifest | None, Report]:
 
 
 class _Chapters:
-    def __init__(self, root_dir: Path, report: Report, items: list[_Item]) -> None:
+    def __init__(self, root_dir: Path, report: Report, items: list[ContentsItem]) -> None:
         self.root_dir, self.report, self.items = root_dir, report, items
         self.shown = report.shown
 

@@ -18,16 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handbook_build.contents import (
-    _BREAK_RE,
-    _FENCE_RE,
-    _ITEM_RE,
-    _depth,
-    _Item,
-    _lines,
-    _make_item,
-    _unwrap,
+    BREAK_RE,
+    FENCE_RE,
+    ITEM_RE,
+    ContentsItem,
+    item_depth,
+    make_item,
+    source_lines,
+    unwrap_title,
 )
-from handbook_build.ecosystems.common import item
+from handbook_build.ecosystems.chapter_files import item
 from handbook_build.manifest import Report
 from handbook_build.model import Diagnostic
 
@@ -39,21 +39,21 @@ _DRAFT_RE = re.compile(r"^\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\([ \t]*\)")
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    items: tuple[_Item, ...]
+    items: tuple[ContentsItem, ...]
     title: str  # the first heading, when it comes before any chapter ("Summary" is not one)
 
 
 def read_summary(text: str, shown: str, report: Report) -> Summary:
     """The items of a summary; problems go to ``report`` at their lines."""
-    items: list[_Item] = []
+    items: list[ContentsItem] = []
     indents: list[int] = []
     title, fence, in_part, in_comment = "", "", False, False
-    for number, line in enumerate(_lines(text), start=1):
+    for number, line in enumerate(source_lines(text), start=1):
         if in_comment or (not fence and line.lstrip().startswith("<!--")):
             # A comment hides what it holds, commented-out chapters included, up to "-->".
             in_comment = "-->" not in line.split("<!--", 1)[-1]
             continue
-        fence_match = _FENCE_RE.match(line)
+        fence_match = FENCE_RE.match(line)
         if fence_match:
             marker = fence_match.group(1)
             if not fence:
@@ -61,21 +61,21 @@ def read_summary(text: str, shown: str, report: Report) -> Summary:
             elif marker[0] == fence[0] and len(marker) >= len(fence):
                 fence = ""
             continue
-        if fence or _BREAK_RE.match(line):
+        if fence or BREAK_RE.match(line):
             continue
         heading = _HEADING_RE.match(line)
         if heading:
             if not items and not title and not in_part:
-                title = _unwrap(heading.group("title"))  # "# Summary": the file's own name
+                title = unwrap_title(heading.group("title"))  # "# Summary": the file's own name
             else:
-                items.append(item(number, 1, _unwrap(heading.group("title")), None, shown,
+                items.append(item(number, 1, unwrap_title(heading.group("title")), None, shown,
                                   report))
                 in_part, indents = True, []
             continue
-        bullet = _ITEM_RE.match(line)
+        bullet = ITEM_RE.match(line)
         if bullet:
             width = len(bullet.group("indent").expandtabs(4))
-            depth = _depth(indents, width) + (1 if in_part else 0)
+            depth = item_depth(indents, width) + (1 if in_part else 0)
             _add(items, number, depth, (bullet.group("text") or "").strip(), shown, report)
             continue
         bare = _BARE_LINK_RE.match(line)
@@ -85,16 +85,16 @@ def read_summary(text: str, shown: str, report: Report) -> Summary:
     return Summary(tuple(items), title)
 
 
-def _add(items: list[_Item], number: int, depth: int, text: str, shown: str,
+def _add(items: list[ContentsItem], number: int, depth: int, text: str, shown: str,
          report: Report) -> None:
     draft = _DRAFT_RE.match(text)
     if draft:
-        report.add(shown, number, f"draft chapter {_unwrap(draft.group('text'))!r} has no file "
-                   "and is left out", "link it to its .md file once it is written",
+        report.add(shown, number, f"draft chapter {unwrap_title(draft.group('text'))!r} has no "
+                   "file and is left out", "link it to its .md file once it is written",
                    code="draft-chapter", severity="warning")
         return
     diagnostics: list[Diagnostic] = []
-    found = _make_item(number, 1, text, shown, diagnostics)
+    found = make_item(number, 1, text, shown, diagnostics)
     report.extend(diagnostics)
     if found is not None:
         items.append(item(number, depth, found.title, found.target, shown, report))
