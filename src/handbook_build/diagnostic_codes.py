@@ -28,19 +28,19 @@ Stage = Literal["check", "manifest", "ecosystem", "contents", "chapters", "image
 # In the order a build meets them; the titles head the sections of docs/diagnostics.md.
 STAGES: tuple[tuple[Stage, str], ...] = (
     ("check", "`handbook-build check` itself"),
-    ("manifest", "book.toml (manifest.py, inputs.py)"),
+    ("manifest", "book.toml (manifest/, inputs.py)"),
     ("ecosystem", "Another tool's entry file: mdBook, Jupyter Book, MyST, Quarto, GitBook, "
                   "a pandoc folder (ecosystems/)"),
     ("contents", "The contents list (contents.py, structure.py)"),
-    ("chapters", "Reading the chapters (sources.py, guard.py, includes.py, markdown_fix.py, "
-                 "markdown_inert.py, site_junk.py, citations.py, xrefs.py)"),
-    ("images", "Images (images.py)"),
-    ("links", "Links (links.py)"),
+    ("chapters", "Reading the chapters (sources.py, guard/, includes.py, markdown_fix/, "
+                 "markdown_inert.py, site_junk.py, citations.py, xrefs/)"),
+    ("images", "Images (images/)"),
+    ("links", "Links (links/)"),
     ("lint", "Lint rules of `check` only (lint_rules.py)"),
     ("html", "The HTML book (htmlbook.py, html_ids.py, math_html.py)"),
     ("output", "Output paths (output_guard.py)"),
     ("editions", "Making the editions (editions.py, paged_limits.py)"),
-    ("pdf-check", "A built PDF: structure and typesetting (pdfcheck.py, typeset_check.py; "
+    ("pdf-check", "A built PDF: structure and typesetting (pdfcheck.py, typeset_check/; "
                   "thresholds in typesetting-check.md)"),
     ("epub-check", "A built EPUB: EPUBCheck and Ace by DAISY (check.py, editions.py)"),
 )

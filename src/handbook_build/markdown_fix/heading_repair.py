@@ -100,11 +100,11 @@ WRAPPED_HEADING_MIN = 50
 WRAPPED_TAIL_MAX = 40
 
 
-def _is_wrapped_heading(lines: list[str], masked: list[str], code: frozenset[int],
+def _is_wrapped_heading(lines: list[str], masked: list[str], code_lines: frozenset[int],
                         index: int) -> bool:
     """A long heading line followed by one short prose line and then a blank line."""
     following = index + 1
-    if following >= len(lines) or following in code or blank(lines[following]):
+    if following >= len(lines) or following in code_lines or blank(lines[following]):
         return False
     if len(lines[index]) < WRAPPED_HEADING_MIN or len(lines[following]) > WRAPPED_TAIL_MAX:
         return False
