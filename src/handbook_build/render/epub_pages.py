@@ -4,7 +4,7 @@ A reader of the EPUB can then go to "p. 112" that a classmate quotes from paper.
 the print edition gets one ``<span epub:type="pagebreak" role="doc-pagebreak" aria-label="112"
 id="page-112">`` where its text begins, and one entry in ``<nav epub:type="page-list">``.
 
-Where a page begins is found by its text: the print PDF's text layer (pypdf) is matched, in
+Where a page begins is found by its text: the print PDF's text layer (pdfium) is matched, in
 reading order, against the text of the EPUB's content documents, both reduced to letters and
 digits (NFKC, casefolded), so hyphenation at line ends, ligatures, quotes and spacing do not
 matter. A page's first text is the earliest of its lines' matches after the previous page's
@@ -18,7 +18,6 @@ body's folios start at 1 on the first chapter's page, as the print edition numbe
 from __future__ import annotations
 
 import bisect
-import io
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -33,6 +32,7 @@ MIN_PROBE_CHARS = 4  # a page with less text than this (a folio alone) has nothi
 SHORT_PAGE_CHARS = 24  # a page this short that is no title page is matched anywhere after all
 SEARCH_WINDOW = 40_000  # how far past the previous page a page's text is looked for first
 _FOLIO = re.compile(r"^\s*[0-9ivxlcdm]+\s*$", re.I)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,17 +64,25 @@ def to_roman(number: int) -> str:
 
 
 def pdf_page_lines(pdf: bytes) -> list[tuple[str, ...]]:
-    """Each page's text lines (pypdf's text layer; empty lines dropped)."""
-    from pypdf import PdfReader
+    """Each page's text lines (pdfium's text layer; empty lines dropped).
 
-    from handbook_build.render.pdf_text_fonts import fonts_parsed_once
+    pdfium, not pypdf: the same letters in the same order (lines may break elsewhere, after a
+    note's superscript or at a hyphen, which the matching ignores), at about a fifteenth of the
+    CPU: 0.7 s instead of 11 s for the handbook's 368 print pages, the same EPUB bytes."""
+    import pypdfium2 as pdfium
 
-    reader = PdfReader(io.BytesIO(pdf))
+    document = pdfium.PdfDocument(pdf)
     pages = []
-    with fonts_parsed_once():  # the same text, each font parsed once, not once per page
-        for page in reader.pages:
-            text = page.extract_text() or ""
-            pages.append(tuple(line for line in text.splitlines() if line.strip()))
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            text_page = page.get_textpage()
+            text = text_page.get_text_range()
+            text_page.close()
+            page.close()
+            pages.append(tuple(line for line in _LINE_BREAK.split(text) if line.strip()))
+    finally:
+        document.close()
     return pages
 
 
