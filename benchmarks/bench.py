@@ -261,7 +261,7 @@ def run(source: Path, work: Path, repeat: int, with_4x: bool) -> None:
 TYPESETTING = r"""
 import os, sys, time
 from pathlib import Path
-from handbook_build.typeset_check import check_pdf_bytes
+from handbook_build.checks.typeset_check import check_pdf_bytes
 for name, profile in ((sys.argv[1] + ".pdf", "screen"), (sys.argv[1] + "-print.pdf", "print")):
     data = (Path(sys.argv[2]) / name).read_bytes()
     check_pdf_bytes(data, name, profile, cheap=True)  # warm: imports, fontconfig

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from handbook_build.paged_limits import MAX_PAGED_FOOTNOTES, PAGED_FORMATS
+from handbook_build.render.paged_limits import MAX_PAGED_FOOTNOTES, PAGED_FORMATS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NOTES_PER_PARAGRAPH = 10
@@ -167,10 +167,10 @@ def child(manifest_path: Path, out: Path, count: int, formats: list[str],
           profile: str | None) -> None:
     """Runs in its own process: the stages in order, one JSON line per stage on stdout."""
     from handbook_build import cache, editions
-    from handbook_build.assemble import assemble
-    from handbook_build.htmlbook import to_html
-    from handbook_build.manifest import load_manifest
-    from handbook_build.sources import read_book
+    from handbook_build.html.assemble import assemble
+    from handbook_build.html.htmlbook import to_html
+    from handbook_build.sources.chapters import read_book
+    from handbook_build.sources.manifest import load_manifest
 
     def report(stage: str, seconds: float, cpu: float, peak: float, **extra: Any) -> None:
         print(json.dumps({"count": count, "stage": stage, "seconds": round(seconds, 2),

@@ -11,16 +11,16 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from handbook_build.assemble import assemble
-from handbook_build.htmlbook import to_html
-from handbook_build.manifest import load_manifest
+from handbook_build.html.assemble import assemble
+from handbook_build.html.htmlbook import to_html
 from handbook_build.model import HtmlBook, HtmlSection
 from handbook_build.render.paged.chunk_cache import ChunkCache
 from handbook_build.render.paged.edition import Paged, paged_for
 from handbook_build.render.paged.layout import layout_book
 from handbook_build.render.paged.merge import BookLayout
 from handbook_build.render.pdf import pdf_edition
-from handbook_build.sources import read_book
+from handbook_build.sources.chapters import read_book
+from handbook_build.sources.manifest import load_manifest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT_DIR / "manuscript" / "book.toml"

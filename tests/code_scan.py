@@ -27,9 +27,9 @@ SOURCE = Path(__file__).resolve().parent.parent / "src" / "handbook_build"
 # Functions with a parameter called ``code`` that is not a diagnostic code (source code, an exit
 # status): ``(module relative to src/handbook_build, function)``.
 NOT_DIAGNOSTIC = frozenset({
-    ("code_blocks.py", "_split_lines"),      # a listing's text
-    ("markdown_fix.py", "_is_wrapped_heading"),  # the lines inside code blocks
-    ("ace.py", "_NoReport"),                 # Ace's exit status
+    ("html/code_blocks.py", "_split_lines"),      # a listing's text
+    ("sources/markdown_fix/heading_repair.py", "_is_wrapped_heading"),  # lines inside code blocks
+    ("checks/ace.py", "_NoReport"),               # Ace's exit status
 })
 
 # The catalogue itself names codes (``find(code)``, ``CodeInfo(code, ...)``) but emits none.
@@ -42,7 +42,7 @@ class Site:
 
     code: str
     family: bool
-    module: str  # relative to src/handbook_build, e.g. "links.py"
+    module: str  # relative to src/handbook_build, e.g. "sources/links/rewrite.py"
     line: int
     severity: str | None  # the literal severity at that call, None when not a literal
     via: str = ""  # the emitter called there (``Diagnostic``, ``error``, ``_warning`` ...)
@@ -199,8 +199,7 @@ class _Scanner(ast.NodeVisitor):
                     self._read(keyword_arg.value, node.lineno, None)
         candidates = self.table.get(name or "", [])
         local = [e for e in candidates if e.module == self.module]
-        package = [e for e in candidates
-                   if e.module.rsplit("/", 1)[0] == self.module.rsplit("/", 1)[0]]
+        package = _nearest(candidates, self.module)
         if local or (name in self.local_names and not isinstance(func, ast.Attribute)):
             chosen = local  # a local definition (an emitter or not) is the one called
         else:
@@ -349,6 +348,24 @@ def logged_warning_modules() -> set[str]:
                     and node.args and isinstance(node.args[0], ast.Constant | ast.JoinedStr)):
                 found.add(module.removesuffix(".py").rsplit("/", 1)[-1])
     return found
+
+
+def _folders_shared(module: str, other: str) -> int:
+    """How many leading folders two module paths share (``sources/links/a.py`` and
+    ``sources/images/b.py``: 1)."""
+    shared = 0
+    for mine, theirs in zip(module.split("/")[:-1], other.split("/")[:-1], strict=False):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared
+
+
+def _nearest(candidates: list[_Emitter], module: str) -> list[_Emitter]:
+    """The candidates nearest the calling module in the tree: those sharing the most leading
+    folders with it (its own package before its stage package), none when none shares one."""
+    best = max((_folders_shared(module, e.module) for e in candidates), default=0)
+    return [e for e in candidates if best and _folders_shared(module, e.module) == best]
 
 
 def scan() -> tuple[list[Site], list[Opaque]]:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from handbook_build.manifest import load_manifest
 from handbook_build.model import Manifest
 from handbook_build.pipeline import BuildReport, BuildRequest, build
+from handbook_build.sources.manifest import load_manifest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 HANDBOOK_MANIFEST = PROJECT_DIR / "editions" / "peeragogy-v3" / "book.toml"

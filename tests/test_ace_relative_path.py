@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bookmaker import make_book, run_cli
-from handbook_build.ace import find_ace
+from handbook_build.checks.ace import find_ace
 
 
 @pytest.mark.slow

@@ -19,11 +19,11 @@ import pypdf
 import pytest
 
 from bookmaker import build_args, make_book, png_bytes, run_cli
-from handbook_build.admonitions import convert_admonitions
-from handbook_build.fences import fence_language, normalize_fences
-from handbook_build.front_matter import split_front_matter
-from handbook_build.guard import MAX_RAW_HTML_DEPTH, check_chapter_text
-from handbook_build.sanitize import sanitize_html
+from handbook_build.html.sanitize import sanitize_html
+from handbook_build.sources.admonitions import convert_admonitions
+from handbook_build.sources.fences import fence_language, normalize_fences
+from handbook_build.sources.front_matter import split_front_matter
+from handbook_build.sources.guard import MAX_RAW_HTML_DEPTH, check_chapter_text
 
 CODE_CHAPTER = """\
 # Code

@@ -15,16 +15,16 @@ from typing import Any
 import pypandoc
 import pytest
 
-from handbook_build.assemble import (
+from handbook_build.html.assemble import (
     PANDOC_MARKDOWN_FORMAT,
     assemble,
     chapter_heading,
     escape_title,
     part_heading,
 )
-from handbook_build.manifest import load_manifest
 from handbook_build.model import Book, Manuscript, TocNode
-from handbook_build.sources import read_book
+from handbook_build.sources.chapters import read_book
+from handbook_build.sources.manifest import load_manifest
 
 TESTS = Path(__file__).resolve().parent
 MINI = TESTS / "fixtures" / "mini"

@@ -296,9 +296,9 @@ def test_footnotes_are_read_in_linear_cost(tmp_path: Path) -> None:
     """Reading and assembling (every Markdown transform, line mapping, the footnote checks)
     costs the same per note at 1,000 and 4,000 notes: counted calls, not seconds (the 100,000
     -note figures are benchmarks/footnotes.py's)."""
-    from handbook_build.assemble import assemble
-    from handbook_build.manifest import load_manifest
-    from handbook_build.sources import read_book
+    from handbook_build.html.assemble import assemble
+    from handbook_build.sources.chapters import read_book
+    from handbook_build.sources.manifest import load_manifest
 
     def read(count: int) -> None:
         book = make_book(tmp_path / f"b{count}", chapters={"notes.md": _footnotes(count)})
@@ -312,7 +312,7 @@ def test_too_many_footnotes_for_the_pdfs_is_refused_before_layout(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Over the per-chapter limit the paged editions stop at once, naming the chapter and the
     editions that do build; those then build with every note (none lost)."""
-    from handbook_build import paged_limits
+    from handbook_build.render import paged_limits
 
     monkeypatch.setattr(paged_limits, "MAX_PAGED_FOOTNOTES", 30)
     book = make_book(tmp_path / "b", chapters={"intro.md": "# Intro\n\nHi.[^a]\n\n[^a]: One.\n",

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bookmaker import CLI, cli_env, edition_hashes
-from handbook_build import cache, cache_entry, html_cache, output_guard
+from handbook_build import cache, cache_entry, output_guard
+from handbook_build.html import html_cache
 from handbook_build.render import print_images
 from handbook_build.render.paged.chunk_cache import ChunkCache, GroupChunk
 
@@ -166,7 +167,7 @@ def test_a_damaged_cache_gives_the_clean_build_and_is_rewritten(tmp_path: Path) 
 
 def test_a_truncated_html_entry_is_converted_again(tmp_path: Path) -> None:
     """A section cut short is still valid UTF-8: the old cache used it as it was."""
-    from handbook_build.htmlbook import to_html
+    from handbook_build.html.htmlbook import to_html
     from test_html_cache import manuscript_of
 
     sample = PROJECT_DIR / "manuscript" / "book.toml"

@@ -19,11 +19,11 @@ import pytest
 from pypdf.annotations import Link
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-from handbook_build import check as check_module
-from handbook_build.check import CheckReport, run_check
+from handbook_build.checks import check as check_module
+from handbook_build.checks.check import CheckReport, run_check
+from handbook_build.checks.pdfcheck import check_pdf
 from handbook_build.errors import SourceError
 from handbook_build.model import Diagnostic
-from handbook_build.pdfcheck import check_pdf
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TOML = """[book]
@@ -161,7 +161,7 @@ def test_anchors_without_read_book_come_from_the_sources(tmp_path: Path,
     def failing(*_: object) -> None:
         raise SourceError("1 problem found", [Diagnostic("ch/b.md", 2, "boom", code="boom")])
 
-    monkeypatch.setattr("handbook_build.sources.read_book", failing)
+    monkeypatch.setattr("handbook_build.sources.chapters.read_book", failing)
     a = "[ok](b.md#real-heading) [bad](b.md#nope)\n"
     report = run_check(write_book(tmp_path, {"a.md": a, "b.md": "## Real heading\n"}))
     assert found(report, "boom") == [("ch/b.md", 2, None)]
@@ -351,7 +351,7 @@ def test_check_writes_nothing(tmp_path: Path) -> None:
 
 def test_epubcheck_messages_become_diagnostics(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from handbook_build.epubcheck import EpubCheckMessage, EpubCheckResult
+    from handbook_build.checks.epubcheck import EpubCheckMessage, EpubCheckResult
 
     messages = (
         EpubCheckMessage("RSC-012", "ERROR", "EPUB/text/ch-1.xhtml:12:40", "Fragment missing"),
@@ -360,9 +360,9 @@ def test_epubcheck_messages_become_diagnostics(tmp_path: Path,
         EpubCheckMessage("PKG-008", "FATAL", "", "Unable to read file"),
     )
     result = EpubCheckResult(1, 1, 1, 1, messages, "5.3.0")
-    monkeypatch.setattr("handbook_build.epubcheck.run_epubcheck", lambda path: result)
+    monkeypatch.setattr("handbook_build.checks.epubcheck.run_epubcheck", lambda path: result)
     (tmp_path / "book.epub").write_bytes(b"PK")
-    monkeypatch.setattr("handbook_build.ace.find_ace", lambda: (None, "not installed"))
+    monkeypatch.setattr("handbook_build.checks.ace.find_ace", lambda: (None, "not installed"))
     result = EpubCheckResult(0, 1, 1, 1, messages[:3], "5.3.0")  # readable: Ace would run
     report = run_check(Path("book.epub"))
     assert [d.compiler_style() for d in report.diagnostics] == [
@@ -590,8 +590,9 @@ def test_check_module_imports_no_renderer() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, handbook_build.check, handbook_build.lint_rules, "
-            "handbook_build.pdfcheck, handbook_build.sources, handbook_build.manifest; "
+    code = ("import sys, handbook_build.checks.check, handbook_build.checks.lint_rules, "
+            "handbook_build.checks.pdfcheck, handbook_build.sources.chapters, "
+            "handbook_build.sources.manifest; "
             "print(sorted(m for m in ('weasyprint', 'pypandoc', 'ebooklib') if m in sys.modules))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout

@@ -8,8 +8,8 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from bookmaker import make_book
-from handbook_build.manifest import load_manifest
 from handbook_build.pipeline import BuildRequest, build
+from handbook_build.sources.manifest import load_manifest
 
 
 def _squeezed_pages(pdf: Path) -> list[str]:

@@ -36,10 +36,10 @@ from bookmaker import (
     readable_bytes,
     run_cli,
 )
-from handbook_build import guard
-from handbook_build.fetch import ConfinedFiles, FetchRefusedError
+from handbook_build.html.sanitize import sanitize_html
 from handbook_build.model import HtmlSection, TocNode
-from handbook_build.sanitize import sanitize_html
+from handbook_build.render.fetch import ConfinedFiles, FetchRefusedError
+from handbook_build.sources import guard
 
 SECRET = "SECRET-4b1d-confined"
 PASSWD = "root:x:0:0"
@@ -546,7 +546,7 @@ _EXTERNAL = re.compile(rb"https?:|file:|javascript:|//example|other\.svg|passwd|
 def test_svg_clean_removes_every_outside_reference(case: str) -> None:
     from lxml import etree
 
-    from handbook_build.svg_clean import clean_svg
+    from handbook_build.sources.svg_clean import clean_svg
 
     data = CLEANED_SVGS[case].encode()
     assert guard.check_svg_bytes(data) is None, case  # usable, once cleaned
@@ -587,7 +587,7 @@ LEGITIMATE_SVG = (
 def test_svg_clean_keeps_a_legitimate_svg_unchanged_in_meaning() -> None:
     from lxml import etree
 
-    from handbook_build.svg_clean import clean_svg
+    from handbook_build.sources.svg_clean import clean_svg
 
     cleaned = clean_svg(LEGITIMATE_SVG.encode())
     canonical = etree.tostring(etree.fromstring(LEGITIMATE_SVG.encode()), method="c14n")
@@ -667,7 +667,7 @@ def test_guard_html_depth_backstop() -> None:
 
 
 def test_svg_clean_drops_editor_metadata_silently_and_keeps_accessibility() -> None:
-    from handbook_build.svg_clean import clean_svg, removed_parts
+    from handbook_build.sources.svg_clean import clean_svg, removed_parts
 
     inkscape = (b'<svg xmlns="http://www.w3.org/2000/svg" '
                 b'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" '

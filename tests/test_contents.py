@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handbook_build.contents import (
+from handbook_build.sources.contents import (
     ContentsResult,
     chapter_slug,
     parse_contents,

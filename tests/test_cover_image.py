@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from handbook_build.cover_image import (
+from handbook_build.render.cover_image import (
     COVER_SIZE,
     DEJAVU_DIR,
     LIBERTINE_DIR,

@@ -12,8 +12,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from handbook_build.model import Metadata, frozen_mapping
-from handbook_build.pod import Paper, PodProfile, get_profile
 from handbook_build.render.cover_pdf import Cover, cover_geometry, render_cover
+from handbook_build.render.pod import Paper, PodProfile, get_profile
 
 pytest.importorskip("weasyprint")
 

@@ -17,19 +17,25 @@ ROOT = Path(__file__).resolve().parent.parent
 # Sites where the code is not a literal, each looked at: (module, expression) -> what it is.
 # A family entry of the catalogue with an empty prefix names the pattern it stands for.
 ACCEPTED_OPAQUE = {
-    ("check.py", "record.name.rsplit('.', 1)[-1]"): "<module>",  # a plain logged warning
-    ("check.py", "message.id"): "<EPUBCheck id>",  # EPUBCheck's own message id
-    ("includes.py", "error.code"): "",  # set where each _IncludeError is raised (scanned)
-    ("links/rewrite.py", "target.code"): "",  # set by Target(code=...) / unlink(...) (scanned)
+    ("checks/check.py", "record.name.rsplit('.', 1)[-1]"): "<module>",  # a plain logged warning
+    ("checks/check.py", "message.id"): "<EPUBCheck id>",  # EPUBCheck's own message id
+    ("sources/includes.py", "error.code"): "",  # set where each _IncludeError is raised (scanned)
+    ("sources/links/rewrite.py", "target.code"): "",  # set by Target(code=...) / unlink(...)
 }
 # ``Target``'s default ``code=""`` means "no diagnostic" (links/ reports only when set).
-EMPTY_CODE_MODULES = {"links.py"}
+EMPTY_CODE_MODULES = {"sources/links/"}
+
+# The stage packages (issue 12): a module's key keeps its stage folder.
+STAGE_PACKAGES = ("sources", "html", "render", "checks")
 
 
 def _module_key(module: str) -> str:
-    """``links/rewrite.py`` -> ``links.py``: a stage package counts as the module it was."""
-    top, _, rest = module.partition("/")
-    return f"{top}.py" if rest and not module.startswith("ecosystems/") else module
+    """``sources/links/rewrite.py`` -> ``sources/links/``: a package counts as one module, inside
+    its stage package (``sources/``, ``html/``, ``render/``, ``checks/``) or at the top level
+    (``cli/``); a plain module is its own key (``sources/chapters.py``, ``editions.py``)."""
+    parts = module.split("/")
+    depth = 2 if parts[0] in STAGE_PACKAGES else 1
+    return "/".join(parts[:depth]) + "/" if len(parts) > depth else module
 
 
 @pytest.fixture(scope="module")
@@ -103,15 +109,17 @@ def test_literal_severities_are_catalogued(scanned):
 # The stages a module's codes may be catalogued under (check.py and editions.py also run the
 # EPUB's validators).
 MODULE_STAGES = {
-    "check.py": {"check", "epub-check"}, "manifest.py": {"manifest"}, "inputs.py": {"manifest"},
-    "contents.py": {"contents"}, "structure.py": {"contents"}, "sources.py": {"chapters"},
-    "guard.py": {"chapters"}, "includes.py": {"chapters"}, "markdown_fix.py": {"chapters"},
-    "markdown_inert.py": {"chapters"}, "site_junk.py": {"chapters"}, "citations.py": {"chapters"},
-    "xrefs.py": {"chapters"}, "images.py": {"images"}, "links.py": {"links"},
-    "lint_rules.py": {"lint"}, "htmlbook.py": {"html"}, "html_ids.py": {"html"},
-    "math_html.py": {"html"}, "output_guard.py": {"output"},
-    "editions.py": {"editions", "epub-check"}, "paged_limits.py": {"editions"},
-    "pdfcheck.py": {"pdf-check"}, "typeset_check.py": {"pdf-check"},
+    "checks/check.py": {"check", "epub-check"}, "sources/manifest/": {"manifest"},
+    "sources/inputs.py": {"manifest"}, "sources/contents.py": {"contents"},
+    "sources/structure.py": {"contents"}, "sources/chapters.py": {"chapters"},
+    "sources/guard/": {"chapters"}, "sources/includes.py": {"chapters"},
+    "sources/markdown_fix/": {"chapters"}, "sources/markdown_inert.py": {"chapters"},
+    "sources/site_junk.py": {"chapters"}, "sources/citations.py": {"chapters"},
+    "sources/xrefs/": {"chapters"}, "sources/images/": {"images"}, "sources/links/": {"links"},
+    "checks/lint_rules.py": {"lint"}, "html/htmlbook.py": {"html"}, "html/html_ids.py": {"html"},
+    "html/math_html.py": {"html"}, "output_guard.py": {"output"},
+    "editions.py": {"editions", "epub-check"}, "render/paged_limits.py": {"editions"},
+    "checks/pdfcheck.py": {"pdf-check"}, "checks/typeset_check/": {"pdf-check"},
 }
 
 
@@ -122,7 +130,7 @@ def test_each_code_is_catalogued_under_the_stages_that_emit_it(scanned):
         info = find(site.code) if site.code else None
         if info is None:
             continue
-        allowed = ({"ecosystem"} if site.module.startswith("ecosystems/")
+        allowed = ({"ecosystem"} if site.module.startswith("sources/ecosystems/")
                    else MODULE_STAGES.get(_module_key(site.module)))
         assert allowed is not None, f"{site.module} emits codes: give it a stage here"
         if not allowed & set(info.stages):

@@ -19,7 +19,7 @@ import pypdf
 import pytest
 
 from bookmaker import DEFAULT_TOML, make_book, png_bytes
-from handbook_build.check import run_check
+from handbook_build.checks.check import run_check
 from handbook_build.diagnostic_codes import CODES, CodeInfo
 from handbook_build.model import Diagnostic
 
@@ -95,9 +95,9 @@ def _source(tmp: Path) -> Found:
     # carry them); check's wrapper for one is called with such an error, as read_book would.
     from unittest import mock
 
-    from handbook_build import check as check_module
-    from handbook_build import sources
+    from handbook_build.checks import check as check_module
     from handbook_build.errors import SourceError
+    from handbook_build.sources import chapters as sources
 
     make_book(Path("."))
     manifest, _ = check_module._load_manifest(Path("book.toml"), None)
@@ -110,10 +110,11 @@ def _source(tmp: Path) -> Found:
 
 @trigger("<module>")
 def _logged(tmp: Path) -> Found:
-    from handbook_build import check as check_module
+    from handbook_build.checks import check as check_module
 
     with check_module._captured_warnings() as logged:
-        logging.getLogger("handbook_build.fetch").warning("refused to fetch %s: %s", "x", "y")
+        logging.getLogger("handbook_build.render.fetch").warning("refused to fetch %s: %s", "x",
+                                                                 "y")
     return logged, Expect("fetch", "handbook-build")
 
 
@@ -493,7 +494,7 @@ def _nesting_too_deep(tmp: Path) -> Found:
 @trigger("raw-html-dropped")
 def _raw_html_dropped(tmp: Path) -> Found:
     # check reports the lint's raw-html instead (more detail); read_book's own is this one.
-    from handbook_build import check as check_module
+    from handbook_build.checks import check as check_module
 
     make_book(Path("."), {"intro.md": "# Intro\n\n<script>alert(1)</script>\n\nText.\n"})
     manifest, _ = check_module._load_manifest(Path("book.toml"), None)
@@ -551,7 +552,7 @@ def _include_too_deep(tmp: Path) -> Found:
 @trigger("include-too-large")
 def _include_too_large(tmp: Path) -> Found:
     # The stage itself: a whole book of 8 MiB chapters costs seconds in every later scan.
-    from handbook_build.includes import expand_includes
+    from handbook_build.sources.includes import expand_includes
 
     Path("chapters").mkdir()
     Path("chapters/big.txt").write_text(("x" * 99 + "\n") * 9_000, encoding="utf-8")  # 0.9 MB
@@ -680,7 +681,7 @@ def _math_unparsed(tmp: Path) -> Found:
     # writes a formula texmath could not read (TeX as text in a math span).
     import lxml.html
 
-    from handbook_build.math_html import protect_math
+    from handbook_build.html.math_html import protect_math
 
     source = "# Intro\n\nA formula $a^{b$ here.\n"
     section = lxml.html.fragment_fromstring(
@@ -803,7 +804,7 @@ def blank_pdf(path: str, pages: int = 2, outline: bool = True, size: float = 200
 
 
 def pdf_structure(path: str) -> list[Diagnostic]:
-    from handbook_build.pdfcheck import check_pdf
+    from handbook_build.checks.pdfcheck import check_pdf
 
     return list(check_pdf(Path(path), typesetting=False).diagnostics)
 
@@ -957,7 +958,7 @@ def _boxed_pdf(path: str, boxes: Sequence[dict[str, list[float]]], claim: str = 
 
 
 def print_boxes(path: str) -> list[Diagnostic]:
-    from handbook_build.typeset_check import check_typesetting
+    from handbook_build.checks.typeset_check import check_typesetting
 
     return list(check_typesetting(Path(path), path, "print", cheap=True).diagnostics)
 
@@ -1064,7 +1065,7 @@ def defects() -> tuple[Path, tuple[Diagnostic, ...]]:
         import weasyprint
         from PIL import Image
 
-        from handbook_build.typeset_check import check_typesetting
+        from handbook_build.checks.typeset_check import check_typesetting
 
         folder = _scratch()
         photo = Image.new("RGB", (300, 200))
@@ -1113,7 +1114,7 @@ def _script_not_covered(tmp: Path) -> Found:
     import pikepdf
     import weasyprint
 
-    from handbook_build.typeset_check import check_typesetting
+    from handbook_build.checks.typeset_check import check_typesetting
 
     html = ("<html lang=en><head><meta charset=utf-8><style>@page { size: 6in 9in } "
             "body { font-family: 'Linux Libertine O' }</style></head><body>"
@@ -1133,7 +1134,7 @@ def _script_not_covered(tmp: Path) -> Found:
 def _hyphenation_share(tmp: Path) -> Found:
     import weasyprint
 
-    from handbook_build.typeset_check import check_typesetting
+    from handbook_build.checks.typeset_check import check_typesetting
 
     lines = "".join(f"Line {n} of the group's notes on their re\u2010<br>search, "
                     "and some more words to fill it.<br>" for n in range(12))
@@ -1148,7 +1149,7 @@ def _hyphenation_share(tmp: Path) -> Found:
 def _chapter_on_verso(tmp: Path) -> Found:
     import weasyprint
 
-    from handbook_build.typeset_check import check_typesetting
+    from handbook_build.checks.typeset_check import check_typesetting
 
     style = DEFECT_STYLE + """
     @page :left { margin-left: 1in; margin-right: 0.6in; }
@@ -1175,8 +1176,8 @@ def built(formats: tuple[str, ...], chapters: dict[str, str | bytes] | None = No
     """Build ``formats`` of a book written into the working folder; every diagnostic, also
     those of a build that stops."""
     from handbook_build.errors import HandbookError
-    from handbook_build.manifest import load_manifest
     from handbook_build.pipeline import BuildRequest, build
+    from handbook_build.sources.manifest import load_manifest
 
     written = make_book(Path("."), chapters, toml_extra=toml_extra, images=images)
     request = BuildRequest(load_manifest(written.manifest), Path(output).resolve(),
@@ -1191,8 +1192,8 @@ def built(formats: tuple[str, ...], chapters: dict[str, str | bytes] | None = No
 def _output_collision(tmp: Path) -> Found:
     # stem "intro" into chapters/: book's md edition would be chapters/intro.md, a chapter.
     from handbook_build.errors import HandbookError
-    from handbook_build.manifest import load_manifest
     from handbook_build.pipeline import BuildRequest, build
+    from handbook_build.sources.manifest import load_manifest
 
     toml = DEFAULT_TOML.replace('stem = "book"', 'stem = "intro"')
     written = make_book(Path("."), toml=toml)
@@ -1211,7 +1212,7 @@ def _many_notes(count: int) -> str:
 
 @trigger("too-many-footnotes")
 def _too_many_footnotes(tmp: Path) -> Found:
-    from handbook_build.paged_limits import MAX_PAGED_FOOTNOTES
+    from handbook_build.render.paged_limits import MAX_PAGED_FOOTNOTES
 
     return built(("pdf",), {"notes.md": _many_notes(MAX_PAGED_FOOTNOTES + 1)}), \
         Expect("too-many-footnotes", "chapters/notes.md")
@@ -1219,7 +1220,7 @@ def _too_many_footnotes(tmp: Path) -> Found:
 
 @trigger("epub-no-page-list")
 def _epub_no_page_list(tmp: Path) -> Found:
-    from handbook_build.paged_limits import MAX_PAGED_FOOTNOTES
+    from handbook_build.render.paged_limits import MAX_PAGED_FOOTNOTES
 
     return built(("epub",), {"notes.md": _many_notes(MAX_PAGED_FOOTNOTES + 1)}), \
         Expect("epub-no-page-list", "book.epub")
@@ -1306,7 +1307,7 @@ def checked_epub(ace: bool) -> list[Diagnostic]:
     about 20 s); ``ace``: the case needs Ace's findings."""
     import shutil
 
-    from handbook_build.ace import find_ace
+    from handbook_build.checks.ace import find_ace
 
     if shutil.which("java") is None:
         pytest.skip("EPUBCheck needs Java: apt-get install openjdk-17-jre-headless")
@@ -1346,7 +1347,7 @@ def _epubcheck(tmp: Path) -> Found:
 
     failure = RenderError("tiny.epub: EPUBCheck produced no report (exit 1): boom; "
                           "run it by hand to see why")
-    with mock.patch("handbook_build.epubcheck.run_epubcheck", side_effect=failure):
+    with mock.patch("handbook_build.checks.epubcheck.run_epubcheck", side_effect=failure):
         found = check(tiny_epub("tiny.epub"))
     return found, Expect("epubcheck", "tiny.epub")
 
@@ -1356,15 +1357,15 @@ def _ace(tmp: Path) -> Found:
     # Likewise Ace writing no report: run_ace fails as it then does.
     from unittest import mock
 
-    from handbook_build import check as check_module
-    from handbook_build.ace import AceTool
+    from handbook_build.checks import check as check_module
+    from handbook_build.checks.ace import AceTool
     from handbook_build.errors import RenderError
 
     failure = RenderError("tiny.epub: Ace produced no report (exit 1): boom; run ace-cli by "
                           "hand to see why")
     tool = AceTool("ace-cli", "chromium")
-    with mock.patch("handbook_build.ace.find_ace", return_value=(tool, "")), \
-            mock.patch("handbook_build.ace.run_ace", side_effect=failure):
+    with mock.patch("handbook_build.checks.ace.find_ace", return_value=(tool, "")), \
+            mock.patch("handbook_build.checks.ace.run_ace", side_effect=failure):
         found, _ = check_module._check_epub_ace(Path(tiny_epub("tiny.epub")), "tiny.epub")
     return found, Expect("ace", "tiny.epub")
 

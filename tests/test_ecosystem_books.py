@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 
 from bookmaker import png_bytes, run_cli
-from handbook_build.typeset_check import check_typesetting
+from handbook_build.checks.typeset_check import check_typesetting
 
 pytestmark = pytest.mark.slow
 
@@ -275,7 +275,7 @@ def test_epubcheck_finds_no_error(built: Built) -> None:
     assert built.exit_code == 0, built.output
     if shutil.which("java") is None:
         pytest.skip("Java is not installed (EPUBCheck)")
-    from handbook_build.epubcheck import run_epubcheck
+    from handbook_build.checks.epubcheck import run_epubcheck
 
     result = run_epubcheck(built.out / f"{built.stem}.epub")
     assert result.is_valid, result.messages

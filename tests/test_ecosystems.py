@@ -23,11 +23,11 @@ import pytest
 from lxml import etree
 
 from bookmaker import run_cli
-from handbook_build.ecosystems import find_entry
 from handbook_build.errors import ManifestError
-from handbook_build.inputs import load_any
 from handbook_build.locate import find_book
 from handbook_build.model import Manifest
+from handbook_build.sources.ecosystems import find_entry
+from handbook_build.sources.inputs import load_any
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -485,8 +485,8 @@ def test_load_raises_a_manifest_error_listing_the_problem(tmp_path: Path) -> Non
 
 
 def _summary(text: str) -> tuple[list[tuple[int, str, str | None]], list[tuple[int | None, str]]]:
-    from handbook_build.ecosystems.summary import read_summary
-    from handbook_build.manifest import Report
+    from handbook_build.sources.ecosystems.summary import read_summary
+    from handbook_build.sources.manifest import Report
 
     report = Report("SUMMARY.md")
     summary = read_summary(text, "SUMMARY.md", report)
@@ -582,7 +582,7 @@ def test_hostile_yaml_is_refused_quickly(tmp_path: Path, text: str, message: str
 @pytest.mark.skipif(shutil.which("java") is None,
                     reason="EPUBCheck needs Java: apt-get install openjdk-17-jre-headless")
 def test_an_mdbook_with_parts_prefix_and_suffix_passes_epubcheck(tmp_path: Path) -> None:
-    from handbook_build.epubcheck import run_epubcheck
+    from handbook_build.checks.epubcheck import run_epubcheck
 
     root = tmp_path / "book"
     mdbook(root)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bookmaker import build_args, make_book, run_cli
-from handbook_build.emoji_text import TEXT_SELECTOR, text_presentation
-from handbook_build.typeset_check import check_typesetting
+from handbook_build.checks.typeset_check import check_typesetting
+from handbook_build.html.emoji_text import TEXT_SELECTOR, text_presentation
 
 EMOJI = "🎉 👍 🚀 ✅ ⛄ ❤️ 😀"
 

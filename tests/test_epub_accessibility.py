@@ -21,8 +21,8 @@ import pytest
 from lxml import etree
 
 from bookmaker import Book, build_args, make_book, png_bytes, run_cli
-from handbook_build.ace import find_ace, locate, run_ace
-from handbook_build.epubcheck import java_path, run_epubcheck
+from handbook_build.checks.ace import find_ace, locate, run_ace
+from handbook_build.checks.epubcheck import java_path, run_epubcheck
 from handbook_build.render import epub_a11y
 from handbook_build.render.epub_meta import Accessibility, accessibility_metadata, file_as
 from handbook_build.render.epub_pages import normalized
@@ -405,7 +405,7 @@ def test_nfkc_normalization_matches_ligatures() -> None:
 
 
 def test_nav_depth_is_checked(tmp_path: Path) -> None:
-    from handbook_build.manifest import validate_manifest
+    from handbook_build.sources.manifest import validate_manifest
 
     book = make_book(tmp_path / "b", toml_extra="\n[epub]\nnav_depth = 9\n")
     _, diagnostics = validate_manifest(book.manifest)
@@ -416,7 +416,7 @@ def test_nav_depth_is_checked(tmp_path: Path) -> None:
 
 
 def test_meaningless_alt_rules() -> None:
-    from handbook_build.alt_text import meaningless_alt
+    from handbook_build.sources.alt_text import meaningless_alt
 
     assert meaningless_alt("image") and meaningless_alt("Picture 3") and meaningless_alt("")
     assert meaningless_alt("IMG_2041.png") and meaningless_alt("DSC01234")

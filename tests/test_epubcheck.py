@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from handbook_build import epubcheck
-from handbook_build.epubcheck import EpubCheckResult, parse_report, run_epubcheck
+from handbook_build.checks import epubcheck
+from handbook_build.checks.epubcheck import EpubCheckResult, parse_report, run_epubcheck
 from handbook_build.errors import MissingToolError, RenderError
 
 REPORT = {

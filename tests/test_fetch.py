@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handbook_build.fetch import (
+from handbook_build.render.fetch import (
     ConfinedFetcher,
     ConfinedFiles,
     FetchRefusedError,
@@ -122,7 +122,7 @@ def test_small_data_uris_are_decoded_large_ones_refused(root: Path) -> None:
 
 def test_a_refusal_is_logged_naming_the_url(root: Path, caplog: pytest.LogCaptureFixture) -> None:
     with (
-        caplog.at_level(logging.WARNING, logger="handbook_build.fetch"),
+        caplog.at_level(logging.WARNING, logger="handbook_build.render.fetch"),
         pytest.raises(FetchRefusedError),
     ):
         ConfinedFetcher(roots=[root]).fetch("http://example.org/x.png")

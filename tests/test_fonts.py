@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from handbook_build import fonts
-from handbook_build.fonts import (
+from handbook_build.render import fonts
+from handbook_build.render.fonts import (
     declared_families,
     first_families,
     installed_families,

@@ -27,7 +27,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 
-from handbook_build.page_facts import printed_folios
+from handbook_build.checks.page_facts import printed_folios
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SAMPLE_MANIFEST = PROJECT_DIR / "manuscript" / "book.toml"
@@ -68,8 +68,8 @@ PAGES = (
 @pytest.fixture(scope="module")
 def specimen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The specimen's paged editions, built once for this module from the sources."""
-    from handbook_build.manifest import load_manifest
     from handbook_build.pipeline import BuildRequest, build
+    from handbook_build.sources.manifest import load_manifest
 
     manifest = load_manifest(SAMPLE_MANIFEST)
     out = tmp_path_factory.mktemp("specimen")

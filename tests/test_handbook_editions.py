@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from handbook_build.links import build_site_map
 from handbook_build.model import Manifest
 from handbook_build.pipeline import BuildReport
+from handbook_build.sources.links import build_site_map
 from shared_builds import SharedHandbook
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
@@ -27,7 +27,7 @@ URL = re.compile(r"https?://[^\s)\]>\"']+")
 @pytest.fixture(scope="session")
 def handbook(handbook_build: SharedHandbook) -> tuple[Manifest, Path, BuildReport]:
     """The run's one build of the real handbook (tests/shared_builds.py)."""
-    return handbook_build.manifest, handbook_build.out, handbook_build.report
+    return handbook_build.sources.manifest, handbook_build.out, handbook_build.report
 
 
 def _mapped_site_urls(manifest: Manifest) -> Counter[str]:
@@ -122,7 +122,7 @@ def test_report_lists_pages_and_unmapped_site_links(handbook) -> None:  # type: 
 
 
 def test_report_carries_the_typesetting_check_of_both_pdfs(handbook) -> None:  # type: ignore[no-untyped-def]
-    from handbook_build.pdf_images import placed_images
+    from handbook_build.checks.pdf_images import placed_images
 
     manifest, out, _ = handbook
     document = json.loads((out / f"{manifest.stem}-report.json").read_text())
@@ -143,7 +143,7 @@ def test_no_image_is_mislabelled_and_print_images_keep_their_reading_size(handbo
     """43 of 47 print images were colour data under a /DeviceGray label, and the print edition
     shrank pictures to 300 ppi: each image must decode as labelled in both PDFs, and take at
     least the share of the text block it takes in the reading PDF."""
-    from handbook_build.pdf_images import iter_problems, mislabelled, placed_images
+    from handbook_build.checks.pdf_images import iter_problems, mislabelled, placed_images
 
     manifest, out, _ = handbook
     figures = {}
@@ -198,7 +198,7 @@ def test_every_message_is_in_one_format_relative_to_the_book(  # type: ignore[no
             project_dir / "editions" / "peeragogy-v3" / path).is_file()
         assert book_file or path in outputs, line
     # check reports the same set, less what only rendering finds
-    from handbook_build.check import run_check
+    from handbook_build.checks.check import run_check
 
     checked = run_check(project_dir / "editions" / "peeragogy-v3" / "book.toml", corpus_dir)
     assert [d.compiler_style() for d in checked.diagnostics] == [

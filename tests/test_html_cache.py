@@ -8,13 +8,13 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from handbook_build import html_cache
-from handbook_build.assemble import assemble
-from handbook_build.htmlbook import to_html
-from handbook_build.manifest import load_manifest
+from handbook_build.html import html_cache
+from handbook_build.html.assemble import assemble
+from handbook_build.html.htmlbook import to_html
+from handbook_build.html.pandoc import markdown_to_html
 from handbook_build.model import Book, Chapter, Manifest, Manuscript, Metadata, TocNode
-from handbook_build.pandoc import markdown_to_html
-from handbook_build.sources import read_book
+from handbook_build.sources.chapters import read_book
+from handbook_build.sources.manifest import load_manifest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT_DIR / "manuscript" / "book.toml"

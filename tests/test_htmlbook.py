@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 
 from handbook_build.errors import RenderError
-from handbook_build.htmlbook import to_html
+from handbook_build.html.htmlbook import to_html
 from handbook_build.model import Book, Manifest, Manuscript, Metadata, TocNode
 
 

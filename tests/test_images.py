@@ -11,7 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from handbook_build.images import (
+from handbook_build.model import TocNode
+from handbook_build.sources.images import (
     ImageContext,
     ImageResolver,
     escape_markdown,
@@ -19,8 +20,7 @@ from handbook_build.images import (
     rewrite_images,
     sniff_media_type,
 )
-from handbook_build.markdown_scan import find_inline_links, mask_code
-from handbook_build.model import TocNode
+from handbook_build.sources.markdown_scan import find_inline_links, mask_code
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 24

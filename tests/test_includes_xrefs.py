@@ -19,7 +19,7 @@ import pytest
 
 from bookmaker import Book, build_args, make_book, png_bytes, run_cli
 from handbook_build.cache import fingerprint_inputs
-from handbook_build.manifest import load_manifest
+from handbook_build.sources.manifest import load_manifest
 
 MAIN_RS = """\
 // ANCHOR: all
@@ -280,7 +280,7 @@ def test_task_list_boxes_reach_the_markdown(tmp_path: Path) -> None:
 
 
 def test_task_boxes_in_code_stay_as_written() -> None:
-    from handbook_build.task_lists import convert_task_lists
+    from handbook_build.sources.task_lists import convert_task_lists
 
     text = "```\n- [ ] literal\n```\n\n- [x] real\n"
     assert convert_task_lists(text).text == "```\n- [ ] literal\n```\n\n- [☑]{.task-box} real\n"
@@ -358,7 +358,7 @@ def test_every_edition_gets_the_text_and_the_links(tmp_path: Path) -> None:
             xrefs += 1
     assert xrefs >= 10
     if shutil.which("java") is not None:  # EPUBCheck needs Java; the rest of the test does not
-        from handbook_build.epubcheck import run_epubcheck
+        from handbook_build.checks.epubcheck import run_epubcheck
 
         result = run_epubcheck(out / "book.epub")
         assert result.is_valid, [str(message) for message in result.messages]
@@ -412,7 +412,7 @@ def test_check_accepts_a_label_of_another_chapter(tmp_path: Path) -> None:
 
 
 def test_a_figure_with_a_label_and_an_id_is_numbered_once() -> None:
-    from handbook_build.xrefs import collect_labels
+    from handbook_build.sources.xrefs import collect_labels
 
     labels = collect_labels([("one", "(cat)=\n![Cat](c.png){#fig-cat}\n\n![Dog](d.png){#fig-dog}"
                                      "\n\nSee @fig-dog.\n")])

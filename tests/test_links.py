@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handbook_build.links import (
+from handbook_build.model import Diagnostic, TocNode
+from handbook_build.sources.links import (
     LinkContext,
     SiteMap,
     UrlRepair,
@@ -21,8 +22,7 @@ from handbook_build.links import (
     rewrite_links,
     slugify,
 )
-from handbook_build.markdown_scan import find_inline_links, mask_code
-from handbook_build.model import Diagnostic, TocNode
+from handbook_build.sources.markdown_scan import find_inline_links, mask_code
 
 BOOK = Path("/book/chapters")
 
@@ -502,7 +502,7 @@ def test_corpus_site_links_mostly_map(corpus_dir: Path, project_dir: Path) -> No
 
 def test_pandoc_sees_only_known_internal_hrefs() -> None:
     """pandoc itself as the oracle: random link soup, rewritten, then read by the real reader."""
-    pandoc = pytest.importorskip("handbook_build.pandoc")
+    pandoc = pytest.importorskip("handbook_build.html.pandoc")
     try:
         pandoc.pandoc_version()
     except Exception as error:  # no pandoc binary here

@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handbook_build.errors import ManifestError
-from handbook_build.manifest import (
+from handbook_build.model import PageGeometry, PdfSettings, PrintSettings
+from handbook_build.sources.manifest import (
     SCHEMA,
     load_manifest,
     manifest_from_contents,
     trim_size,
     validate_manifest,
 )
-from handbook_build.model import PageGeometry, PdfSettings, PrintSettings
 
 BASE = '[book]\ntitle = "A Small Book"\ndate = 2024-01-31\n'
 
@@ -659,10 +659,10 @@ def test_validation_never_crashes(tmp_path: Path, data: dict[str, dict[str, obje
 
 def test_missing_styles_is_a_missing_tool(monkeypatch: pytest.MonkeyPatch) -> None:
     from handbook_build.errors import MissingToolError
-    from handbook_build.manifest import styles_dir
+    from handbook_build.sources.manifest import styles_dir
 
     monkeypatch.setattr(styles_dir, "__file__",
-                        "/nowhere/src/handbook_build/manifest/styles_dir.py")
+                        "/nowhere/src/handbook_build/sources/manifest/styles_dir.py")
     with pytest.raises(MissingToolError, match="the style sheets are missing") as raised:
         styles_dir.find_styles_dir()
     assert raised.value.exit_code == 3

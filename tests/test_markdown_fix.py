@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handbook_build import markdown_fix as fix
-from handbook_build.assemble import PANDOC_MARKDOWN_FORMAT
-from handbook_build.markdown_scan import is_escaped, mask_code
+from handbook_build.html.assemble import PANDOC_MARKDOWN_FORMAT
+from handbook_build.sources import markdown_fix as fix
+from handbook_build.sources.markdown_scan import is_escaped, mask_code
 
 PATH = "ch.md"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handbook_build.markdown_html import sanitize_markdown_html
+from handbook_build.sources.markdown_html import sanitize_markdown_html
 
 
 def test_executable_elements_go_with_their_content() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handbook_build.markdown_scan import (
+from handbook_build.sources.markdown_scan import (
     Segment,
     column_of,
     find_inline_links,

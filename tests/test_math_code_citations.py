@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from bookmaker import Book, build_args, make_book, run_cli
-from handbook_build.citations import bibliography_keys, mark_citations
-from handbook_build.listings import mark_listings
-from handbook_build.math_marks import mark_math
+from handbook_build.sources.citations import bibliography_keys, mark_citations
+from handbook_build.sources.listings import mark_listings
+from handbook_build.sources.math_marks import mark_math
 
 FORMULAS = """\
 # Formulas
@@ -319,7 +319,7 @@ def test_epub_has_mathml_highlighted_spans_and_references(built: Path) -> None:
 @pytest.mark.skipif(shutil.which("java") is None,
                     reason="EPUBCheck needs Java: apt-get install openjdk-17-jre-headless")
 def test_epub_with_math_and_code_passes_epubcheck(built: Path) -> None:
-    from handbook_build.epubcheck import run_epubcheck
+    from handbook_build.checks.epubcheck import run_epubcheck
 
     result = run_epubcheck(built / "book.epub")
     assert (result.fatals, result.errors) == (0, 0), [str(m) for m in result.messages]
@@ -331,7 +331,7 @@ def test_a_character_no_font_has_is_reported_with_its_page(tmp_path: Path) -> No
     the reading PDF and the print preflight both name it and its page."""
     import json
 
-    from handbook_build.typeset_check import check_typesetting
+    from handbook_build.checks.typeset_check import check_typesetting
 
     book = make_book(tmp_path / "src", {
         "one.md": "# One\n\nPlain words.\n",

@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from bookmaker import build_args, make_book, png_bytes, run_cli
-from handbook_build.typeset_check import check_typesetting
+from handbook_build.checks.typeset_check import check_typesetting
 
 pytest.importorskip("weasyprint")
 

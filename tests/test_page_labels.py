@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from bookmaker import make_book
-from handbook_build.manifest import load_manifest
 from handbook_build.pipeline import BuildRequest, build
 from handbook_build.render.page_labels import add_page_labels
+from handbook_build.sources.manifest import load_manifest
 
 FOLIO = re.compile(r"^(?:\d+|[ivxlc]+)$")
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,

@@ -17,13 +17,13 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from handbook_build.pdf_images import (
+from handbook_build.checks.pdf_images import (
     PlacedImage,
     iter_problems,
     mislabelled,
     placed_images,
 )
-from handbook_build.pdf_images.jpeg import jpeg_frame
+from handbook_build.checks.pdf_images.jpeg import jpeg_frame
 
 
 def _jpeg(width: int, height: int, mode: str = "RGB") -> bytes:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from handbook_build.errors import HandbookError
-from handbook_build.manifest import load_manifest
 from handbook_build.pipeline import BuildRequest, build
+from handbook_build.sources.manifest import load_manifest
 
 FORMATS = ("md", "html", "epub")
 

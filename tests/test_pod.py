@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from handbook_build.errors import ManifestError
-from handbook_build.pod import PROFILES, get_profile
+from handbook_build.render.pod import PROFILES, get_profile
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from handbook_build.pod import get_profile
-from handbook_build.preflight import Layout, Preflight, run_preflight
+from handbook_build.checks.preflight import Layout, Preflight, run_preflight
+from handbook_build.render.pod import get_profile
 
 weasyprint = pytest.importorskip("weasyprint")
 

@@ -18,12 +18,9 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 
-from handbook_build.cover_image import typographic_cover
-from handbook_build.front_matter import front_matter_list
-from handbook_build.manifest import load_manifest
 from handbook_build.model import HtmlSection, Metadata, PrintSettings, TocNode, frozen_mapping
 from handbook_build.pipeline import BuildRequest, build
-from handbook_build.pod import get_profile
+from handbook_build.render.cover_image import typographic_cover
 from handbook_build.render.cover_pdf import (
     front_cover_png,
     render_cover,
@@ -36,6 +33,9 @@ from handbook_build.render.notes_plan import (
     end_anchor,
     plan_notes,
 )
+from handbook_build.render.pod import get_profile
+from handbook_build.sources.front_matter import front_matter_list
+from handbook_build.sources.manifest import load_manifest
 
 pytest.importorskip("weasyprint")
 

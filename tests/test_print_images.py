@@ -18,10 +18,10 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from bookmaker import make_book
-from handbook_build.manifest import load_manifest
+from handbook_build.checks.pdf_images import PlacedImage, mislabelled, placed_images
 from handbook_build.model import ImageAsset
-from handbook_build.pdf_images import PlacedImage, mislabelled, placed_images
 from handbook_build.render.print_images import copies_fetcher, prepare_print_images
+from handbook_build.sources.manifest import load_manifest
 
 pytestmark = pytest.mark.slow
 MEAN_DIFFERENCE_LIMIT = 4.0  # of 255, on 64 x 64 grey thumbnails: re-encoding, not garbage
@@ -230,8 +230,8 @@ def test_grey_copies_are_new_files_and_colour_paper_keeps_the_sources(tmp_path: 
 def test_pictures_of_one_size_are_told_apart_by_their_data(tmp_path: Path) -> None:
     from weasyprint import HTML
 
-    from handbook_build.pod import get_profile
-    from handbook_build.preflight import Layout, run_preflight
+    from handbook_build.checks.preflight import Layout, run_preflight
+    from handbook_build.render.pod import get_profile
 
     assets = []
     for name, colour in (("ann.jpg", (200, 30, 30)), ("bob.jpg", (30, 30, 200)),

@@ -23,7 +23,7 @@ from handbook_build.model import (
     TocNode,
     frozen_mapping,
 )
-from handbook_build.pod import GutterStep, get_profile
+from handbook_build.render.pod import GutterStep, get_profile
 from handbook_build.render.print_pdf import PrintEdition, render_print
 from shared_builds import SharedHandbook
 
@@ -322,8 +322,8 @@ def test_pdfx_variant_is_checked_and_byte_identical(tmp_path: Path, variant: str
 
 
 def test_sample_book_through_the_pipeline(tmp_path: Path) -> None:
-    from handbook_build.manifest import load_manifest
     from handbook_build.pipeline import BuildRequest, build
+    from handbook_build.sources.manifest import load_manifest
 
     manifest = load_manifest(PROJECT_DIR / "manuscript" / "book.toml")
     build(BuildRequest(manifest, tmp_path, formats=("print", "print-fillable"), jobs=1))
@@ -348,7 +348,7 @@ def test_sample_book_through_the_pipeline(tmp_path: Path) -> None:
 def test_real_handbook_passes_kdp_preflight(handbook_build: SharedHandbook) -> None:
     """The handbook's print edition (its manifest names the KDP profile), from the run's one
     build of the real handbook: the preflight report beside it, the pages, the cover."""
-    manifest = handbook_build.manifest
+    manifest = handbook_build.sources.manifest
     assert manifest.print.profile == "kdp"
     report = json.loads(handbook_build.output("-print-preflight.json").read_text())
     assert report["profile"] == "kdp"

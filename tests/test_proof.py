@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from handbook_build.proof import render_proof, spreads_of
+from handbook_build.render.proof import render_proof, spreads_of
 
 weasyprint = pytest.importorskip("weasyprint")
 
@@ -69,7 +69,11 @@ def _book_pdf() -> bytes:
 
 
 def test_page_facts_find_the_first_picture_footnote_and_printed_folios() -> None:
-    from handbook_build.page_facts import first_footnote_page, first_image_page, printed_folios
+    from handbook_build.checks.page_facts import (
+        first_footnote_page,
+        first_image_page,
+        printed_folios,
+    )
 
     pdf = _book_pdf()
     assert first_image_page(pdf) == 6
@@ -84,7 +88,7 @@ def test_page_labels_win_over_printed_numbers() -> None:
     from pypdf import PdfWriter
     from pypdf.constants import PageLabelStyle
 
-    from handbook_build.page_facts import printed_folios
+    from handbook_build.checks.page_facts import printed_folios
 
     writer = PdfWriter(clone_from=io.BytesIO(_book_pdf()))
     writer.set_page_label(0, 1, style=PageLabelStyle.UPPERCASE_ROMAN)
@@ -95,7 +99,7 @@ def test_page_labels_win_over_printed_numbers() -> None:
 
 
 def test_the_sheet_adds_the_spreads_of_the_first_picture_and_footnote() -> None:
-    from handbook_build.proof import _label, pages_shown, proof_spreads
+    from handbook_build.render.proof import _label, pages_shown, proof_spreads
 
     pdf = _book_pdf()
     spreads = proof_spreads(pdf, spread_count=2)

@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from bookmaker import make_book, png_bytes
-from handbook_build import guard
-from handbook_build.assemble import assemble
-from handbook_build.contents import chapter_slug, parse_contents, part_slug, slugify
-from handbook_build.fetch import ConfinedFiles, FetchRefusedError
-from handbook_build.htmlbook import to_html
-from handbook_build.manifest import load_manifest
-from handbook_build.sanitize import sanitize_html
-from handbook_build.sources import read_book
+from handbook_build.html.assemble import assemble
+from handbook_build.html.htmlbook import to_html
+from handbook_build.html.sanitize import sanitize_html
+from handbook_build.render.fetch import ConfinedFiles, FetchRefusedError
+from handbook_build.sources import guard
+from handbook_build.sources.chapters import read_book
+from handbook_build.sources.contents import chapter_slug, parse_contents, part_slug, slugify
+from handbook_build.sources.manifest import load_manifest
 
 # --- slugs --------------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from bookmaker import make_book, run_cli, run_cli_subprocess
-from handbook_build.epubcheck import EpubCheckMessage, EpubCheckResult
+from handbook_build.checks.epubcheck import EpubCheckMessage, EpubCheckResult
 
 STEM = "mybook-1.0"
 
@@ -92,7 +92,7 @@ def test_a_warning_refuses_the_release_and_writes_nothing(tmp_path: Path) -> Non
 
 def test_a_failing_validator_refuses_the_release(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import handbook_build.epubcheck as epubcheck
+    import handbook_build.checks.epubcheck as epubcheck
 
     def failing(path: Path) -> EpubCheckResult:
         message = EpubCheckMessage("RSC-005", "ERROR", "EPUB/a.xhtml:1:1", "made-up failure")

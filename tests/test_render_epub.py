@@ -15,8 +15,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from handbook_build.cover_image import LIBERTINE_DIR
-from handbook_build.epubcheck import EpubCheckResult, run_epubcheck
+from handbook_build.checks.epubcheck import EpubCheckResult, run_epubcheck
 from handbook_build.model import (
     EpubSettings,
     HtmlBook,
@@ -27,6 +26,7 @@ from handbook_build.model import (
     TocNode,
     frozen_mapping,
 )
+from handbook_build.render.cover_image import LIBERTINE_DIR
 from handbook_build.render.epub import render_epub
 from shared_builds import SharedHandbook
 
@@ -458,10 +458,10 @@ def test_epubcheck_passes_minimal_metadata_given_cover_fonts_and_svg(tmp_path: P
 # --- Through the real pipeline: the sample book and the real handbook --------------------------
 
 def pipeline_html_book(manifest_path: Path, output_dir: Path) -> HtmlBook:
-    from handbook_build.assemble import assemble
-    from handbook_build.htmlbook import to_html
-    from handbook_build.manifest import load_manifest
-    from handbook_build.sources import read_book
+    from handbook_build.html.assemble import assemble
+    from handbook_build.html.htmlbook import to_html
+    from handbook_build.sources.chapters import read_book
+    from handbook_build.sources.manifest import load_manifest
 
     return to_html(assemble(read_book(load_manifest(manifest_path), output_dir)))
 

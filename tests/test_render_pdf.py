@@ -28,7 +28,7 @@ from handbook_build.model import (
 )
 from handbook_build.render.document import PagedEdition, build_document, roles_of, toc_html
 from handbook_build.render.pdf import RenderedPdf, pdf_edition, render_pdf
-from handbook_build.structure import shown_title
+from handbook_build.sources.structure import shown_title
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STYLES_DIR = PROJECT_DIR / "styles"
@@ -691,10 +691,10 @@ def test_layout_and_write_runs_in_another_process(
 
 def test_the_sample_book_through_the_real_stages(tmp_path: Path) -> None:
     """manuscript/book.toml -> Manifest -> Book -> Manuscript -> HtmlBook -> reading PDF."""
-    from handbook_build.assemble import assemble
-    from handbook_build.htmlbook import to_html
-    from handbook_build.manifest import load_manifest
-    from handbook_build.sources import read_book
+    from handbook_build.html.assemble import assemble
+    from handbook_build.html.htmlbook import to_html
+    from handbook_build.sources.chapters import read_book
+    from handbook_build.sources.manifest import load_manifest
 
     manifest = load_manifest(PROJECT_DIR / "manuscript" / "book.toml")
     html_book = to_html(assemble(read_book(manifest, tmp_path)))

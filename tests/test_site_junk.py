@@ -9,7 +9,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from bookmaker import make_book, run_cli
-from handbook_build.site_junk import remove_site_junk
+from handbook_build.sources.site_junk import remove_site_junk
 
 CHAPTER = """# Team
 

@@ -181,8 +181,8 @@ def test_the_cache_key_finds_every_image_the_build_uses(tmp_path: Path) -> None:
     """Every spelling of an image reference: inline, reference-style, raw <img>, a caption
     shortcode, a remote URL matched by name, an image next to the chapter."""
     from handbook_build import cache
-    from handbook_build.manifest import load_manifest
-    from handbook_build.sources import read_book
+    from handbook_build.sources.chapters import read_book
+    from handbook_build.sources.manifest import load_manifest
 
     text = ("# Pics\n\n![a](../images/a.png)\n\n![b][ref]\n\n[ref]: ../images/b.png\n\n"
             '<img src="../images/c.png" alt="c">\n\n'

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from handbook_build.errors import SourceError
-from handbook_build.manifest import load_manifest
 from handbook_build.model import Book, Manifest
-from handbook_build.sources import EMPTY_CHAPTER_NOTE, read_book
+from handbook_build.sources.chapters import EMPTY_CHAPTER_NOTE, read_book
+from handbook_build.sources.manifest import load_manifest
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 

@@ -16,12 +16,12 @@ from lxml import etree
 from pypdf import PdfReader
 
 from bookmaker import make_book
-from handbook_build.manifest import load_manifest, validate_manifest
+from handbook_build.checks.pdf_layout import is_margin_line, read_pdf_text
+from handbook_build.html.signatures import is_signature_text, mark_signatures
 from handbook_build.model import StructureSettings, TocNode
-from handbook_build.pdf_layout import is_margin_line, read_pdf_text
 from handbook_build.pipeline import BuildRequest, build
-from handbook_build.signatures import is_signature_text, mark_signatures
-from handbook_build.structure import book_roles, is_shouting, shown_title, title_case
+from handbook_build.sources.manifest import load_manifest, validate_manifest
+from handbook_build.sources.structure import book_roles, is_shouting, shown_title, title_case
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="pdftotext (poppler-utils) is not installed")
@@ -205,7 +205,7 @@ def test_capitals_in_the_contents_are_title_cased_with_a_warning_at_the_line(
 
 
 def test_check_names_the_contents_line_of_each_title_in_capitals(tmp_path: Path) -> None:
-    from handbook_build.check import run_check
+    from handbook_build.checks.check import run_check
 
     report = run_check(_book(tmp_path / "book"))
     found = [(Path(d.path).name, d.line, d.severity) for d in report.diagnostics

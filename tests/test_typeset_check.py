@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from handbook_build.checks.typeset_check import THRESHOLDS, TypesetResult, check_typesetting
 from handbook_build.cli import main
-from handbook_build.typeset_check import THRESHOLDS, TypesetResult, check_typesetting
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                 reason="pdftotext (poppler-utils) is not installed")

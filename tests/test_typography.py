@@ -16,9 +16,9 @@ import lxml.html
 import pytest
 
 from bookmaker import make_book
-from handbook_build.manifest import load_manifest
+from handbook_build.html.typography import mark_line_breaks, needs_whole_word, url_break_html
 from handbook_build.pipeline import BuildRequest, build
-from handbook_build.typography import mark_line_breaks, needs_whole_word, url_break_html
+from handbook_build.sources.manifest import load_manifest
 from shared_builds import SharedHandbook
 
 XHTML = "{http://www.w3.org/1999/xhtml}"

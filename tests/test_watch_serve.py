@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from bookmaker import CLI, DEFAULT_TOML, cli_env, make_book, png_bytes
-from handbook_build.inputs import load_any
 from handbook_build.pipeline import BuildRequest, build
 from handbook_build.serve import PreviewState, start_server
+from handbook_build.sources.inputs import load_any
 from handbook_build.watch import describe, is_book_file, watch
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

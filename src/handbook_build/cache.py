@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from handbook_build import cache_entry, guard
-from handbook_build.includes import expand_includes
+from handbook_build import cache_entry
 from handbook_build.model import Manifest, TocNode
+from handbook_build.sources import guard
+from handbook_build.sources.includes import expand_includes
 from handbook_build.stat_digests import StatDigests, tree_state
 
 CACHE_DIR_NAME = ".cache"
@@ -214,8 +215,8 @@ def _referenced_images(manifest: Manifest, output_dir: Path,
     """The image files the chapters reference, found as the sources stage finds them (the
     transforms before the image step that change image references, the same resolver, which
     reads only file headers); None when the scan fails."""
-    from handbook_build import markdown_fix as fix
-    from handbook_build.images import ImageContext, ImageResolver, rewrite_images
+    from handbook_build.sources import markdown_fix as fix
+    from handbook_build.sources.images import ImageContext, ImageResolver, rewrite_images
 
     try:
         resolver = ImageResolver(manifest.image_dirs, manifest.allowed_roots)

@@ -28,21 +28,21 @@ Stage = Literal["check", "manifest", "ecosystem", "contents", "chapters", "image
 # In the order a build meets them; the titles head the sections of docs/diagnostics.md.
 STAGES: tuple[tuple[Stage, str], ...] = (
     ("check", "`handbook-build check` itself"),
-    ("manifest", "book.toml (manifest/, inputs.py)"),
+    ("manifest", "book.toml (sources/manifest/, sources/inputs.py)"),
     ("ecosystem", "Another tool's entry file: mdBook, Jupyter Book, MyST, Quarto, GitBook, "
-                  "a pandoc folder (ecosystems/)"),
-    ("contents", "The contents list (contents.py, structure.py)"),
-    ("chapters", "Reading the chapters (sources.py, guard/, includes.py, markdown_fix/, "
-                 "markdown_inert.py, site_junk.py, citations.py, xrefs/)"),
-    ("images", "Images (images/)"),
-    ("links", "Links (links/)"),
-    ("lint", "Lint rules of `check` only (lint_rules.py)"),
-    ("html", "The HTML book (htmlbook.py, html_ids.py, math_html.py)"),
+                  "a pandoc folder (sources/ecosystems/)"),
+    ("contents", "The contents list (sources/contents.py, sources/structure.py)"),
+    ("chapters", "Reading the chapters (sources/: chapters.py, guard/, includes.py, "
+                 "markdown_fix/, markdown_inert.py, site_junk.py, citations.py, xrefs/)"),
+    ("images", "Images (sources/images/)"),
+    ("links", "Links (sources/links/)"),
+    ("lint", "Lint rules of `check` only (checks/lint_rules.py)"),
+    ("html", "The HTML book (html/: htmlbook.py, html_ids.py, math_html.py)"),
     ("output", "Output paths (output_guard.py)"),
-    ("editions", "Making the editions (editions.py, paged_limits.py)"),
-    ("pdf-check", "A built PDF: structure and typesetting (pdfcheck.py, typeset_check/; "
+    ("editions", "Making the editions (editions.py, render/paged_limits.py)"),
+    ("pdf-check", "A built PDF: structure and typesetting (checks/: pdfcheck.py, typeset_check/; "
                   "thresholds in typesetting-check.md)"),
-    ("epub-check", "A built EPUB: EPUBCheck and Ace by DAISY (check.py, editions.py)"),
+    ("epub-check", "A built EPUB: EPUBCheck and Ace by DAISY (checks/check.py, editions.py)"),
 )
 
 
@@ -110,7 +110,8 @@ CODES: tuple[CodeInfo, ...] = (
     _c("not-a-file", _E, "manifest chapters",
        "a chapter path names a folder, FIFO, device or socket, not a regular file",
        "list a Markdown file"),
-    _c("unknown-key", _E, "manifest", "book.toml has a key or section the tool does not know",
+    _c("unknown-key", _EW, "manifest ecosystem",
+       "book.toml (or another tool's entry file) has a key or section the tool does not know",
        "fix the spelling (the hint names the close match) or remove it"),
     _c("wrong-type", _E, "manifest ecosystem",
        "a key holds the wrong kind of value (text, list, mapping, number)",

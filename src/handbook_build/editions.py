@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from handbook_build.model import Diagnostic, HtmlBook, Manuscript
-from handbook_build.paged_limits import check_paged_footnotes
+from handbook_build.render.paged_limits import check_paged_footnotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,11 @@ def _typesetting(data: bytes, name: str, profile: Literal["print", "screen"], va
     always, all of them with --validate. Findings go to the report; one warning sums them up,
     so --strict fails on them while a plain build still writes its files."""
     from handbook_build.cache import ensure_cache_dir
-    from handbook_build.typeset_check import build_summary, check_pdf_bytes, image_files_by_size
+    from handbook_build.checks.typeset_check import (
+        build_summary,
+        check_pdf_bytes,
+        image_files_by_size,
+    )
 
     files = image_files_by_size(asset.path for asset in html_book.images)
     result = check_pdf_bytes(data, name, profile, cheap=not validate, image_files=files,
@@ -229,13 +233,13 @@ def _epubcheck(data: bytes, stem: str) -> tuple[Diagnostic, ...]:
     import tempfile
     from pathlib import Path
 
-    from handbook_build.epubcheck import run_epubcheck
+    from handbook_build.checks.epubcheck import run_epubcheck
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{stem}.epub"
         path.write_bytes(data)
         result = run_epubcheck(path)
-        from handbook_build.check import epub_diagnostic
+        from handbook_build.checks.check import epub_diagnostic
 
         # As ``check book.epub`` reports them: at book.epub/inner/path:line:col, with EPUBCheck's
         # id; then Ace's findings.
@@ -246,7 +250,7 @@ def _epubcheck(data: bytes, stem: str) -> tuple[Diagnostic, ...]:
 
 def _ace(path: Any, stem: str) -> tuple[Diagnostic, ...]:
     """Ace's violations as build errors when Ace is installed; a warning saying why not."""
-    from handbook_build.ace import find_ace, run_ace
+    from handbook_build.checks.ace import find_ace, run_ace
 
     tool, reason = find_ace()
     if tool is None:

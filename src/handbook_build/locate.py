@@ -47,7 +47,7 @@ def find_book(given: Path | None, current: Path | None = None) -> Path:
 
 def _other_convention(folder: Path) -> Path | None:
     """The entry file of an mdBook, Jupyter Book, MyST, Quarto, GitBook or pandoc book."""
-    from handbook_build.ecosystems import find_entry
+    from handbook_build.sources.ecosystems import find_entry
 
     entry = find_entry(folder)
     return entry.path if entry is not None else None

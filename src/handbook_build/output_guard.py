@@ -24,10 +24,10 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from handbook_build.contents import display_path
 from handbook_build.errors import OutputError
 from handbook_build.model import Book, Diagnostic, Manifest
 from handbook_build.output import write_all
+from handbook_build.sources.contents import display_path
 
 RECORD_FILE = "written.json"
 _DIGESTS_KEPT = 8  # per file name: enough for builds stopped between staging and renaming

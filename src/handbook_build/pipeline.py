@@ -102,12 +102,12 @@ def _build(request: BuildRequest, output_dir: Path, progress: Progress,
 
     # Imported only now: a rebuild with nothing changed stops above without them (lxml, the
     # transforms, their regular expressions: most of its CPU was these imports).
-    from handbook_build.assemble import assemble
-    from handbook_build.guard import check_html_depth
-    from handbook_build.htmlbook import to_html
-    from handbook_build.lint_rules import book_link_diagnostics, without_duplicate_raw_html
-    from handbook_build.paged_limits import check_paged_footnotes
-    from handbook_build.sources import read_book
+    from handbook_build.checks.lint_rules import book_link_diagnostics, without_duplicate_raw_html
+    from handbook_build.html.assemble import assemble
+    from handbook_build.html.htmlbook import to_html
+    from handbook_build.render.paged_limits import check_paged_footnotes
+    from handbook_build.sources.chapters import read_book
+    from handbook_build.sources.guard import check_html_depth
 
     count = len(manifest.chapters)
     progress(f"reading {count} chapter{'' if count == 1 else 's'}")
@@ -190,7 +190,7 @@ def _listed(output_dir: Path, outputs: Sequence[EditionOutput], stem: str
 
 
 def _ordered(diagnostics: list[Diagnostic], manifest: Manifest) -> list[Diagnostic]:
-    from handbook_build.check import order_diagnostics
+    from handbook_build.checks.check import order_diagnostics
 
     return order_diagnostics(diagnostics, manifest)
 

@@ -13,7 +13,7 @@ from handbook_build.model import Manifest
 
 
 def load_book(manifest_path: Path, source_dir: Path | None) -> Manifest:
-    from handbook_build.inputs import load_any
+    from handbook_build.sources.inputs import load_any
 
     return run_or_exit(lambda: load_any(manifest_path, source_dir))
 
@@ -38,6 +38,6 @@ def first_manifest(path: Path, source_dir: Path | None, output: Path) -> Manifes
 
 def reload_manifest(path: Path, source_dir: Path | None) -> Manifest:
     """The manifest again, each rebuild; its errors are the watcher's to report (no exit)."""
-    from handbook_build.inputs import load_any
+    from handbook_build.sources.inputs import load_any
 
     return load_any(path, source_dir)

@@ -178,7 +178,7 @@ def check(target: Path | None, strict: bool, output_format: str, profile: str | 
     and its pages as a typesetter would: images, hyphenation, overflow, glyphs, notes, pages).
     One line per finding, path:line:col: severity: message; hint [code], then the counts.
     """
-    from handbook_build.check import run_check
+    from handbook_build.checks.check import run_check
     from handbook_build.locate import find_book
 
     setup_logging(0)

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from handbook_build.cover_image import title_lines
 from handbook_build.model import Metadata
-from handbook_build.pod import Paper, PodProfile, fixed_document_id, output_intent_css
+from handbook_build.render.cover_image import title_lines
 from handbook_build.render.imprint import edition_words, license_name
+from handbook_build.render.pod import Paper, PodProfile, fixed_document_id, output_intent_css
 
 MAX_SPINE_PT = 20.0  # the title's largest size on a wide spine
 WANTED_SPINE_PT = 14.0  # what the title gets whenever the spine's width allows it
@@ -236,7 +236,7 @@ def render_cover(
     """Lay out and write the cover PDF (PDF/X when the profile asks for it)."""
     from weasyprint import HTML
 
-    from handbook_build.fetch import ConfinedFetcher
+    from handbook_build.render.fetch import ConfinedFetcher
 
     geometry = cover_geometry(metadata, profile, paper, trim_in, page_count)
     variant_css = output_intent_css() if profile.pdf_variant else ""
@@ -262,7 +262,7 @@ def front_cover_png(metadata: Metadata, width_in: float, styles_dir: Path,
     from PIL import Image
     from weasyprint import HTML
 
-    from handbook_build.fetch import ConfinedFetcher
+    from handbook_build.render.fetch import ConfinedFetcher
 
     width_px, height_px = size_px
     height_in = width_in * height_px / width_px

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from handbook_build import __version__
 from handbook_build.errors import SourceError
-from handbook_build.fonts import SCRIPT_FALLBACKS_SERIF, family_declarations
+from handbook_build.html.typography import paged_break_points
 from handbook_build.model import (
     HtmlBook,
     HtmlSection,
@@ -29,14 +29,14 @@ from handbook_build.model import (
     PdfLayout,
     TocNode,
 )
+from handbook_build.render.fonts import SCRIPT_FALLBACKS_SERIF, family_declarations
 from handbook_build.render.imprint import (
     credit_lines,
     edition_words,
     license_name,
     license_url,
 )
-from handbook_build.structure import SEPARATOR, NodeRole, book_roles, shown_title
-from handbook_build.typography import paged_break_points
+from handbook_build.sources.structure import SEPARATOR, NodeRole, book_roles, shown_title
 
 __all__ = [
     "PagedEdition",

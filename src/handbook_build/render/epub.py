@@ -16,7 +16,6 @@ from typing import Any
 
 from lxml import etree
 
-from handbook_build.alt_text import meaningless_alt
 from handbook_build.errors import RenderError, SourceError
 from handbook_build.model import HtmlBook, HtmlSection, Manifest
 from handbook_build.render import epub_front as front
@@ -49,7 +48,8 @@ from handbook_build.render.epub_xhtml import (
     xtag,
 )
 from handbook_build.render.epub_zip import normalize_epub_zip
-from handbook_build.structure import book_roles
+from handbook_build.sources.alt_text import meaningless_alt
+from handbook_build.sources.structure import book_roles
 
 log = logging.getLogger(__name__)
 XHTML_TYPE = "application/xhtml+xml"

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from handbook_build.cover_image import LIBERTINE_DIR, typographic_cover
 from handbook_build.errors import SourceError
 from handbook_build.model import ImageAsset, Manifest, Metadata
-from handbook_build.svg_clean import clean_svg
+from handbook_build.render.cover_image import LIBERTINE_DIR, typographic_cover
+from handbook_build.sources.svg_clean import clean_svg
 
 # EPUB 3.3 core media types for images, with the extension each is stored under.
 CORE_IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",

@@ -18,7 +18,7 @@ from handbook_build.render.epub_front import NavEntry
 from handbook_build.render.epub_notes import convert_footnotes
 from handbook_build.render.epub_refs import LinkTargets, rewrite_images, rewrite_links
 from handbook_build.render.epub_xhtml import EPUB_TYPE, clean_text, html_to_xhtml, xtag
-from handbook_build.structure import NodeRole, shown_title
+from handbook_build.sources.structure import NodeRole, shown_title
 
 # By default nav lists the h2 sections of a chapter, not deeper: a contents list, not an index
 # (``[epub] nav_depth``: 1 lists parts and chapters only, 3 adds their h3 sections, ...).

@@ -13,7 +13,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from handbook_build.model import HtmlBook, HtmlSection
-from handbook_build.structure import book_roles, shown_title
+from handbook_build.sources.structure import book_roles, shown_title
 
 STYLE_FILES = ("base.css", "technical.css", "html.css")
 

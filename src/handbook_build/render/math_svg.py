@@ -22,7 +22,7 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
-from handbook_build.svg_clean import clean_svg
+from handbook_build.sources.svg_clean import clean_svg
 
 __all__ = ["draw_math", "formula_svg"]
 

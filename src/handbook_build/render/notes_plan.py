@@ -18,8 +18,8 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from handbook_build.front_matter import front_matter_list
 from handbook_build.model import HtmlSection, PrintSettings
+from handbook_build.sources.front_matter import front_matter_list
 
 PROMPTS_PER_PAGE = 2
 # General enough for any non-fiction book; a book sets its own with [print] prompts.

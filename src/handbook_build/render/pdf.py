@@ -18,7 +18,6 @@ from types import ModuleType
 from typing import Any
 
 from handbook_build.errors import MissingToolError, RenderError
-from handbook_build.fonts import missing_font_families, unnamed_family_warnings
 from handbook_build.model import HtmlBook, Manifest
 from handbook_build.render.document import (
     PagedEdition,
@@ -26,6 +25,7 @@ from handbook_build.render.document import (
     geometry_css,
     read_stylesheets,
 )
+from handbook_build.render.fonts import missing_font_families, unnamed_family_warnings
 
 __all__ = [
     "PDF_STYLESHEETS",
@@ -123,7 +123,9 @@ def layout_and_write(document_html: str, base_url: str, roots: tuple[str, ...],
     ``tagged``: a tagged PDF (WeasyPrint's ``pdf_tags``: a structure tree for screen readers,
     ``/MarkInfo``; the language comes from ``<html lang>``)."""
     weasyprint = load_weasyprint()
-    from handbook_build.fetch import ConfinedFetcher  # imports WeasyPrint: only after the check
+    from handbook_build.render.fetch import (
+        ConfinedFetcher,  # imports WeasyPrint: only after the check
+    )
 
     fetcher = ConfinedFetcher(roots=[Path(root) for root in roots])
     with CapturedWarnings() as captured:

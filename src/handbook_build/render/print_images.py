@@ -97,7 +97,7 @@ def copies_fetcher(roots: Sequence[Path], copies: Sequence[tuple[str, str]]) -> 
     path, so WeasyPrint embeds exactly the bytes served."""
     from weasyprint.urls import URLFetcherResponse
 
-    from handbook_build.fetch import ConfinedFetcher, content_type
+    from handbook_build.render.fetch import ConfinedFetcher, content_type
 
     files = {url: Path(path) for url, path in copies}
 

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from handbook_build.checks.preflight import Layout, Preflight, run_preflight
 from handbook_build.errors import RenderError
 from handbook_build.model import HtmlBook, Manifest, NoteStyle, PageGeometry, PrintSettings
-from handbook_build.pod import PodProfile, fixed_document_id, get_profile, output_intent_css
-from handbook_build.preflight import Layout, Preflight, run_preflight
-from handbook_build.proof import render_proof
 from handbook_build.render.cover_pdf import render_cover
 from handbook_build.render.document import PagedEdition, build_document
 from handbook_build.render.notes_plan import NotesPlan, blank_owners, first_pages, plan_notes
+from handbook_build.render.pod import PodProfile, fixed_document_id, get_profile, output_intent_css
 from handbook_build.render.print_images import PrintImages, print_images
 from handbook_build.render.print_transform import ImageUrls, make_print_transform
+from handbook_build.render.proof import render_proof
 
 log = logging.getLogger(__name__)
 Laid = tuple[Any, tuple[str, ...]]  # a WeasyPrint Document (untyped) and its warnings
@@ -334,7 +334,7 @@ def _render(document_html: str, base_url: str, roots: tuple[Path, ...],
 
 
 def _plain_fetcher(roots: tuple[Path, ...]) -> Any:
-    from handbook_build.fetch import ConfinedFetcher
+    from handbook_build.render.fetch import ConfinedFetcher
 
     return ConfinedFetcher(roots)
 

@@ -23,9 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 import lxml.html
 from lxml.html import HtmlElement
 
+from handbook_build.html.typography import url_break_html
 from handbook_build.model import HtmlSection
 from handbook_build.render.notes_plan import NotesPlan, end_anchor
-from handbook_build.typography import url_break_html
 
 SectionTransform = Callable[[HtmlSection], str]
 ImageUrls = Mapping[str, str]  # img src -> the URL the print edition draws instead

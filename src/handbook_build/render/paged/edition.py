@@ -13,6 +13,7 @@ from pathlib import Path
 
 from handbook_build import __version__
 from handbook_build import cache as build_cache
+from handbook_build.html.typography import paged_break_points
 from handbook_build.model import HtmlBook, Manifest
 from handbook_build.render.document import (
     PagedEdition,
@@ -27,7 +28,6 @@ from handbook_build.render.document import (
     toc_html,
 )
 from handbook_build.render.paged.styles import StyleSupport, analyse_styles
-from handbook_build.typography import paged_break_points
 
 __all__ = ["GROUP_CHARS", "RUN_CHARS", "Paged", "edition_salt", "paged_for"]
 
@@ -111,8 +111,9 @@ def _directory_url(directory: Path) -> str:
 # every module of this package, then those it draws on.
 _CODE = (*(f"render/paged/{path.name}" for path in sorted(Path(__file__).parent.glob("*.py"))),
          "render/document.py", "render/pdf.py", "render/print_pdf.py",
-         "render/print_transform.py", "render/print_images.py", "render/cover_pdf.py", "fetch.py",
-         "svg_clean.py", "pod.py", "proof.py", "fonts.py",
+         "render/print_transform.py", "render/print_images.py", "render/cover_pdf.py",
+         "render/fetch.py", "sources/svg_clean.py", "render/pod.py", "render/proof.py",
+         "render/fonts.py",
          "render/weasy_notes.py", "render/weasy_note_pages.py", "render/weasy_line_end.py",
          "render/weasy_speed.py", "render/weasy_patch.py")
 

@@ -41,14 +41,14 @@ def render_print_edition(html_book: HtmlBook, cache_dir: Path | None, jobs: int 
     ``print_pdf.render_print`` step by step: gutter for the final page count (laid out again
     when the count needs a wider one), padding pages, a link-free file (PDF/X where the profile
     wants it), preflight, cover, proof. None when the styles do not allow cutting."""
-    from handbook_build.pod import get_profile
-    from handbook_build.preflight import Layout, run_preflight
-    from handbook_build.proof import render_proof
+    from handbook_build.checks.preflight import Layout, run_preflight
     from handbook_build.render import print_pdf
     from handbook_build.render.cover_pdf import cover_geometry as cover_geometry_of
     from handbook_build.render.cover_pdf import render_cover
     from handbook_build.render.notes_plan import plan_notes
+    from handbook_build.render.pod import get_profile
     from handbook_build.render.print_images import print_images
+    from handbook_build.render.proof import render_proof
 
     manifest = html_book.manifest
     settings = manifest.print
@@ -131,7 +131,7 @@ def _file_digest(path: Path | None) -> str:
 def _proof_key(salt: str, parts: Sequence[Chunk | Blank], page_count: int, pdf: bytes) -> str:
     """The proof sheet's inputs: the chunks holding the pages it shows (the first spreads and
     those of the first picture and the first footnote), and the page count."""
-    from handbook_build.proof import pages_shown
+    from handbook_build.render.proof import pages_shown
 
     shown = pages_shown(pdf)
     digests, number = [], 1

@@ -75,7 +75,7 @@ class Renderer:
         if self.paged.tagged:
             options["pdf_tags"] = True
         if self.paged.document_seed is not None:
-            from handbook_build.pod import fixed_document_id
+            from handbook_build.render.pod import fixed_document_id
 
             options["finisher"] = fixed_document_id(self.paged.document_seed)
         copied = document.copy([_bare(page) for page in pages])
@@ -117,7 +117,7 @@ def _fetcher(paged: Paged) -> Any:
         from handbook_build.render.print_images import copies_fetcher
 
         return copies_fetcher(roots, paged.image_copies)
-    from handbook_build.fetch import ConfinedFetcher
+    from handbook_build.render.fetch import ConfinedFetcher
 
     return ConfinedFetcher(roots=list(roots))
 
