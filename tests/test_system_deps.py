@@ -62,7 +62,7 @@ DECLARED = {
 # Families that tests name so that they are missing: they must NOT need installing.
 ABSENT_ON_PURPOSE = {
     "no such face", "no such face pro", "commented out", "nope", "bundled face", "body face",
-    "head face", "heading face", "x",
+    "head face", "heading face", "x", "no such family anywhere",
 }
 GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui",
                     "emoji", "math", "fangsong", "ui-serif", "ui-sans-serif", "ui-monospace",
