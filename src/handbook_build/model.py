@@ -163,7 +163,7 @@ class PdfSettings:
 
 @dataclass(frozen=True, slots=True)
 class StructureSettings:
-    """How parts and chapters are labelled in every edition (structure.py)."""
+    """How parts and chapters are labelled in every edition (sources/structure.py)."""
 
     number_chapters: bool = False
     title_case: bool = True  # titles typed in capitals in the contents file shown in title case
