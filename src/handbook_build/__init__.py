@@ -11,7 +11,7 @@ gives, and lists its modules)::
 The top level keeps what no single stage owns: what runs the stages (``pipeline.py``,
 ``editions.py``, ``cli/``, ``entry.py``, ``__main__.py``, ``watch.py``, ``serve.py``,
 ``release.py``, ``scaffold.py``, ``locate.py``, ``versions.py``, ``stopping.py``), the data every
-stage passes on or reports with (``model.py``, ``errors.py``, ``diagnostic_codes.py``,
+stage passes on or reports with (``model.py``, ``errors.py``, ``diagnostic_codes/``,
 ``display.py``), the cache and the output every stage writes through (``cache.py``,
 ``cache_entry.py``, ``stat_digests.py``, ``output.py``, ``output_guard.py``), and
 ``portable.py`` (the portable ``.md``/``.html`` copies the editions, the pipeline and the
