@@ -35,7 +35,7 @@ def project_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def handbook_build(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SharedHandbook:
+def built_handbook(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SharedHandbook:
     """The real handbook, every edition, built once per run for every test file that reads it
     (tests/shared_builds.py): read its outputs, never change them."""
     return shared_handbook(tmp_path_factory, corpus_dir)
@@ -66,7 +66,7 @@ def _longest_files_first(items: list[pytest.Item]) -> None:
     seconds = _measured_file_seconds()
     files = list(dict.fromkeys(item.nodeid.split("::")[0] for item in items))
     readers = {item.nodeid.split("::")[0] for item in items
-               if "handbook_build" in getattr(item, "fixturenames", ())}
+               if "built_handbook" in getattr(item, "fixturenames", ())}
     order = sorted(files, key=lambda name: -seconds.get(name, 0.0))
     first_reader = next((name for name in order if name in readers), None)
     if first_reader is not None:

@@ -190,13 +190,13 @@ def test_pdfs_with_raster_images_do_not_depend_on_where_the_book_lives(tmp_path:
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_the_real_handbook_is_byte_identical_across_builds(
-        handbook_build: SharedHandbook, corpus_dir: Path,
+        built_handbook: SharedHandbook, corpus_dir: Path,
         tmp_path_factory: pytest.TempPathFactory) -> None:
     """The real handbook, read where it is, into two output folders: the run's shared build
     (in a pytest process, through ``pipeline.build``) and one more by the CLI in a process of
     its own with another hash seed, in a sibling folder of the same depth (so the relative
     image paths of the .md and .html are the same) with a longer name."""
-    first = Built(handbook_build.root, handbook_build.out, "")
+    first = Built(built_handbook.root, built_handbook.out, "")
     root = run_root(tmp_path_factory) / "handbook-built-a-second-time"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir()

@@ -25,9 +25,9 @@ URL = re.compile(r"https?://[^\s)\]>\"']+")
 
 
 @pytest.fixture(scope="session")
-def handbook(handbook_build: SharedHandbook) -> tuple[Manifest, Path, BuildReport]:
+def handbook(built_handbook: SharedHandbook) -> tuple[Manifest, Path, BuildReport]:
     """The run's one build of the real handbook (tests/shared_builds.py)."""
-    return handbook_build.sources.manifest, handbook_build.out, handbook_build.report
+    return built_handbook.manifest, built_handbook.out, built_handbook.report
 
 
 def _mapped_site_urls(manifest: Manifest) -> Counter[str]:

@@ -345,12 +345,12 @@ def test_sample_book_through_the_pipeline(tmp_path: Path) -> None:
 
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_real_handbook_passes_kdp_preflight(handbook_build: SharedHandbook) -> None:
+def test_real_handbook_passes_kdp_preflight(built_handbook: SharedHandbook) -> None:
     """The handbook's print edition (its manifest names the KDP profile), from the run's one
     build of the real handbook: the preflight report beside it, the pages, the cover."""
-    manifest = handbook_build.sources.manifest
+    manifest = built_handbook.manifest
     assert manifest.print.profile == "kdp"
-    report = json.loads(handbook_build.output("-print-preflight.json").read_text())
+    report = json.loads(built_handbook.output("-print-preflight.json").read_text())
     assert report["profile"] == "kdp"
     checks = {check["rule"]: check for check in report["checks"]}
     # The handbook's web pictures are sized as in the reading PDF (about 96 ppi): reported,
@@ -359,13 +359,13 @@ def test_real_handbook_passes_kdp_preflight(handbook_build: SharedHandbook) -> N
     assert failed <= {"image-resolution"}, report
     below = checks["image-resolution"]["figures"]["below"]
     assert below and all(entry["source"] for entry in below)
-    pdf = handbook_build.output("-print.pdf").read_bytes()
+    pdf = built_handbook.output("-print.pdf").read_bytes()
     printed = pypdf.PdfReader(io.BytesIO(pdf))
     page_count = len(printed.pages)
     assert 24 <= page_count <= 828 and page_count % 2 == 0
     # The cover's width is back, spine and front: the spine is KDP's white paper per page.
     trim = printed.pages[0].trimbox
-    cover = pypdf.PdfReader(handbook_build.output("-cover.pdf")).pages[0].trimbox
+    cover = pypdf.PdfReader(built_handbook.output("-cover.pdf")).pages[0].trimbox
     spine_in = (float(cover.width) - 2 * float(trim.width)) / 72
     assert spine_in == pytest.approx(page_count * 0.002252, abs=0.001)
     texts = _texts(pdf)

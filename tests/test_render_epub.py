@@ -498,13 +498,13 @@ def test_sample_book_through_the_pipeline(project_dir: Path, tmp_path: Path) -> 
 
 @pytest.mark.slow
 @pytest.mark.corpus
-def test_real_handbook_through_the_pipeline(handbook_build: SharedHandbook, project_dir: Path,
+def test_real_handbook_through_the_pipeline(built_handbook: SharedHandbook, project_dir: Path,
                                             tmp_path: Path) -> None:
     """The EPUB of the run's one build of the real handbook, against the book it was made of
     (read again here: its chapters come from the build's HTML cache)."""
     html_book = pipeline_html_book(project_dir / "editions" / "peeragogy-v3" / "book.toml",
-                                   handbook_build.out)
-    data = handbook_build.output(".epub").read_bytes()
+                                   built_handbook.out)
+    data = built_handbook.output(".epub").read_bytes()
     built = Epub(data)
     assert_structurally_sound(built, html_book)
     assert len(built.spine_hrefs()) == 4 + len(html_book.sections)

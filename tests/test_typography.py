@@ -131,10 +131,10 @@ def test_a_narrow_page_never_hyphenates_names_or_splits_urls_inside_a_word(
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_the_handbook_reading_pdf_meets_the_hyphenation_targets(
-        handbook_build: SharedHandbook) -> None:
+        built_handbook: SharedHandbook) -> None:
     if pdftotext_missing:
         pytest.skip("pdftotext (poppler-utils) is not installed")
-    pdf = handbook_build.output(".pdf")
+    pdf = built_handbook.output(".pdf")
     lines = _lines(pdf)
     text_lines = [words for words in lines if words]
     hyphenated = [words for words in text_lines if HYPHENATED_END.search(words[-1])]

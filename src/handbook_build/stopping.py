@@ -1,7 +1,7 @@
 """Stopping a build on SIGINT, SIGTERM or SIGHUP: every worker ended, one line, exit 128 + N.
 
 A build runs in several processes: edition workers forked by pipeline.py, the layout children
-each of them forks (render/chunked.py), pandoc and EPUBCheck's java started as subprocesses.
+each of them forks (render/paged/workers.py), pandoc and EPUBCheck's java started as subprocesses.
 Left to the defaults, a signal stops them badly: SIGTERM or SIGHUP to the main process kills it
 alone and the workers go on rendering (and writing the cache) for good; Ctrl-C raises
 KeyboardInterrupt in every process of the terminal's group at once, so each worker prints its
