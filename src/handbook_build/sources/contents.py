@@ -116,6 +116,18 @@ def _empty_list_diagnostic(shown: str, message: str) -> Diagnostic:
     )
 
 
+def fence_after(line: str, fence: str) -> str | None:
+    """The code fence open after ``line`` ("" for none) when ``line`` is a fence line (it opens
+    the fence, closes it, or sits inside it as a shorter or other fence); None otherwise."""
+    match = FENCE_RE.match(line)
+    if match is None:
+        return None
+    marker = match.group(1)
+    if not fence:
+        return marker
+    return "" if marker[0] == fence[0] and len(marker) >= len(fence) else fence
+
+
 def source_lines(text: str) -> list[str]:
     # str.splitlines also splits on \f, \v, U+2028...: editors do not, so line numbers would drift.
     return [line.rstrip("\r") for line in text.removeprefix("\ufeff").split("\n")]
@@ -135,13 +147,9 @@ def _scan_items(text: str, shown: str, diagnostics: list[Diagnostic]) -> list[Co
     indents: list[int] = []  # indentation of the open levels, outermost first
     fence = ""
     for number, line in enumerate(source_lines(text), start=1):
-        fence_match = FENCE_RE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if not fence:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = ""
+        after = fence_after(line, fence)
+        if after is not None:
+            fence = after
             continue
         match = ITEM_RE.match(line)
         if fence or not match or BREAK_RE.match(line):

@@ -20,9 +20,9 @@ from pathlib import Path
 from handbook_build.model import Diagnostic
 from handbook_build.sources.contents import (
     BREAK_RE,
-    FENCE_RE,
     ITEM_RE,
     ContentsItem,
+    fence_after,
     item_depth,
     make_item,
     source_lines,
@@ -53,13 +53,9 @@ def read_summary(text: str, shown: str, report: Report) -> Summary:
             # A comment hides what it holds, commented-out chapters included, up to "-->".
             in_comment = "-->" not in line.split("<!--", 1)[-1]
             continue
-        fence_match = FENCE_RE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if not fence:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = ""
+        after = fence_after(line, fence)
+        if after is not None:
+            fence = after
             continue
         if fence or BREAK_RE.match(line):
             continue
