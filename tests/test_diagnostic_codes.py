@@ -22,6 +22,7 @@ from bookmaker import DEFAULT_TOML, make_book, png_bytes
 from handbook_build.checks.check import run_check
 from handbook_build.diagnostic_codes import CODES, CodeInfo
 from handbook_build.model import Diagnostic
+from typeset_styles import TYPESET_STYLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -1028,22 +1029,7 @@ DEFECT_PAGES: tuple[tuple[str, str], ...] = (
     (f"<p>{FILLER}</p><p>Say 漢字 here.</p>", ""),  # a CJK face: fontconfig's fallback
     (f"<p>{FILLER}</p>", ""),
 )
-DEFECT_STYLE = """
-@page { size: 6in 9in; margin: 0.75in; @bottom-center { content: counter(page); } }
-body { font-family: "Linux Libertine O"; font-size: 11pt; line-height: 1.3; }
-section { break-before: page; }
-p { margin: 0 0 0.5em; text-align: justify; hyphens: manual; }
-.broken { text-align: left; }
-.nowrap { white-space: nowrap; }
-pre { font-family: "Linux Libertine Mono O"; font-size: 9pt; }
-table.wide { width: 118%; border-collapse: collapse; }
-td { padding: 2pt; border: 0.5pt solid black; }
-.notes { font-size: 8.5pt; margin: 0; text-align: left; }
-.empty { height: 1pt; }
-h2.low { margin-top: 5.5in; font-size: 20pt; }
-h2.big { font-size: 20pt; text-align: left; }
-img { display: block; }
-"""
+DEFECT_STYLE = TYPESET_STYLE + "h2.big { font-size: 20pt; text-align: left; }\n"
 _RENDERED: dict[str, tuple[Path, tuple[Diagnostic, ...]]] = {}
 
 

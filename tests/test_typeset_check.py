@@ -20,6 +20,7 @@ from PIL import Image
 
 from handbook_build.checks.typeset_check import THRESHOLDS, TypesetResult, check_typesetting
 from handbook_build.cli import main
+from typeset_styles import TYPESET_STYLE
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                 reason="pdftotext (poppler-utils) is not installed")
@@ -57,21 +58,7 @@ PAGES: list[tuple[str, str, set[str]]] = [
     ("clean at the end", f"<p>{FILLER}</p>", set()),
 ]
 
-STYLE = """
-@page { size: 6in 9in; margin: 0.75in; @bottom-center { content: counter(page); } }
-body { font-family: "Linux Libertine O"; font-size: 11pt; line-height: 1.3; }
-section { break-before: page; }
-p { margin: 0 0 0.5em; text-align: justify; hyphens: manual; }
-.broken { text-align: left; }
-.nowrap { white-space: nowrap; }
-pre { font-family: "Linux Libertine Mono O"; font-size: 9pt; }
-table.wide { width: 118%; border-collapse: collapse; }
-td { padding: 2pt; border: 0.5pt solid black; }
-.notes { font-size: 8.5pt; margin: 0; text-align: left; }
-.empty { height: 1pt; }
-h2.low { margin-top: 5.5in; font-size: 20pt; }
-img { display: block; }
-"""
+STYLE = TYPESET_STYLE
 
 
 def _html() -> str:
