@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from click.testing import CliRunner
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CLI = PROJECT_DIR / ".venv" / "bin" / "handbook-build"
+LAUNCHER = Path(__file__).resolve().parent / "peak_memory_launcher.py"
 
 DEFAULT_TOML = """\
 [book]
@@ -235,14 +235,6 @@ def run_cli(args: Sequence[str], timeout: int = 60) -> Run:
     return Run(result.exit_code, output, time.perf_counter() - started)
 
 
-def _limit_resources(memory_mb: int, cpu_seconds: int) -> None:
-    # Data segment (heap) rather than address space: pandoc's runtime reserves a terabyte of
-    # address space up front, which RLIMIT_AS would refuse.
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-
-
 def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH",)}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -254,31 +246,34 @@ def run_cli_subprocess(args: Sequence[str], timeout: float = 120, memory_mb: int
                        cpu_seconds: int = 240, env: Mapping[str, str] | None = None,
                        cwd: Path | None = None) -> Run:
     """The CLI in a child process with a timeout and memory/CPU limits; its peak RSS reported
-    (the child's own or its children's, such as pandoc, whichever is larger)."""
+    (the child's own or its children's, such as pandoc, whichever is larger).
+
+    The CLI is started by ``peak_memory_launcher.py``, not forked from this worker: Linux folds
+    the forking process's peak RSS into the child's, so a worker holding 800 MB would make every
+    CLI it starts look 800 MB big."""
     import tempfile
 
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(
-            [str(CLI), *args], stdout=out, stderr=err, env=cli_env(env), cwd=cwd,
-            preexec_fn=lambda: _limit_resources(memory_mb, cpu_seconds),
-        )
-        while True:  # os.wait4 rather than Popen.wait: it returns this child's resource usage
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - started > timeout:
-                process.kill()
-                os.wait4(process.pid, 0)
-                process.returncode = -9
-                raise subprocess.TimeoutExpired(process.args, timeout)
-            time.sleep(0.02)
-        process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "peak"
+        out_path, err_path = Path(scratch) / "out", Path(scratch) / "err"
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            process = subprocess.Popen(
+                [sys.executable, str(LAUNCHER), str(report), str(memory_mb), str(cpu_seconds), "--",
+                 str(CLI), *args],
+                stdout=out, stderr=err, env=cli_env(env), cwd=cwd,
+            )
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.terminate()  # the launcher kills the CLI, then exits
+                process.wait()
+                raise
         seconds = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        output = (out.read().decode("utf-8", "replace") + err.read().decode("utf-8", "replace"))
-    return Run(process.returncode, output, seconds, usage.ru_maxrss / 1024)
+        peak_kib, exit_code = (int(field) for field in report.read_text("ascii").split())
+        output = (out_path.read_bytes().decode("utf-8", "replace")
+                  + err_path.read_bytes().decode("utf-8", "replace"))
+    return Run(exit_code, output, seconds, peak_kib / 1024)
 
 
 def python_cli() -> list[str]:

@@ -238,6 +238,17 @@ def test_chapter_that_is_a_folder(tmp_path: Path) -> None:
 _PARAGRAPH = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do. " * 8 + "\n\n"
 
 
+def test_peak_memory_is_the_clis_own_not_the_test_workers() -> None:
+    """The memory figures below are the CLI's: a worker holding 600 MB (the shared handbook build,
+    a rendered page) must not lend them to the child it starts, as a plain fork and exec does."""
+    ballast = bytearray(600 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])  # touched, so resident
+    run = run_cli_subprocess(["--version"], timeout=60)
+    assert run.exit_code == 0, run.output
+    assert run.max_rss_mb < 300, f"peak memory {run.max_rss_mb:.0f} MB"
+    del ballast
+
+
 def test_five_megabyte_chapter_is_refused_quickly(tmp_path: Path) -> None:
     big = "# Big\n\n" + _PARAGRAPH * (5_000_000 // len(_PARAGRAPH))
     book = make_book(tmp_path / "b", chapters={"intro.md": "# Intro\n", "big.md": big})
